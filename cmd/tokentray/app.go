@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/natefinch/lumberjack.v2"
+
+	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+// globals is what every command shares: flags, output streams and, once
+// loaded, the configuration.
+type globals struct {
+	configPath     string
+	stdout, stderr io.Writer
+
+	paths config.Paths
+	cfg   *config.Config
+	log   *slog.Logger
+	close []func()
+}
+
+// setup loads the configuration and opens the log. verbose sends
+// informational lines to stderr too (when it is a terminal); otherwise only
+// warnings reach stderr.
+func (g *globals) setup(verbose bool) error {
+	p, err := config.DefaultPaths()
+	if err != nil {
+		return err
+	}
+	if g.configPath != "" {
+		p.Config = g.configPath
+	}
+	g.paths = p
+	cfg, err := config.Load(p.Config)
+	if err != nil {
+		return err
+	}
+	g.cfg = cfg
+	g.log = g.openLog(verbose)
+	return nil
+}
+
+func (g *globals) openLog(verbose bool) *slog.Logger {
+	var handlers []slog.Handler
+	if err := os.MkdirAll(g.paths.State, 0o700); err == nil {
+		lj := &lumberjack.Logger{Filename: g.paths.LogFile(), MaxSize: 5, MaxBackups: 2}
+		g.close = append(g.close, func() { lj.Close() })
+		handlers = append(handlers, slog.NewTextHandler(lj, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	level := slog.LevelWarn
+	if verbose && isTerminal(g.stderr) {
+		level = slog.LevelInfo
+	}
+	handlers = append(handlers, slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewMultiHandler(handlers...))
+}
+
+func (g *globals) shutdown() {
+	for _, f := range g.close {
+		f()
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// ownedAccounts turns the configured accounts into engine accounts.
+func ownedAccounts(cfg *config.Config) []keepalive.OwnedAccount {
+	var out []keepalive.OwnedAccount
+	for _, a := range cfg.Accounts {
+		out = append(out, keepalive.OwnedAccount{
+			Name:          a.Name,
+			Client:        clientFor(a),
+			RefreshLead:   a.RefreshLead,
+			CheckInterval: a.CheckInterval,
+		})
+	}
+	return out
+}
+
+func clientFor(a config.Account) *oauthflow.Client {
+	return &oauthflow.Client{
+		ClientID:     a.ClientID,
+		ClientSecret: a.ClientSecret,
+		Scopes:       a.Scopes,
+		TokenBody:    a.TokenBody,
+		Endpoint: oauthflow.Endpoint{
+			Issuer:        a.Issuer,
+			AuthURL:       a.AuthorizeURL,
+			TokenURL:      a.TokenURL,
+			RevocationURL: a.RevocationURL,
+		},
+	}
+}
+
+func (g *globals) engine(watch bool) *keepalive.Engine {
+	return keepalive.New(keepalive.Options{
+		Store:      store.Open(g.paths.Data),
+		Log:        g.log,
+		WatchStore: watch,
+	}, ownedAccounts(g.cfg))
+}
+
+// accountNames validates names given on the command line.
+func (g *globals) accountNames(names []string) ([]string, error) {
+	if len(names) == 0 {
+		for _, a := range g.cfg.Accounts {
+			names = append(names, a.Name)
+		}
+		return names, nil
+	}
+	for _, n := range names {
+		if _, ok := g.cfg.Account(n); !ok {
+			return nil, fmt.Errorf("no owned account %q in %s", n, g.paths.Config)
+		}
+	}
+	return names, nil
+}
+
+// noAccountsHint tells a new user how to add an account.
+func (g *globals) noAccountsHint(w io.Writer) {
+	fmt.Fprintf(w, "No accounts are configured. Add one to %s, for example:\n\n", g.paths.Config)
+	fmt.Fprint(w, exampleAccount)
+}
+
+const exampleAccount = `[account.work]
+issuer    = "https://login.example.com"   # OIDC discovery, or authorize_url + token_url
+client_id = "your-own-client-id"
+scopes    = ["openid", "offline_access"]
+`
+
+// statusFile is where the running instance publishes its latest snapshot
+// for `tokentray status`.
+func (g *globals) statusFile() string { return filepath.Join(g.paths.State, "status.json") }
+
+var errSignInNeeded = errors.New("sign-in needed")
+
+var _ = context.Background

@@ -1,0 +1,333 @@
+// Package config reads tokentray's TOML configuration file.
+//
+// The file lives at <user config dir>/tokentray/config.toml. A missing file
+// is not an error: tokentray then runs with no accounts. Every error names the
+// file, the line and the field, e.g.
+//
+//	config.toml:7: account "work": client_id is required
+//
+// Owned accounts are tables under [account.<name>]; watched stores of other
+// tools are tuned under [watch.<name>].
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+// Defaults for optional account settings.
+const (
+	DefaultRefreshLead   = 10 * time.Minute
+	DefaultCheckInterval = 30 * time.Minute
+)
+
+// Config is the parsed configuration.
+type Config struct {
+	// Path is the file the configuration was read from (it may not exist).
+	Path string
+	// Exists reports whether Path existed.
+	Exists bool
+	// Accounts are the owned accounts, sorted by name.
+	Accounts []Account
+	// Watch holds per-store settings for watched accounts, keyed by the
+	// table name ([watch.claude-code] -> "claude-code").
+	Watch map[string]Watch
+}
+
+// Account is one owned account: tokentray is the OAuth client, with the
+// client registration the user supplies.
+type Account struct {
+	Name string
+	// Issuer enables OIDC discovery; AuthorizeURL/TokenURL override it.
+	Issuer        string
+	AuthorizeURL  string
+	TokenURL      string
+	RevocationURL string
+	ClientID      string
+	ClientSecret  oauthflow.Secret
+	Scopes        []string
+	// AuthParams are extra authorization request parameters (e.g. prompt,
+	// access_type=offline).
+	AuthParams    map[string]string
+	TokenBody     oauthflow.BodyEncoding
+	Redirect      Redirect
+	RefreshLead   time.Duration
+	CheckInterval time.Duration
+}
+
+// Redirect configures the loopback redirect URI of the sign-in flow
+// (RFC 8252 §7.3). Zero values mean host 127.0.0.1, any free port, path
+// /callback.
+type Redirect struct {
+	Host string
+	Port int
+	Path string
+}
+
+// Watch tunes one watched store (another tool's credentials).
+type Watch struct {
+	Name string // table name
+	// Enabled is false when the user switched the store off.
+	Enabled      bool
+	Kind         string   // for custom entries: claude-code, codex, gemini, opencode
+	Path         string   // custom path
+	Rename       string   // display name
+	LoginCommand []string // replaces the owner's default login command
+	CheckCommand []string // optional status command run on a schedule
+	WarnBefore   time.Duration
+}
+
+// Account returns the owned account with the given name.
+func (c *Config) Account(name string) (Account, bool) {
+	for _, a := range c.Accounts {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Account{}, false
+}
+
+// Error is a configuration error with its location.
+type Error struct {
+	Path  string
+	Line  int // 0 when unknown
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	loc := e.Path
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.Path, e.Line)
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+type duration time.Duration
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use e.g. \"10m\" or \"1h30m\")", b)
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q is negative", b)
+	}
+	*d = duration(v)
+	return nil
+}
+
+type fileTOML struct {
+	Account map[string]accountTOML `toml:"account"`
+	Watch   map[string]watchTOML   `toml:"watch"`
+}
+
+type accountTOML struct {
+	Issuer        string            `toml:"issuer"`
+	AuthorizeURL  string            `toml:"authorize_url"`
+	TokenURL      string            `toml:"token_url"`
+	RevocationURL string            `toml:"revocation_url"`
+	ClientID      string            `toml:"client_id"`
+	ClientSecret  string            `toml:"client_secret"`
+	Scopes        []string          `toml:"scopes"`
+	AuthParams    map[string]string `toml:"auth_params"`
+	TokenBody     string            `toml:"token_body"`
+	Redirect      struct {
+		Host string `toml:"host"`
+		Port *int   `toml:"port"`
+		Path string `toml:"path"`
+	} `toml:"redirect"`
+	RefreshLead   *duration `toml:"refresh_lead"`
+	CheckInterval *duration `toml:"check_interval"`
+}
+
+type watchTOML struct {
+	Enabled      *bool     `toml:"enabled"`
+	Kind         string    `toml:"kind"`
+	Path         string    `toml:"path"`
+	Name         string    `toml:"name"`
+	LoginCommand []string  `toml:"login_command"`
+	CheckCommand []string  `toml:"check_command"`
+	WarnBefore   *duration `toml:"warn_before"`
+}
+
+// Load reads the configuration at path. A missing file yields an empty
+// configuration with Exists false.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{Path: path, Watch: map[string]Watch{}}, nil
+	}
+	if err != nil {
+		return nil, &Error{Path: path, Msg: err.Error()}
+	}
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	c.Exists = true
+	return c, nil
+}
+
+// Parse parses configuration text; path is used in error messages only.
+func Parse(path string, data []byte) (*Config, error) {
+	var f fileTOML
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, decodeError(path, err)
+	}
+	lines := keyLines(data)
+	c := &Config{Path: path, Watch: map[string]Watch{}}
+	for name, a := range f.Account {
+		acc, err := a.account(name)
+		if err != nil {
+			err.Path = path
+			err.Line = lines.find("account", name, err.key)
+			return nil, &err.Error
+		}
+		c.Accounts = append(c.Accounts, acc)
+	}
+	sort.Slice(c.Accounts, func(i, j int) bool { return c.Accounts[i].Name < c.Accounts[j].Name })
+	for name, w := range f.Watch {
+		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
+			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand}
+		if w.WarnBefore != nil {
+			ww.WarnBefore = time.Duration(*w.WarnBefore)
+		}
+		c.Watch[name] = ww
+	}
+	return c, nil
+}
+
+type fieldError struct {
+	Error
+	key string
+}
+
+func (a accountTOML) account(name string) (Account, *fieldError) {
+	fail := func(key, format string, args ...any) (Account, *fieldError) {
+		return Account{}, &fieldError{Error: Error{
+			Field: fmt.Sprintf("account %q", name) + keySuffix(key),
+			Msg:   fmt.Sprintf(format, args...),
+		}, key: key}
+	}
+	if err := store.ValidName(name); err != nil {
+		return fail("", "invalid account name: %v", err)
+	}
+	acc := Account{
+		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
+		RevocationURL: a.RevocationURL, ClientID: a.ClientID,
+		ClientSecret: oauthflow.Secret(a.ClientSecret), Scopes: a.Scopes, AuthParams: a.AuthParams,
+		TokenBody:   oauthflow.BodyForm,
+		RefreshLead: DefaultRefreshLead, CheckInterval: DefaultCheckInterval,
+		Redirect: Redirect{Host: a.Redirect.Host, Path: a.Redirect.Path},
+	}
+	if acc.ClientID == "" {
+		return fail("client_id", "is required (the client ID of your own OAuth client registration)")
+	}
+	if a.Issuer == "" && (a.TokenURL == "" || a.AuthorizeURL == "") {
+		return fail("issuer", "set issuer (for OIDC discovery) or both authorize_url and token_url")
+	}
+	for _, u := range []struct{ key, val string }{
+		{"issuer", a.Issuer}, {"authorize_url", a.AuthorizeURL}, {"token_url", a.TokenURL}, {"revocation_url", a.RevocationURL},
+	} {
+		if u.val == "" {
+			continue
+		}
+		if err := checkURL(u.val); err != nil {
+			return fail(u.key, "%v", err)
+		}
+	}
+	switch a.TokenBody {
+	case "", "form":
+	case "json":
+		acc.TokenBody = oauthflow.BodyJSON
+	default:
+		return fail("token_body", "must be \"form\" or \"json\", not %q", a.TokenBody)
+	}
+	if a.Redirect.Port != nil {
+		if p := *a.Redirect.Port; p < 0 || p > 65535 {
+			return fail("redirect.port", "must be between 0 (any free port) and 65535")
+		}
+		acc.Redirect.Port = *a.Redirect.Port
+	}
+	switch h := a.Redirect.Host; h {
+	case "", "127.0.0.1", "localhost", "[::1]", "::1":
+	default:
+		return fail("redirect.host", "must be a loopback host (127.0.0.1, [::1] or localhost), not %q", h)
+	}
+	if p := a.Redirect.Path; p != "" && !strings.HasPrefix(p, "/") {
+		return fail("redirect.path", "must start with /")
+	}
+	if a.RefreshLead != nil {
+		acc.RefreshLead = time.Duration(*a.RefreshLead)
+	}
+	if a.CheckInterval != nil {
+		if *a.CheckInterval < duration(time.Minute) {
+			return fail("check_interval", "must be at least 1m")
+		}
+		acc.CheckInterval = time.Duration(*a.CheckInterval)
+	}
+	return acc, nil
+}
+
+func keySuffix(key string) string {
+	if key == "" {
+		return ""
+	}
+	return "." + key
+}
+
+// checkURL requires an absolute http(s) URL; plain http only for loopback
+// hosts, as token requests carry credentials.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q must use https (plain http is allowed for loopback hosts only)", s)
+	}
+	return nil
+}
+
+func decodeError(path string, err error) error {
+	var de *toml.DecodeError
+	var se *toml.StrictMissingError
+	switch {
+	case errors.As(err, &se) && len(se.Errors) > 0:
+		e := se.Errors[0]
+		row, _ := e.Position()
+		return &Error{Path: path, Line: row, Field: strings.Join(e.Key(), "."), Msg: "unknown setting"}
+	case errors.As(err, &de):
+		row, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		return &Error{Path: path, Line: row, Field: strings.Join(de.Key(), "."), Msg: msg}
+	}
+	return &Error{Path: path, Msg: err.Error()}
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}

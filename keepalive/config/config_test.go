@@ -1,0 +1,130 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+const good = `# my accounts
+[account.work]
+issuer    = "https://login.example.com"
+client_id = "abc"
+client_secret = "s3cr3t-value"
+scopes    = ["openid", "offline_access"]
+token_body = "json"
+refresh_lead = "15m"
+auth_params = { prompt = "consent" }
+
+[account.work.redirect]
+port = 8765
+path = "/cb"
+
+[account.home]
+authorize_url = "https://idp.example/authorize"
+token_url     = "https://idp.example/token"
+client_id     = "xyz"
+
+[watch.gemini]
+enabled = false
+
+[watch.claude-code]
+warn_before = "72h"
+login_command = ["claude", "auth", "login"]
+`
+
+func TestParseGood(t *testing.T) {
+	c, err := Parse("config.toml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Accounts) != 2 || c.Accounts[0].Name != "home" || c.Accounts[1].Name != "work" {
+		t.Fatalf("accounts %+v", c.Accounts)
+	}
+	w, _ := c.Account("work")
+	if w.Issuer != "https://login.example.com" || w.ClientID != "abc" || w.ClientSecret.Reveal() != "s3cr3t-value" ||
+		w.TokenBody != oauthflow.BodyJSON || w.RefreshLead != 15*time.Minute || w.CheckInterval != DefaultCheckInterval ||
+		w.Redirect != (Redirect{Port: 8765, Path: "/cb"}) || w.AuthParams["prompt"] != "consent" ||
+		strings.Join(w.Scopes, " ") != "openid offline_access" {
+		t.Errorf("work = %+v", w)
+	}
+	h, _ := c.Account("home")
+	if h.TokenBody != oauthflow.BodyForm || h.RefreshLead != DefaultRefreshLead || h.TokenURL != "https://idp.example/token" {
+		t.Errorf("home = %+v", h)
+	}
+	if c.Watch["gemini"].Enabled || !c.Watch["claude-code"].Enabled || c.Watch["claude-code"].WarnBefore != 72*time.Hour {
+		t.Errorf("watch = %+v", c.Watch)
+	}
+}
+
+func TestParseErrorsNameFileLineAndField(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"missing client_id", "[account.w]\nissuer = \"https://x.example\"\n", `c.toml:1: account "w".client_id: is required`},
+		{"no endpoints", "\n[account.w]\nclient_id = \"a\"\n", `c.toml:2: account "w".issuer: set issuer`},
+		{"bad token_body", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\ntoken_body = \"xml\"\n", `c.toml:4: account "w".token_body: must be "form" or "json"`},
+		{"http not loopback", "[account.w]\nclient_id = \"a\"\nissuer = \"http://x.example\"\n", `c.toml:3: account "w".issuer:`},
+		{"bad duration", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nrefresh_lead = \"soon\"\n", `c.toml:4: account.w.refresh_lead: invalid duration "soon"`},
+		{"wrong type", "[account.w]\nclient_id = 5\n", `c.toml:2: account.w.client_id:`},
+		{"unknown key", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nscope = \"x\"\n", `c.toml:4: account.w.scope: unknown setting`},
+		{"syntax", "[account.w\n", `c.toml:1:`},
+		{"redirect host", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n[account.w.redirect]\nhost = \"example.com\"\n", `c.toml:5: account "w".redirect.host: must be a loopback host`},
+		{"bad name", "[account.\"a b\"]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n", `c.toml:1: account "a b": invalid account name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("c.toml", []byte(tc.text))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v (%T), want *Error", err, err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("err = %q\nwant prefix %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSecretNotInErrors(t *testing.T) {
+	_, err := Parse("c.toml", []byte("[account.w]\nclient_secret = \"hunter2-secret\"\nissuer = \"https://x.example\"\n"))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLoadMissingFileIsEmpty(t *testing.T) {
+	c, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
+	if err != nil || c.Exists || len(c.Accounts) != 0 {
+		t.Fatalf("Load missing: %+v, %v", c, err)
+	}
+	p := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(p, []byte(good), 0o600)
+	c, err = Load(p)
+	if err != nil || !c.Exists || len(c.Accounts) != 2 {
+		t.Fatalf("Load: %+v, %v", c, err)
+	}
+}
+
+func TestDefaultPathsFollowXDG(t *testing.T) {
+	if os.PathSeparator != '/' {
+		t.Skip("XDG layout is Linux/BSD")
+	}
+	t.Setenv("XDG_CONFIG_HOME", "/x/config")
+	t.Setenv("XDG_DATA_HOME", "/x/data")
+	t.Setenv("XDG_STATE_HOME", "/x/state")
+	t.Setenv("XDG_RUNTIME_DIR", "/x/run")
+	p, err := DefaultPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Paths{Config: "/x/config/tokentray/config.toml", Data: "/x/data/tokentray/tokens", State: "/x/state/tokentray", Runtime: "/x/run/tokentray"}
+	if p != want && runtime.GOOS == "linux" {
+		t.Errorf("paths = %+v, want %+v", p, want)
+	}
+}

@@ -1,0 +1,552 @@
+package keepalive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+// OwnedAccount configures one account whose tokens tokentray refreshes.
+type OwnedAccount struct {
+	Name   string
+	Client *oauthflow.Client
+	// RefreshLead is how long before expiry the access token is refreshed.
+	RefreshLead time.Duration
+	// CheckInterval is the refresh period for tokens without a known
+	// expiry.
+	CheckInterval time.Duration
+}
+
+// Options configure an Engine. Store is required; the rest have defaults.
+type Options struct {
+	Store *store.Dir
+	Clock Clock          // default SystemClock
+	Log   *slog.Logger   // default: discard
+	Rand  func() float64 // uniform in [0,1) for jitter; default math/rand
+	// WatchStore makes Run follow changes other processes make to the token
+	// files (fsnotify), so health updates at once.
+	WatchStore bool
+}
+
+// Errors reported in account health.
+var (
+	ErrNotSignedIn    = errors.New("not signed in")
+	ErrNoRefreshToken = errors.New("the stored login has no refresh token")
+	ErrUnknownAccount = errors.New("unknown account")
+)
+
+// Engine keeps owned accounts fresh and publishes snapshots.
+type Engine struct {
+	store *store.Dir
+	clock Clock
+	log   *slog.Logger
+	rand  func() float64
+	watch bool
+
+	owned  []*owned
+	byName map[string]*owned
+
+	mu       sync.Mutex // guards the fields below
+	statuses map[string]Account
+	order    []string
+	watched  map[string]bool
+	snap     Snapshot
+	subs     map[chan Snapshot]struct{}
+}
+
+// owned is the engine's private state for one owned account. Fields below
+// mu are touched only while holding mu, which also serialises refreshes of
+// the account inside this process (one in-flight refresh per account).
+type owned struct {
+	cfg  OwnedAccount
+	poke chan bool // true: refresh now (forced); false: reload the store
+
+	mu         sync.Mutex
+	rec        *store.Record // last record read from the store; nil if none
+	loadErr    error         // fs.ErrNotExist or *store.MalformedError
+	jitter     time.Duration // refresh this much before expiry-lead
+	refreshing bool
+	offline    bool
+	failures   int              // consecutive counted failures
+	failedWith oauthflow.Secret // refresh token of the failing attempts
+	dead       bool             // terminal error: wait for a new sign-in
+	nextTry    time.Time
+	lastErr    string
+}
+
+// New creates an engine for the given owned accounts.
+func New(opts Options, accounts []OwnedAccount) *Engine {
+	e := &Engine{
+		store: opts.Store, clock: opts.Clock, log: opts.Log, rand: opts.Rand, watch: opts.WatchStore,
+		byName:   map[string]*owned{},
+		statuses: map[string]Account{},
+		watched:  map[string]bool{},
+		subs:     map[chan Snapshot]struct{}{},
+	}
+	if e.clock == nil {
+		e.clock = SystemClock{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.rand == nil {
+		e.rand = rand.Float64
+	}
+	for _, cfg := range accounts {
+		if cfg.RefreshLead <= 0 {
+			cfg.RefreshLead = 10 * time.Minute
+		}
+		if cfg.CheckInterval <= 0 {
+			cfg.CheckInterval = 30 * time.Minute
+		}
+		a := &owned{cfg: cfg, poke: make(chan bool, 1)}
+		e.owned = append(e.owned, a)
+		e.byName[cfg.Name] = a
+		e.order = append(e.order, cfg.Name)
+	}
+	now := e.clock.Now()
+	for _, a := range e.owned {
+		a.mu.Lock()
+		e.reloadLocked(a)
+		e.statuses[a.cfg.Name] = a.statusLocked(now)
+		a.mu.Unlock()
+	}
+	e.snap = e.buildLocked(now)
+	return e
+}
+
+// Snapshot returns the current snapshot.
+func (e *Engine) Snapshot() Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.snap
+}
+
+// Subscribe returns a channel that always holds the latest snapshot (older
+// undelivered ones are dropped, so a slow subscriber never blocks the
+// engine) and a function to unsubscribe. The current snapshot is delivered
+// at once.
+func (e *Engine) Subscribe() (<-chan Snapshot, func()) {
+	ch := make(chan Snapshot, 1)
+	e.mu.Lock()
+	e.subs[ch] = struct{}{}
+	ch <- e.snap
+	e.mu.Unlock()
+	return ch, func() {
+		e.mu.Lock()
+		delete(e.subs, ch)
+		e.mu.Unlock()
+	}
+}
+
+// Run keeps the accounts fresh until ctx is cancelled.
+func (e *Engine) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	if e.watch && len(e.owned) > 0 {
+		stop, err := e.watchStore(ctx)
+		if err != nil {
+			e.log.Warn("keepalive: cannot watch the token directory; changes by other processes are noticed at the next check", "err", err)
+		} else {
+			defer stop()
+		}
+	}
+	for _, a := range e.owned {
+		wg.Go(func() { e.loop(ctx, a) })
+	}
+	wg.Wait()
+	<-ctx.Done() // with no owned accounts there is nothing to wait for
+	return ctx.Err()
+}
+
+// RefreshNow asks the running engine to refresh one account now, or every
+// owned account when name is "". It does not wait.
+func (e *Engine) RefreshNow(name string) error {
+	for _, a := range e.owned {
+		if name == "" || a.cfg.Name == name {
+			select {
+			case a.poke <- true:
+			default: // a request is already pending
+			}
+			if name != "" {
+				return nil
+			}
+		}
+	}
+	if name != "" {
+		return fmt.Errorf("%w %q", ErrUnknownAccount, name)
+	}
+	return nil
+}
+
+// Reload makes the engine re-read an account's token file (after a sign-in
+// or a change by another process).
+func (e *Engine) Reload(name string) {
+	if a := e.byName[name]; a != nil {
+		select {
+		case a.poke <- false:
+		default:
+		}
+	}
+}
+
+// Refresh refreshes one owned account synchronously. Without force it only
+// refreshes when the token is due, so several processes calling it at once
+// refresh once. It returns the account's status afterwards and the refresh
+// error, if any.
+func (e *Engine) Refresh(ctx context.Context, name string, force bool) (Account, error) {
+	a := e.byName[name]
+	if a == nil {
+		return Account{}, fmt.Errorf("%w %q", ErrUnknownAccount, name)
+	}
+	a.mu.Lock()
+	e.reloadLocked(a)
+	a.mu.Unlock()
+	err := e.attempt(ctx, a, force)
+	return e.status(name), err
+}
+
+// AccessToken returns a valid access token for an owned account,
+// refreshing first when it is due. While the current access token is still
+// valid it is returned even if the refresh failed (check Snapshot for the
+// account's health). Without a usable token the error wraps ErrNotSignedIn
+// when the user has to sign in.
+func (e *Engine) AccessToken(ctx context.Context, name string) (oauthflow.Secret, error) {
+	st, rerr := e.Refresh(ctx, name, false)
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	a := e.byName[name]
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := e.clock.Now()
+	switch {
+	case a.loadErr != nil && !errors.Is(a.loadErr, fs.ErrNotExist):
+		return "", a.loadErr
+	case a.rec == nil || a.rec.AccessToken.IsZero():
+		return "", fmt.Errorf("%s: %w", name, ErrNotSignedIn)
+	case a.rec.Expiry.IsZero() || now.Before(a.rec.Expiry):
+		return a.rec.AccessToken, nil
+	case st.State == NeedsSignIn:
+		return "", fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
+	}
+	return "", fmt.Errorf("%s: the access token has expired and could not be refreshed: %v", name, rerr)
+}
+
+func (e *Engine) status(name string) Account {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.statuses[name]
+}
+
+// loop is the scheduler of one account. It sleeps in steps of at most
+// MaxStep and compares wall-clock deadlines after every step, so an
+// overdue refresh after a suspend/resume happens at once.
+func (e *Engine) loop(ctx context.Context, a *owned) {
+	for {
+		now := e.clock.Now()
+		a.mu.Lock()
+		due, scheduled := a.nextAttemptLocked()
+		e.publishLocked(a, now)
+		a.mu.Unlock()
+
+		if scheduled && !now.Before(due) {
+			if e.attempt(ctx, a, false) != nil && ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		step := MaxStep
+		if scheduled {
+			step = min(step, due.Sub(now))
+		}
+		t := e.clock.NewTimer(step)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		case force := <-a.poke:
+			t.Stop()
+			if force {
+				e.attempt(ctx, a, true)
+			} else {
+				a.mu.Lock()
+				e.reloadLocked(a)
+				a.mu.Unlock()
+			}
+		}
+	}
+}
+
+// nextAttemptLocked returns when the next refresh is due, or false when
+// nothing can be done until the user signs in or the file changes.
+func (a *owned) nextAttemptLocked() (time.Time, bool) {
+	switch {
+	case a.loadErr != nil, a.rec == nil, a.dead, a.rec.RefreshToken.IsZero():
+		return time.Time{}, false
+	case !a.nextTry.IsZero():
+		return a.nextTry, true
+	}
+	return a.dueAt(a.rec), true
+}
+
+// dueAt is when rec should be refreshed: expiry minus lead (and jitter),
+// or obtained-at plus the check interval when the expiry is unknown.
+func (a *owned) dueAt(rec *store.Record) time.Time {
+	if !rec.Expiry.IsZero() {
+		return rec.Expiry.Add(-a.cfg.RefreshLead - a.jitter)
+	}
+	return rec.ObtainedAt.Add(a.cfg.CheckInterval)
+}
+
+// reloadLocked re-reads the token file. A new refresh token (a sign-in, or
+// another process that refreshed) ends a failure episode.
+func (e *Engine) reloadLocked(a *owned) {
+	rec, err := e.store.Load(a.cfg.Name)
+	e.adoptLocked(a, rec, err)
+}
+
+func (e *Engine) adoptLocked(a *owned, rec *store.Record, err error) {
+	if err != nil {
+		var me *store.MalformedError
+		if errors.As(err, &me) && !errors.As(a.loadErr, &me) {
+			e.log.Error("keepalive: token file is malformed; left untouched", "account", a.cfg.Name, "err", err)
+		}
+		a.rec, a.loadErr = nil, err
+		return
+	}
+	changed := a.rec == nil || a.rec.RefreshToken != rec.RefreshToken || !a.rec.Expiry.Equal(rec.Expiry)
+	a.rec, a.loadErr = rec, nil
+	if changed {
+		a.jitter = time.Duration(e.rand() * float64(refreshJitter))
+	}
+	if (a.failures > 0 || a.dead || a.offline) && rec.RefreshToken != a.failedWith {
+		e.log.Info("keepalive: a new login was stored; failure episode over", "account", a.cfg.Name)
+		a.endEpisodeLocked()
+	}
+}
+
+func (a *owned) endEpisodeLocked() {
+	a.failures, a.dead, a.offline = 0, false, false
+	a.failedWith, a.nextTry, a.lastErr = "", time.Time{}, ""
+}
+
+// attempt performs one refresh under the store's cross-process lock:
+// lock -> re-read -> decide -> refresh -> write -> unlock.
+func (e *Engine) attempt(ctx context.Context, a *owned, force bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := e.clock.Now()
+	a.refreshing = true
+	e.publishLocked(a, now)
+	defer func() {
+		a.refreshing = false
+		e.publishLocked(a, e.clock.Now())
+	}()
+
+	var used oauthflow.Secret
+	var latest *store.Record
+	refreshed := false
+	rec, err := e.store.Update(ctx, a.cfg.Name, func(cur *store.Record) (*store.Record, error) {
+		latest = cur
+		if cur == nil {
+			return nil, ErrNotSignedIn
+		}
+		if !force && now.Before(a.dueAt(cur)) {
+			return nil, nil // another process refreshed already
+		}
+		if cur.RefreshToken.IsZero() {
+			return nil, ErrNoRefreshToken
+		}
+		used = cur.RefreshToken
+		tok, err := a.cfg.Client.Refresh(ctx, cur.RefreshToken)
+		if err != nil {
+			return nil, err
+		}
+		refreshed = true
+		cur.Apply(tok)
+		return cur, nil
+	})
+	if rec == nil {
+		rec = latest
+	}
+	switch {
+	case err == nil:
+		e.adoptLocked(a, rec, nil)
+		a.endEpisodeLocked()
+		if refreshed {
+			e.log.Info("keepalive: refreshed", "account", a.cfg.Name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
+		}
+		return nil
+	case ctx.Err() != nil:
+		return err
+	case errors.Is(err, ErrNotSignedIn):
+		e.adoptLocked(a, nil, fs.ErrNotExist)
+		return err
+	case errors.Is(err, ErrNoRefreshToken):
+		e.adoptLocked(a, rec, nil)
+		return err
+	}
+	var me *store.MalformedError
+	if errors.As(err, &me) {
+		e.adoptLocked(a, nil, err)
+		return err
+	}
+	if e.failLocked(a, used, err) {
+		return nil // someone else rotated the token meanwhile
+	}
+	return err
+}
+
+// failLocked applies the retry policy to a failed refresh. It reports true
+// when the failure turned out to be harmless (the store holds a newer
+// refresh token).
+func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
+	now := e.clock.Now()
+	failures := a.failures
+	if used != a.failedWith {
+		failures = 0
+	}
+	d := Decide(err, failures+1, e.rand())
+	if d.SignIn {
+		// Another process may have rotated the token without our lock
+		// (RFC 6749 §6): re-read before declaring the login dead.
+		if rec, lerr := e.store.Load(a.cfg.Name); lerr == nil && rec.RefreshToken != used {
+			e.log.Info("keepalive: refresh token was rotated elsewhere; using the new one", "account", a.cfg.Name)
+			e.adoptLocked(a, rec, nil)
+			a.endEpisodeLocked()
+			a.nextTry = now
+			return true
+		}
+	}
+	a.failedWith = used
+	a.lastErr = err.Error()
+	switch {
+	case d.SignIn:
+		a.failures = failures + 1
+		a.dead, a.offline, a.nextTry = true, false, time.Time{}
+		e.log.Warn("keepalive: refresh rejected; sign-in needed", "account", a.cfg.Name, "err", err)
+	case !d.Count:
+		a.offline = true
+		a.nextTry = now.Add(d.Delay)
+		e.log.Info("keepalive: offline; will retry", "account", a.cfg.Name, "retry_in", HumanDuration(d.Delay), "err", err)
+	default:
+		a.failures = failures + 1
+		a.offline = false
+		a.nextTry = now.Add(d.Delay)
+		lvl := slog.LevelInfo
+		if a.failures >= FailuresToAlert {
+			lvl = slog.LevelWarn
+		}
+		e.log.Log(context.Background(), lvl, "keepalive: refresh failed; will retry", "account", a.cfg.Name,
+			"attempt", a.failures, "retry_in", HumanDuration(d.Delay), "err", err)
+	}
+	return false
+}
+
+// statusLocked derives the published status from the worker state.
+func (a *owned) statusLocked(now time.Time) Account {
+	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr}
+	if a.rec != nil {
+		st.Expiry = a.rec.Expiry
+		st.Deadline = a.rec.RefreshExpiry
+		st.LastRefresh = a.rec.ObtainedAt
+	}
+	if a.failures > 0 || a.offline {
+		st.NextTry = a.nextTry
+	}
+	var me *store.MalformedError
+	switch {
+	case errors.As(a.loadErr, &me):
+		st.State, st.Reason = Broken, me.Error()
+	case a.loadErr != nil && errors.Is(a.loadErr, fs.ErrNotExist):
+		st.State, st.Reason = NeedsSignIn, "not signed in"
+	case a.loadErr != nil:
+		st.State, st.Reason = Broken, a.loadErr.Error()
+	case a.dead:
+		st.State, st.Reason = NeedsSignIn, "the server rejected the refresh token"
+	case a.rec.RefreshToken.IsZero():
+		st.State, st.Reason = NeedsSignIn, ErrNoRefreshToken.Error()
+	case !a.rec.RefreshExpiry.IsZero() && !now.Before(a.rec.RefreshExpiry):
+		st.State, st.Reason = NeedsSignIn, "the login has expired"
+	case a.refreshing:
+		st.State = Refreshing
+	case a.failures >= FailuresToAlert:
+		st.State, st.Reason = NeedsSignIn, fmt.Sprintf("%d refreshes failed in a row", a.failures)
+	case a.failures > 0:
+		st.State = Retrying
+	case a.offline:
+		st.State = Offline
+	default:
+		st.NextRefresh = a.dueAt(a.rec)
+		st.State = OK
+		if !now.Before(st.NextRefresh) {
+			st.State = Due
+		}
+	}
+	return st
+}
+
+// publishLocked recomputes an account's status and, when it changed,
+// publishes a new snapshot. Caller holds a.mu.
+func (e *Engine) publishLocked(a *owned, now time.Time) {
+	st := a.statusLocked(now)
+	e.setStatus(st, now)
+}
+
+// setStatus stores one account's status and publishes a snapshot if it
+// changed.
+func (e *Engine) setStatus(st Account, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old, ok := e.statuses[st.Name]; ok && sameStatus(old, st) {
+		return
+	}
+	if _, ok := e.statuses[st.Name]; !ok {
+		e.order = append(e.order, st.Name)
+	}
+	e.statuses[st.Name] = st
+	e.snap = e.buildLocked(now)
+	for ch := range e.subs {
+		select {
+		case <-ch: // drop the undelivered older snapshot
+		default:
+		}
+		ch <- e.snap
+	}
+}
+
+func (e *Engine) buildLocked(now time.Time) Snapshot {
+	s := Snapshot{At: now, Accounts: make([]Account, 0, len(e.order))}
+	for _, n := range e.order {
+		s.Accounts = append(s.Accounts, e.statuses[n])
+	}
+	slices.SortStableFunc(s.Accounts, func(x, y Account) int {
+		if x.Kind.IsWatched() != y.Kind.IsWatched() {
+			if x.Kind.IsWatched() {
+				return 1
+			}
+			return -1
+		}
+		return 0
+	})
+	return s
+}
+
+func sameStatus(a, b Account) bool {
+	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason &&
+		a.Expiry.Equal(b.Expiry) && a.Deadline.Equal(b.Deadline) && a.NextRefresh.Equal(b.NextRefresh) &&
+		a.LastRefresh.Equal(b.LastRefresh) && a.Attempt == b.Attempt && a.NextTry.Equal(b.NextTry) &&
+		a.LastError == b.LastError
+}
+
+func asError(err error, target any) bool { return errors.As(err, target) }

@@ -1,0 +1,72 @@
+package keepalive
+
+import (
+	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+// Retry policy. Transient failures back off exponentially (about 30 s,
+// 2 min, 8 min, then 30 min), each delay jittered by ±20 % so that many
+// clients do not retry in lockstep. The third consecutive failure puts the
+// account in NeedsSignIn, but retries continue in the background: a later
+// success ends the episode.
+const (
+	BaseBackoff     = 30 * time.Second
+	MaxBackoff      = 30 * time.Minute
+	MaxRetryAfter   = 30 * time.Minute
+	FailuresToAlert = 3
+	// OfflineRetry is how often an offline account probes the network.
+	OfflineRetry = 30 * time.Second
+	// MaxStep bounds every sleep so that a suspend/resume, which stops the
+	// monotonic clock but not the wall clock, is noticed within a minute.
+	MaxStep = 60 * time.Second
+	// refreshJitter spreads scheduled refreshes up to this much earlier.
+	refreshJitter = 30 * time.Second
+)
+
+// Backoff returns the delay before retry number attempt (1-based: the delay
+// after the first failure is Backoff(1, ...)). rnd is a uniform value in
+// [0, 1) for the jitter.
+func Backoff(attempt int, rnd float64) time.Duration {
+	d := BaseBackoff
+	for i := 1; i < attempt && d < MaxBackoff; i++ {
+		d *= 4
+	}
+	d = min(d, MaxBackoff)
+	return time.Duration(float64(d) * (0.8 + 0.4*rnd))
+}
+
+// Decision is what the engine does after a failed refresh.
+type Decision struct {
+	// Count reports whether the failure counts toward FailuresToAlert.
+	Count bool
+	// SignIn means the refresh token is dead: stop retrying.
+	SignIn bool
+	// Delay is the time until the next attempt (when not SignIn).
+	Delay time.Duration
+}
+
+// Decide applies the retry policy to a failed refresh. failures is the
+// number of consecutive counted failures including this one.
+func Decide(err error, failures int, rnd float64) Decision {
+	switch oauthflow.Classify(err) {
+	case oauthflow.Terminal:
+		return Decision{Count: true, SignIn: true}
+	case oauthflow.Offline:
+		return Decision{Delay: time.Duration(float64(OfflineRetry) * (0.8 + 0.4*rnd))}
+	}
+	d := Backoff(failures, rnd)
+	if ra := retryAfter(err); ra > 0 {
+		d = max(d, min(ra, MaxRetryAfter))
+	}
+	return Decision{Count: true, Delay: d}
+}
+
+func retryAfter(err error) time.Duration {
+	var oe *oauthflow.Error
+	if asError(err, &oe) {
+		return oe.RetryAfter
+	}
+	return 0
+}

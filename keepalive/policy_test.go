@@ -1,0 +1,145 @@
+package keepalive
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		attempt int
+		rnd     float64
+		want    time.Duration
+	}{
+		{1, 0.5, 30 * time.Second},
+		{2, 0.5, 2 * time.Minute},
+		{3, 0.5, 8 * time.Minute},
+		{4, 0.5, 30 * time.Minute}, // 32m capped
+		{10, 0.5, 30 * time.Minute},
+		{1, 0, 24 * time.Second},        // -20 %
+		{1, 0.999999, 36 * time.Second}, // almost +20 %
+		{3, 0, 384 * time.Second},
+	} {
+		got := Backoff(tc.attempt, tc.rnd).Round(time.Second)
+		if got != tc.want {
+			t.Errorf("Backoff(%d, %v) = %v, want %v", tc.attempt, tc.rnd, got, tc.want)
+		}
+	}
+}
+
+func TestDecide(t *testing.T) {
+	unreachable := &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}
+	refused := &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		failures int
+		want     Decision
+	}{
+		{"invalid_grant", &oauthflow.Error{StatusCode: 400, Code: "invalid_grant"}, 1, Decision{Count: true, SignIn: true}},
+		{"invalid_client 401", &oauthflow.Error{StatusCode: 401, Code: "invalid_client"}, 2, Decision{Count: true, SignIn: true}},
+		{"503", &oauthflow.Error{StatusCode: 503}, 1, Decision{Count: true, Delay: 30 * time.Second}},
+		{"503 third", &oauthflow.Error{StatusCode: 503}, 3, Decision{Count: true, Delay: 8 * time.Minute}},
+		{"429 retry-after 10m", &oauthflow.Error{StatusCode: 429, RetryAfter: 10 * time.Minute}, 1, Decision{Count: true, Delay: 10 * time.Minute}},
+		{"429 retry-after 2h capped", &oauthflow.Error{StatusCode: 429, RetryAfter: 2 * time.Hour}, 1, Decision{Count: true, Delay: MaxRetryAfter}},
+		{"429 retry-after shorter than backoff", &oauthflow.Error{StatusCode: 429, RetryAfter: time.Second}, 2, Decision{Count: true, Delay: 2 * time.Minute}},
+		{"connection refused", &oauthflow.Error{Err: refused}, 1, Decision{Count: true, Delay: 30 * time.Second}},
+		{"timeout", &oauthflow.Error{Err: context.DeadlineExceeded}, 1, Decision{Count: true, Delay: 30 * time.Second}},
+		{"unexpected EOF", &oauthflow.Error{Err: io.ErrUnexpectedEOF}, 1, Decision{Count: true, Delay: 30 * time.Second}},
+		{"network unreachable", &oauthflow.Error{Err: unreachable}, 5, Decision{Delay: OfflineRetry}},
+		{"dns not found", &oauthflow.Error{Err: &net.DNSError{Err: "no such host", Name: "idp.example", IsNotFound: true}}, 1, Decision{Delay: OfflineRetry}},
+		{"plain error", errors.New("boom"), 1, Decision{Count: true, Delay: 30 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Decide(tc.err, tc.failures, 0.5); got != tc.want {
+				t.Errorf("Decide = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOverall(t *testing.T) {
+	for _, tc := range []struct {
+		states []State
+		want   Overall
+	}{
+		{nil, NoAccounts},
+		{[]State{OK, Due}, AllOK},
+		{[]State{OK, Refreshing}, AnyRefreshing},
+		{[]State{Refreshing, Retrying}, AnyWarning},
+		{[]State{OK, Offline}, AnyWarning},
+		{[]State{Warning}, AnyWarning},
+		{[]State{Retrying, NeedsSignIn, OK}, AnySignIn},
+		{[]State{Broken}, AnySignIn},
+	} {
+		var s Snapshot
+		for _, st := range tc.states {
+			s.Accounts = append(s.Accounts, Account{State: st})
+		}
+		if got := s.Overall(); got != tc.want {
+			t.Errorf("Overall(%v) = %v, want %v", tc.states, got, tc.want)
+		}
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{45 * time.Second, "45s"},
+		{90 * time.Second, "1m"},
+		{59 * time.Minute, "59m"},
+		{time.Hour, "1h"},
+		{6*time.Hour + 12*time.Minute + 30*time.Second, "6h 12m"},
+		{47 * time.Hour, "47h"},
+		{3*24*time.Hour + 4*time.Hour, "3d 4h"},
+		{-5 * time.Minute, "5m"},
+	} {
+		if got := HumanDuration(tc.d); got != tc.want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+	now := t0
+	if got := ExpiresIn(now.Add(2*time.Hour), now); got != "expires in 2h" {
+		t.Errorf("ExpiresIn future = %q", got)
+	}
+	if got := ExpiresIn(now.Add(-3*time.Minute), now); got != "expired 3m ago" {
+		t.Errorf("ExpiresIn past = %q", got)
+	}
+	if got := ExpiresIn(time.Time{}, now); got != "" {
+		t.Errorf("ExpiresIn zero = %q", got)
+	}
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	s := oauthflow.Secret("rt-very-secret")
+	a := Account{Name: "x", LastError: (&oauthflow.Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant"}).Error()}
+	for _, out := range []string{s.String(), a.LastError} {
+		if contains(out, "rt-very-secret") {
+			t.Errorf("secret leaked: %q", out)
+		}
+	}
+}
+
+func contains(s, sub string) bool {
+	return len(sub) > 0 && len(s) >= len(sub) && (s == sub || index(s, sub) >= 0)
+}
+
+func index(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,287 @@
+// Package store is tokentray's token store for the accounts it owns (the
+// accounts it is the OAuth client for): one JSON file per account in one
+// directory.
+//
+// Refresh tokens rotate (RFC 6749 §6, RFC 9700 §4.14.2), so two refreshers
+// working from the same stale copy log the user out. Every change therefore
+// goes through Dir.Update, which serialises updaters of an account inside
+// the process and across processes and hands the updater the file as it is
+// on disk after the lock was taken:
+//
+//	lock -> read -> decide -> refresh -> write -> unlock
+//
+// Files are written atomically (WriteFileAtomic) with mode 0600 in a
+// directory with mode 0700. The cross-process lock is a separate file,
+// "<dir>/.<account>.lock", that is never renamed or removed.
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+const (
+	// FileMode is the mode of new token files.
+	FileMode fs.FileMode = 0o600
+	// DirMode is the mode of a store directory created by the store.
+	DirMode fs.FileMode = 0o700
+
+	// maxFileSize bounds what Load reads; a token file is a few KiB.
+	maxFileSize = 1 << 20
+	// lockRetry is how often a waiting Update retries the file lock.
+	lockRetry = 10 * time.Millisecond
+	// maxNameLen is the longest valid account name.
+	maxNameLen = 64
+)
+
+// Dir is a token store directory. The zero value is not usable; call Open.
+// A Dir is safe for concurrent use, and several Dirs (in one process or in
+// many) on the same directory coordinate through the lock files.
+type Dir struct {
+	dir string
+}
+
+// Open returns the store in directory dir. Nothing is touched on disk: the
+// directory is created (mode 0700) by the first Update.
+func Open(dir string) *Dir {
+	return &Dir{dir: filepath.Clean(dir)}
+}
+
+// Path returns the token file of account: "<dir>/<account>.json". It does
+// not check the name; Load, Update and Delete do (see ValidName).
+func (d *Dir) Path(account string) string {
+	return filepath.Join(d.dir, account+".json")
+}
+
+func (d *Dir) lockPath(account string) string {
+	return filepath.Join(d.dir, "."+account+".lock")
+}
+
+// ValidName reports whether account can name a token file: 1 to 64 ASCII
+// letters, digits, '.', '_' or '-', not starting with '.' (so it cannot be a
+// lock or temp file or escape the directory), and not a device name that
+// Windows reserves (CON, NUL, COM1, ...).
+func ValidName(account string) error {
+	if account == "" || len(account) > maxNameLen {
+		return fmt.Errorf("store: invalid account name %q: want 1 to %d characters", account, maxNameLen)
+	}
+	if account[0] == '.' {
+		return fmt.Errorf("store: invalid account name %q: must not start with '.'", account)
+	}
+	for _, c := range []byte(account) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return fmt.Errorf("store: invalid account name %q: only letters, digits, '.', '_' and '-' are allowed", account)
+		}
+	}
+	base, _, _ := strings.Cut(account, ".")
+	if isWindowsDevice(base) {
+		return fmt.Errorf("store: invalid account name %q: reserved on Windows", account)
+	}
+	return nil
+}
+
+func isWindowsDevice(base string) bool {
+	switch strings.ToUpper(base) {
+	case "CON", "PRN", "AUX", "NUL",
+		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		return true
+	}
+	return false
+}
+
+// MalformedError reports a token file that exists but cannot be used: not
+// a regular file, empty, too large, not JSON, or a field of the wrong type.
+// Err describes the problem without quoting the file (it holds tokens).
+type MalformedError struct {
+	Path string
+	Err  error
+}
+
+func (e *MalformedError) Error() string {
+	return "store: malformed token file " + e.Path + ": " + e.Err.Error()
+}
+
+func (e *MalformedError) Unwrap() error { return e.Err }
+
+// Load reads the record of account without taking the lock; it sees either
+// the previous or the next version of a file being rewritten, never a mix.
+// Use Update to change a record.
+//
+// An absent file gives an error satisfying errors.Is(err, fs.ErrNotExist);
+// an unusable one gives a *MalformedError.
+func (d *Dir) Load(account string) (*Record, error) {
+	if err := ValidName(account); err != nil {
+		return nil, err
+	}
+	return load(d.Path(account))
+}
+
+func load(path string) (*Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &MalformedError{Path: path, Err: errors.New("not a regular file")}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(data) == 0:
+		return nil, &MalformedError{Path: path, Err: errors.New("empty file")}
+	case len(data) > maxFileSize:
+		return nil, &MalformedError{Path: path, Err: fmt.Errorf("larger than %d bytes", maxFileSize)}
+	}
+	r := new(Record)
+	if err := r.UnmarshalJSON(data); err != nil {
+		return nil, &MalformedError{Path: path, Err: err}
+	}
+	return r, nil
+}
+
+// Update is the safe read-modify-write of account's record.
+//
+// It takes the account's lock (waiting until ctx is done), re-reads the
+// file and calls fn with the current record, nil when there is none. The
+// lock is held while fn runs, so fn may perform the network refresh and
+// decide from the fresh record whether one is still needed. A non-nil
+// record returned by fn is written atomically; nil writes nothing. Update
+// returns the record now stored: fn's result, or the current record when fn
+// returned nil.
+//
+// An error from fn is returned as is and nothing is written. If the file
+// is malformed, Update returns the *MalformedError without calling fn and
+// leaves the file alone. fn must not call Update or Delete for the same
+// account (it would wait for itself) and must not wait for a user (a
+// browser sign-in): the lock blocks every other refresher meanwhile.
+func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (*Record, error)) (*Record, error) {
+	if err := ValidName(account); err != nil {
+		return nil, err
+	}
+	unlock, err := d.lock(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	path := d.Path(account)
+	cur, err := load(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	next, err := fn(cur)
+	if err != nil {
+		return nil, err
+	}
+	if next == nil {
+		return cur, nil
+	}
+	data, err := next.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var file bytes.Buffer // indented for a person who opens it
+	if err := json.Indent(&file, data, "", "  "); err != nil {
+		return nil, err
+	}
+	file.WriteByte('\n')
+	if err := WriteFileAtomic(path, file.Bytes(), FileMode); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// Delete removes account's token file under the account's lock (logout).
+// A symlinked file has its target removed and the link kept, like
+// WriteFileAtomic writes through it. Deleting an absent account is not an
+// error. The lock file is left in place: removing it would let two
+// processes hold "the" lock on different files.
+func (d *Dir) Delete(ctx context.Context, account string) error {
+	if err := ValidName(account); err != nil {
+		return err
+	}
+	unlock, err := d.lock(ctx, account)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	target, err := resolveSymlinks(d.Path(account))
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &MalformedError{Path: target, Err: errors.New("not a regular file")}
+	}
+	if err := os.Remove(target); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(target))
+}
+
+// gates serialises updaters inside the process, one buffered channel (a
+// mutex that a context can abandon) per lock file path, so goroutines queue
+// here without polling and only one per process contends for the file lock.
+var gates sync.Map // absolute lock path -> chan struct{}
+
+// lock takes account's in-process gate and then its lock file, creating
+// the store directory if needed. The returned func releases both.
+func (d *Dir) lock(ctx context.Context, account string) (unlock func(), err error) {
+	if err := os.MkdirAll(d.dir, DirMode); err != nil {
+		return nil, fmt.Errorf("store: create directory: %w", err)
+	}
+	path, err := filepath.Abs(d.lockPath(account))
+	if err != nil {
+		return nil, err
+	}
+	g, _ := gates.LoadOrStore(path, make(chan struct{}, 1))
+	gate := g.(chan struct{})
+	select {
+	case gate <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("store: waiting for lock of %q: %w", account, ctx.Err())
+	}
+
+	fl := flock.New(path, flock.SetPermissions(FileMode))
+	ok, err := fl.TryLockContext(ctx, lockRetry)
+	if !ok || err != nil {
+		<-gate
+		if err == nil {
+			err = errors.New("lock not acquired")
+		}
+		return nil, fmt.Errorf("store: waiting for lock of %q: %w", account, err)
+	}
+	return func() {
+		_ = fl.Unlock() // also closes the descriptor
+		<-gate
+	}, nil
+}

@@ -1,0 +1,7 @@
+//go:build !unix && !windows
+
+package watched
+
+import "syscall"
+
+func detachedAttr() *syscall.SysProcAttr { return nil }

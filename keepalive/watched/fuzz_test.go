@@ -1,0 +1,63 @@
+package watched
+
+import (
+	"errors"
+	"testing"
+)
+
+// The fuzz targets check that no input makes a parser panic, that every
+// failure is a *MalformedError with a zero Meta, and that no error text
+// contains a token-like piece of the input. Seed corpora live in
+// testdata/fuzz/<FuzzName>/.
+
+func checkParse(t *testing.T, data []byte, m Meta, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var me *MalformedError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %T is not a *MalformedError", err)
+	}
+	if m != (Meta{}) {
+		t.Fatalf("non-zero Meta with an error: %+v", m)
+	}
+	assertNoLeak(t, "error", err.Error(), data)
+}
+
+func FuzzParseClaude(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseClaude(data)
+		checkParse(t, data, m, err)
+	})
+}
+
+func FuzzParseCodex(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseCodex(data)
+		checkParse(t, data, m, err)
+	})
+}
+
+func FuzzParseGemini(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseGemini(data)
+		checkParse(t, data, m, err)
+	})
+}
+
+func FuzzParseOpencode(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries, err := ParseOpencode(data)
+		checkParse(t, data, Meta{}, err)
+		if err != nil && entries != nil {
+			t.Fatal("entries with a document error")
+		}
+		for i, e := range entries {
+			if i > 0 && entries[i-1].Provider >= e.Provider {
+				t.Fatal("entries not sorted by provider")
+			}
+			checkParse(t, data, e.Meta, e.Err)
+		}
+	})
+}

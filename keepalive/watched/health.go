@@ -1,0 +1,127 @@
+package watched
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// State is the health of a watched login.
+type State int
+
+const (
+	// Healthy: the owner can keep the login alive on its own.
+	Healthy State = iota
+	// AccessExpired is informational, not a failure: the access token has
+	// expired and the owner refreshes it the next time it is used.
+	AccessExpired
+	// DeadlineNear: the login's hard deadline is within the warning window;
+	// the user should sign in again soon.
+	DeadlineNear
+	// NeedsSignIn: the deadline has passed, no refresh token is stored or
+	// the store is gone; only a new sign-in with the owner helps.
+	NeedsSignIn
+	// Broken: the store exists but cannot be read or understood. tokentray
+	// reports it and leaves it untouched.
+	Broken
+)
+
+func (s State) String() string {
+	switch s {
+	case Healthy:
+		return "healthy"
+	case AccessExpired:
+		return "access-expired"
+	case DeadlineNear:
+		return "deadline-near"
+	case NeedsSignIn:
+		return "needs-sign-in"
+	case Broken:
+		return "broken"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// NeedsAttention reports whether the user should act (DeadlineNear,
+// NeedsSignIn or Broken).
+func (s State) NeedsAttention() bool { return s >= DeadlineNear }
+
+// Status is the result of [Evaluate].
+type Status struct {
+	State State
+	// Reason is a short human explanation, free of token values.
+	Reason string
+	// Deadline is the login's hard deadline when the store has one
+	// (Meta.LoginDeadline), else zero.
+	Deadline time.Time
+}
+
+// DefaultWarnBefore is how long before a login's hard deadline
+// [DeadlineNear] starts; Claude Code itself warns 3 days ahead.
+const DefaultWarnBefore = 3 * 24 * time.Hour
+
+// ErrNotFound is wrapped by [Read] errors for a store (or opencode entry)
+// that does not exist; [Evaluate] maps it to [NeedsSignIn].
+var ErrNotFound = errors.New("credentials not found")
+
+// Evaluate decides the health of a login from what [Read] returned, at time
+// now. warnBefore <= 0 means [DefaultWarnBefore]. It is pure.
+//
+// Order: a read error wrapping [ErrNotFound] is NeedsSignIn and any other
+// read error is Broken; then a missing refresh token or a passed deadline is
+// NeedsSignIn; a deadline within warnBefore is DeadlineNear; an expired
+// access token is AccessExpired; otherwise Healthy.
+func Evaluate(m Meta, readErr error, now time.Time, warnBefore time.Duration) Status {
+	if warnBefore <= 0 {
+		warnBefore = DefaultWarnBefore
+	}
+	if readErr != nil {
+		if errors.Is(readErr, ErrNotFound) {
+			return Status{State: NeedsSignIn, Reason: "not signed in: " + readErr.Error()}
+		}
+		return Status{State: Broken, Reason: readErr.Error()}
+	}
+	st := Status{Deadline: m.LoginDeadline}
+	switch {
+	case !m.HasRefreshToken:
+		st.State, st.Reason = NeedsSignIn, "no refresh token stored; sign in again"
+	case !m.LoginDeadline.IsZero() && !now.Before(m.LoginDeadline):
+		st.State, st.Reason = NeedsSignIn, "sign-in expired at "+stamp(m.LoginDeadline)+"; sign in again"
+	case !m.LoginDeadline.IsZero() && m.LoginDeadline.Sub(now) <= warnBefore:
+		st.State = DeadlineNear
+		st.Reason = "sign-in expires in " + human(m.LoginDeadline.Sub(now)) + " (" + stamp(m.LoginDeadline) + "); sign in again before then"
+	case !m.AccessExpiry.IsZero() && !now.Before(m.AccessExpiry):
+		st.State, st.Reason = AccessExpired, "access token expired at "+stamp(m.AccessExpiry)+"; the owning tool refreshes it on next use"
+	default:
+		st.State, st.Reason = Healthy, "signed in"
+		if !m.LoginDeadline.IsZero() {
+			st.Reason += "; sign-in valid until " + stamp(m.LoginDeadline)
+		}
+	}
+	return st
+}
+
+// Probe reads src and evaluates it with the source's warning window.
+func Probe(src Source, now time.Time) (Meta, Status) {
+	m, err := Read(src)
+	return m, Evaluate(m, err, now, src.WarnBefore)
+}
+
+func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") }
+
+// human renders a positive duration coarsely: "2d 3h", "5h 10m", "42m".
+func human(d time.Duration) string {
+	if d < time.Minute {
+		return "less than a minute"
+	}
+	days := int(d / (24 * time.Hour))
+	hours := int(d % (24 * time.Hour) / time.Hour)
+	mins := int(d % time.Hour / time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	}
+	return fmt.Sprintf("%dm", mins)
+}

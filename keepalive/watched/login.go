@@ -1,0 +1,464 @@
+package watched
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+)
+
+// GeminiDocsURL is where [DefaultLoginCommand] sends Gemini users: the
+// Gemini CLI has no non-interactive login command (sign-in happens inside
+// an interactive `gemini` session).
+const GeminiDocsURL = "https://github.com/google-gemini/gemini-cli"
+
+// DefaultLoginCommand returns how the owner of kind signs in again: a
+// command to run with [RunLogin], or, when there is none, a page to open.
+//
+//	claude-code  claude auth login
+//	codex        codex login
+//	opencode     opencode auth login
+//	gemini       (none) -> GeminiDocsURL
+func DefaultLoginCommand(kind Kind) (argv []string, url string) {
+	switch kind {
+	case ClaudeCode:
+		return []string{"claude", "auth", "login"}, ""
+	case Codex:
+		return []string{"codex", "login"}, ""
+	case Opencode:
+		return []string{"opencode", "auth", "login"}, ""
+	case Gemini:
+		return nil, GeminiDocsURL
+	}
+	return nil, ""
+}
+
+// LoginAction is the configured login command of s, else
+// [DefaultLoginCommand] of its kind.
+func (s Source) LoginAction() (argv []string, url string) {
+	if len(s.LoginCommand) > 0 {
+		return append([]string(nil), s.LoginCommand...), ""
+	}
+	return DefaultLoginCommand(s.Kind)
+}
+
+// loginGrace is how long RunLogin waits for a command that fails at once
+// (unknown subcommand, old version) before returning.
+var loginGrace = 500 * time.Millisecond
+
+// fallbackDelay is how long after a "could not open the browser" phrase
+// RunLogin waits for a URL on a following line before opening the last URL
+// printed before the phrase.
+var fallbackDelay = time.Second
+
+// RunLogin starts the owner's sign-in command argv detached from tokentray
+// (its own session on Unix, its own process group without a console window
+// on Windows), so that the owner runs its own OAuth flow and writes its own
+// store; tokentray never sees the tokens.
+//
+// Stdout and stderr go, line by line, to log (written from a background
+// goroutine until the command exits, serialised by RunLogin; log must stay
+// usable after RunLogin returns; nil discards). The output is scanned for
+// https URLs; when the command says it could not open a browser, RunLogin
+// calls openURL once (from another goroutine) with the URL. The heuristic
+// is deliberately small: a line (ANSI escapes removed, case-insensitive)
+// containing "did not open", "didn't open", "could not open", "couldn't
+// open", "unable to open", "failed to open", "navigate to this url", "open
+// this url" or "visit" marks the browser as not opened; the first https URL
+// on that line or a following one is opened, or, if none follows within a
+// second, the last one printed before. Commands that open the browser
+// themselves and say nothing of the kind are left alone.
+//
+// RunLogin returns once the command has been running for half a second (or
+// earlier if it exits), with an error if it could not start or exited
+// non-zero in that time. The child is reaped in the background; cancelling
+// ctx stops URL opening but does not kill the sign-in, which belongs to the
+// user.
+//
+// Commands are looked up on PATH and then in the usual per-user install
+// directories (~/.local/bin, ~/.claude/local, ~/.bun/bin, ~/.npm-global/bin,
+// ~/.opencode/bin, ~/.volta/bin, /opt/homebrew/bin, /usr/local/bin), which
+// are also appended to the child's PATH: apps started from a desktop
+// session often have a minimal PATH.
+func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(string) error) error {
+	if len(argv) == 0 {
+		return errors.New("watched: empty login command")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	path, env, err := lookCommand(argv[0])
+	if err != nil {
+		return fmt.Errorf("watched: login command: %w", err)
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("watched: login command: %w", err)
+	}
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Env = env
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	cmd.SysProcAttr = detachedAttr()
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		return fmt.Errorf("watched: starting %s: %w", argv[0], err)
+	}
+	pw.Close() // the child holds the write end now
+
+	out := &lockedWriter{w: log}
+	sc := &urlScanner{ctx: ctx, open: openURL}
+	scanned := make(chan struct{})
+	go func() {
+		sc.scan(pr, out)
+		pr.Close()
+		close(scanned)
+	}()
+	exited := make(chan error, 1)
+	go func() {
+		// Reap the child even if a grandchild (a browser launcher) keeps
+		// the output pipe open.
+		werr := cmd.Wait()
+		exited <- werr
+		select {
+		case <-scanned:
+		case <-time.After(2 * time.Second):
+		}
+		if werr != nil {
+			fmt.Fprintf(out, "[tokentray] %s: %v\n", argv[0], werr)
+		} else {
+			fmt.Fprintf(out, "[tokentray] %s: finished\n", argv[0])
+		}
+	}()
+
+	t := time.NewTimer(loginGrace)
+	defer t.Stop()
+	select {
+	case werr := <-exited:
+		// Let its last words reach the log before reporting.
+		select {
+		case <-scanned:
+		case <-time.After(loginGrace):
+		}
+		if werr != nil {
+			return fmt.Errorf("watched: %s: %w", argv[0], werr)
+		}
+		return nil
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+var (
+	ansiRE  = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)`)
+	httpsRE = regexp.MustCompile(`https://[^\s"'<>` + "`" + `]+`)
+	// browserPhrases are the signs that the owner could not open a browser
+	// and expects the user to open the URL.
+	browserPhrases = []string{
+		"did not open", "didn't open", "could not open", "couldn't open",
+		"unable to open", "failed to open", "navigate to this url",
+		"open this url", "visit",
+	}
+)
+
+// findURL returns the first https URL in line, without trailing punctuation.
+func findURL(line string) string {
+	u := httpsRE.FindString(line)
+	return strings.TrimRight(u, ".,;:)]}!?")
+}
+
+func saysBrowserNotOpened(line string) bool {
+	l := strings.ToLower(line)
+	for _, p := range browserPhrases {
+		if strings.Contains(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// urlScanner implements RunLogin's URL heuristic.
+type urlScanner struct {
+	ctx  context.Context
+	open func(string) error
+
+	mu      sync.Mutex
+	last    string // last URL seen before the phrase
+	phrase  bool
+	opened  bool
+	pending *time.Timer
+}
+
+func (s *urlScanner) scan(r io.Reader, out io.Writer) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			_, _ = io.WriteString(out, line)
+			if !strings.HasSuffix(line, "\n") {
+				_, _ = io.WriteString(out, "\n")
+			}
+			s.line(ansiRE.ReplaceAllString(line, ""))
+		}
+		if err != nil {
+			break
+		}
+	}
+	s.mu.Lock()
+	if s.pending != nil {
+		s.pending.Stop()
+	}
+	s.mu.Unlock()
+}
+
+func (s *urlScanner) line(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opened {
+		return
+	}
+	u := findURL(line)
+	if saysBrowserNotOpened(line) {
+		if u != "" {
+			s.openLocked(u)
+			return
+		}
+		if !s.phrase {
+			s.phrase = true
+			if s.last != "" {
+				fallback := s.last
+				s.pending = time.AfterFunc(fallbackDelay, func() {
+					s.mu.Lock()
+					defer s.mu.Unlock()
+					if !s.opened {
+						s.openLocked(fallback)
+					}
+				})
+			}
+		}
+		return
+	}
+	if u == "" {
+		return
+	}
+	if s.phrase {
+		if s.pending != nil {
+			s.pending.Stop()
+		}
+		s.openLocked(u)
+		return
+	}
+	s.last = u
+}
+
+func (s *urlScanner) openLocked(u string) {
+	s.opened = true
+	if s.open == nil || s.ctx.Err() != nil {
+		return
+	}
+	go func() { _ = s.open(u) }()
+}
+
+// extraBinDirs are per-user install locations of the owners' CLIs.
+func extraBinDirs() []string {
+	if runtime.GOOS == "windows" {
+		var dirs []string
+		if a := os.Getenv("APPDATA"); a != "" {
+			dirs = append(dirs, filepath.Join(a, "npm"))
+		}
+		if h, err := os.UserHomeDir(); err == nil {
+			dirs = append(dirs, filepath.Join(h, ".local", "bin"), filepath.Join(h, ".bun", "bin"))
+		}
+		return dirs
+	}
+	var dirs []string
+	if h, err := os.UserHomeDir(); err == nil {
+		for _, d := range []string{".local/bin", ".claude/local", ".bun/bin", ".npm-global/bin", ".opencode/bin", ".volta/bin"} {
+			dirs = append(dirs, filepath.Join(h, d))
+		}
+	}
+	return append(dirs, "/opt/homebrew/bin", "/usr/local/bin")
+}
+
+// lookCommand resolves name on PATH, then in extraBinDirs, and returns the
+// environment for the child with the existing extra directories appended
+// to PATH.
+func lookCommand(name string) (string, []string, error) {
+	pathList := filepath.SplitList(os.Getenv("PATH"))
+	have := map[string]bool{}
+	for _, d := range pathList {
+		have[d] = true
+	}
+	for _, d := range extraBinDirs() {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() && !have[d] {
+			pathList = append(pathList, d)
+			have[d] = true
+		}
+	}
+	env := os.Environ()
+	for i, kv := range env {
+		if k, _, ok := strings.Cut(kv, "="); ok && strings.EqualFold(k, "PATH") {
+			env = append(env[:i:i], env[i+1:]...)
+			break
+		}
+	}
+	env = append(env, "PATH="+strings.Join(pathList, string(os.PathListSeparator)))
+
+	if strings.ContainsRune(name, '/') || strings.ContainsRune(name, filepath.Separator) {
+		p, err := exec.LookPath(name)
+		return p, env, err
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, env, nil
+	}
+	for _, d := range pathList {
+		if d == "" || !filepath.IsAbs(d) {
+			continue
+		}
+		if p, err := exec.LookPath(filepath.Join(d, name)); err == nil {
+			return p, env, nil
+		}
+	}
+	return "", nil, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
+}
+
+// checkTimeout bounds a check command when ctx has no deadline.
+const checkTimeout = 30 * time.Second
+
+// RunCheck runs an owner's status command (e.g. `claude auth status`) and
+// reports whether the owner considers itself signed in: exit status 0, and,
+// when stdout is a JSON object with a boolean "loggedIn", that value. detail
+// is a short summary for the UI (from the JSON's "email" and
+// "subscriptionType" when present, else the first output line, with long
+// token-like words redacted). err is non-nil only when the command could not
+// be run or timed out; a non-zero exit is ok == false with err == nil.
+func RunCheck(ctx context.Context, argv []string) (ok bool, detail string, err error) {
+	if len(argv) == 0 {
+		return false, "", errors.New("watched: empty check command")
+	}
+	path, env, err := lookCommand(argv[0])
+	if err != nil {
+		return false, "", fmt.Errorf("watched: check command: %w", err)
+	}
+	if _, has := ctx.Deadline(); !has {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, checkTimeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, path, argv[1:]...)
+	cmd.Env = env
+	stdout := &capBuffer{max: 64 << 10}
+	stderr := &capBuffer{max: 16 << 10}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = time.Second
+	runErr := cmd.Run()
+	defer clear(stdout.b)
+	defer clear(stderr.b)
+
+	var ee *exec.ExitError
+	exitCode := 0
+	switch {
+	case runErr == nil:
+	case errors.As(runErr, &ee) && ctx.Err() == nil:
+		exitCode = ee.ExitCode()
+	case ctx.Err() != nil:
+		return false, "", fmt.Errorf("watched: %s: %w", argv[0], ctx.Err())
+	default:
+		return false, "", fmt.Errorf("watched: %s: %w", argv[0], runErr)
+	}
+
+	ok = exitCode == 0
+	loggedIn, summary, isJSON := statusJSON(stdout.b)
+	if isJSON {
+		ok = ok && loggedIn
+		detail = summary
+	} else {
+		detail = firstLine(stdout.b)
+		if detail == "" {
+			detail = firstLine(stderr.b)
+		}
+	}
+	if exitCode != 0 {
+		detail = strings.TrimSuffix(fmt.Sprintf("exit status %d; %s", exitCode, detail), "; ")
+	}
+	return ok, detail, nil
+}
+
+// statusJSON reads `claude auth status`-style output.
+func statusJSON(out []byte) (loggedIn bool, summary string, ok bool) {
+	var v struct {
+		LoggedIn         *bool  `json:"loggedIn"`
+		Email            string `json:"email"`
+		SubscriptionType string `json:"subscriptionType"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(out), &v) != nil || v.LoggedIn == nil {
+		return false, "", false
+	}
+	summary = "not logged in"
+	if *v.LoggedIn {
+		summary = "logged in"
+	}
+	if v.Email != "" {
+		summary += " as " + redactWords(v.Email)
+	}
+	if v.SubscriptionType != "" {
+		summary += " (" + redactWords(v.SubscriptionType) + ")"
+	}
+	return *v.LoggedIn, summary, true
+}
+
+func firstLine(b []byte) string {
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(ansiRE.ReplaceAllString(l, ""))
+		if l != "" {
+			if r := []rune(l); len(r) > 200 {
+				l = string(r[:200]) + "…"
+			}
+			return redactWords(l)
+		}
+	}
+	return ""
+}
+
+var tokenLikeRE = regexp.MustCompile(`[A-Za-z0-9_\-.+/=~]{24,}`)
+
+// redactWords hides long words mixing letters and digits, which is what
+// tokens look like, in case a status command prints one.
+func redactWords(s string) string {
+	return tokenLikeRE.ReplaceAllStringFunc(s, func(w string) string {
+		if strings.ContainsAny(w, "0123456789") && strings.IndexFunc(w, func(r rune) bool {
+			return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'
+		}) >= 0 {
+			return "[redacted]"
+		}
+		return w
+	})
+}

@@ -1,0 +1,280 @@
+package watched
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fakeOwner puts an executable shell script called name first on PATH.
+// body runs after the script records its arguments in the returned file.
+func fakeOwner(t *testing.T, name, body string) (argsFile string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("fake owner commands are shell scripts")
+	}
+	dir := t.TempDir()
+	argsFile = filepath.Join(dir, name+".args")
+	script := "#!/bin/sh\necho \"$*\" > '" + argsFile + "'\n" + body + "\n"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return argsFile
+}
+
+type opener struct {
+	mu   sync.Mutex
+	urls []string
+	ch   chan string
+}
+
+func newOpener() *opener { return &opener{ch: make(chan string, 8)} }
+
+func (o *opener) open(u string) error {
+	o.mu.Lock()
+	o.urls = append(o.urls, u)
+	o.mu.Unlock()
+	o.ch <- u
+	return nil
+}
+
+func (o *opener) opened() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.urls...)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestDefaultLoginCommand(t *testing.T) {
+	for kind, want := range map[Kind]string{ClaudeCode: "claude auth login", Codex: "codex login", Opencode: "opencode auth login"} {
+		argv, url := DefaultLoginCommand(kind)
+		if strings.Join(argv, " ") != want || url != "" {
+			t.Errorf("%s: %q %q", kind, argv, url)
+		}
+	}
+	if argv, url := DefaultLoginCommand(Gemini); argv != nil || url != GeminiDocsURL {
+		t.Errorf("gemini: %q %q", argv, url)
+	}
+	s := Source{Kind: Gemini, LoginCommand: []string{"gemini-login-helper", "--x"}}
+	if argv, url := s.LoginAction(); strings.Join(argv, " ") != "gemini-login-helper --x" || url != "" {
+		t.Errorf("configured: %q %q", argv, url)
+	}
+}
+
+func TestRunLoginOpensURLWhenBrowserFailed(t *testing.T) {
+	const url = "https://claude.ai/oauth/authorize?code=true&client_id=fake&state=abc123"
+	args := fakeOwner(t, "claude", `
+echo "Opening browser to sign in…"
+printf '\033[33mBrowser didn'"'"'t open? Use the url below to sign in:\033[0m\n'
+echo
+printf '\033[4m`+url+`\033[0m\n'
+sleep 2
+echo "Login successful."`)
+	log := &syncBuffer{}
+	o := newOpener()
+	start := time.Now()
+	if err := RunLogin(context.Background(), []string{"claude", "auth", "login"}, log, o.open); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Fatalf("RunLogin waited %v for the sign-in", d)
+	}
+	select {
+	case got := <-o.ch:
+		if got != url {
+			t.Fatalf("opened %q, want %q", got, url)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("URL not opened")
+	}
+	waitFor(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
+	if b, err := os.ReadFile(args); err != nil || strings.TrimSpace(string(b)) != "auth login" {
+		t.Fatalf("args = %q, %v", b, err)
+	}
+	if got := o.opened(); len(got) != 1 {
+		t.Fatalf("opened %d times: %q", len(got), got)
+	}
+	if !strings.Contains(log.String(), "Login successful.") || !strings.Contains(log.String(), "Use the url below") {
+		t.Fatalf("log = %q", log.String())
+	}
+}
+
+func TestRunLoginCodexStyle(t *testing.T) {
+	fakeOwner(t, "codex", `
+echo "Starting local login server on http://localhost:1455."
+echo "If your browser did not open, navigate to this URL to authenticate:"
+echo
+echo "https://auth.openai.com/oauth/authorize?response_type=code&state=xyz."`)
+	o := newOpener()
+	if err := RunLogin(context.Background(), []string{"codex", "login"}, &syncBuffer{}, o.open); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-o.ch:
+		if got != "https://auth.openai.com/oauth/authorize?response_type=code&state=xyz" {
+			t.Fatalf("opened %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("URL not opened")
+	}
+}
+
+func TestRunLoginURLBeforePhrase(t *testing.T) {
+	old := fallbackDelay
+	fallbackDelay = 100 * time.Millisecond
+	t.Cleanup(func() { fallbackDelay = old })
+	fakeOwner(t, "opencode", `
+echo "Go to: https://console.example.com/oauth?x=1"
+echo "If it could not open a browser, use the link above."
+sleep 1`)
+	o := newOpener()
+	if err := RunLogin(context.Background(), []string{"opencode", "auth", "login"}, nil, o.open); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-o.ch:
+		if got != "https://console.example.com/oauth?x=1" {
+			t.Fatalf("opened %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("URL not opened")
+	}
+}
+
+func TestRunLoginLeavesBrowserToOwner(t *testing.T) {
+	args := fakeOwner(t, "claude", `
+echo "Opening https://claude.ai/oauth/authorize?state=1 in your browser"
+echo "Waiting for sign-in..."`)
+	log := &syncBuffer{}
+	o := newOpener()
+	if err := RunLogin(context.Background(), []string{"claude", "auth", "login", "--extra"}, log, o.open); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
+	time.Sleep(50 * time.Millisecond)
+	if got := o.opened(); len(got) != 0 {
+		t.Fatalf("opened %q although the owner did not ask", got)
+	}
+	if b, _ := os.ReadFile(args); strings.TrimSpace(string(b)) != "auth login --extra" {
+		t.Fatalf("args = %q", b)
+	}
+}
+
+func TestRunLoginFailures(t *testing.T) {
+	fakeOwner(t, "codex", `echo "error: unrecognized subcommand 'login'" >&2; exit 3`)
+	log := &syncBuffer{}
+	err := RunLogin(context.Background(), []string{"codex", "login"}, log, nil)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("err = %v, want exit status 3", err)
+	}
+	if !strings.Contains(log.String(), "unrecognized subcommand") {
+		t.Fatalf("stderr not logged: %q", log.String())
+	}
+
+	err = RunLogin(context.Background(), []string{"tokentray-no-such-owner-cli"}, nil, nil)
+	if !errors.Is(err, exec.ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+	if err := RunLogin(context.Background(), nil, nil, nil); err == nil {
+		t.Fatal("empty argv accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := RunLogin(ctx, []string{"codex"}, nil, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled ctx: %v", err)
+	}
+}
+
+func TestRunLoginDetached(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	// Field 6 of /proc/PID/stat is the session id; a session leader's
+	// equals its pid.
+	out := filepath.Join(t.TempDir(), "sid")
+	fakeOwner(t, "claude", `set -- $(cat /proc/$$/stat); echo "$1 $6" > '`+out+`'`)
+	if err := RunLogin(context.Background(), []string{"claude"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the script", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
+	b, _ := os.ReadFile(out)
+	f := strings.Fields(string(b))
+	if len(f) != 2 || f[0] != f[1] {
+		t.Fatalf("pid/sid = %q: not in its own session", b)
+	}
+}
+
+func TestRunCheck(t *testing.T) {
+	ctx := context.Background()
+	fakeOwner(t, "claude", `
+case "$STATUS" in
+in) echo '{"loggedIn": true, "authMethod": "claude.ai", "email": "dev@example.com", "subscriptionType": "max"}' ;;
+out) echo '{"loggedIn": false}'; exit 1 ;;
+lies) echo '{"loggedIn": false}' ;;
+plain) echo "Signed in with token sk-ant-oat01-AAAAbbbb1111CCCCdddd2222" ;;
+hang) sleep 30 ;;
+esac`)
+	cases := []struct {
+		status string
+		ok     bool
+		detail string
+	}{
+		{"in", true, "logged in as dev@example.com (max)"},
+		{"out", false, "exit status 1; not logged in"},
+		{"lies", false, "not logged in"},
+		{"plain", true, "Signed in with token [redacted]"},
+	}
+	for _, tc := range cases {
+		t.Setenv("STATUS", tc.status)
+		ok, detail, err := RunCheck(ctx, []string{"claude", "auth", "status"})
+		if err != nil || ok != tc.ok || detail != tc.detail {
+			t.Errorf("%s: ok=%v detail=%q err=%v, want %v %q", tc.status, ok, detail, err, tc.ok, tc.detail)
+		}
+	}
+	t.Setenv("STATUS", "hang")
+	tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, _, err := RunCheck(tctx, []string{"claude", "auth", "status"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("hang: err = %v", err)
+	}
+	if _, _, err := RunCheck(ctx, []string{"tokentray-no-such-owner-cli"}); !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("missing: err = %v", err)
+	}
+}

@@ -1,0 +1,437 @@
+package watched
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Meta is what tokentray keeps of a watched login: timestamps, whether a
+// refresh token is stored, and non-secret account details. It never holds a
+// token value.
+type Meta struct {
+	// HasRefreshToken reports whether a non-empty refresh token is stored;
+	// without one the owner cannot renew the login.
+	HasRefreshToken bool
+	// AccessExpiry is when the stored access token expires (zero: unknown).
+	// An expired access token is normal: the owner refreshes it on next use.
+	AccessExpiry time.Time
+	// LoginDeadline is the hard end of the login, after which only a new
+	// sign-in helps (Claude Code's refreshTokenExpiresAt; zero: none known).
+	LoginDeadline time.Time
+	// LastRefresh is when the owner last refreshed (Codex last_refresh).
+	LastRefresh time.Time
+	// Email, Plan and AccountID describe the account when the store says
+	// so: Claude subscriptionType; Codex/Gemini id_token email claim, Codex
+	// chatgpt_plan_type claim and account_id.
+	Email     string
+	Plan      string
+	AccountID string
+}
+
+// MalformedError reports a store that cannot be understood. It names the
+// store and the JSON field, never the file's contents: messages are built
+// only from fixed text, field names and byte offsets.
+type MalformedError struct {
+	Path    string // file or Keychain item; set by Read, empty from the parsers
+	Field   string // dotted JSON field, empty for the whole document
+	Offset  int64  // byte offset of a JSON syntax error, 0 otherwise
+	Problem string // fixed description, e.g. "want a number, got a string"
+}
+
+func (e *MalformedError) Error() string {
+	var b strings.Builder
+	b.WriteString("watched: malformed credentials")
+	if e.Path != "" {
+		b.WriteString(" in ")
+		b.WriteString(e.Path)
+	}
+	if e.Field != "" {
+		b.WriteString(": field ")
+		b.WriteString(e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Problem)
+	if e.Offset > 0 {
+		fmt.Fprintf(&b, " (byte offset %d)", e.Offset)
+	}
+	return b.String()
+}
+
+func malformed(field, problem string) *MalformedError {
+	return &MalformedError{Field: field, Problem: problem}
+}
+
+// ParseClaude parses Claude Code's .credentials.json (or Keychain item):
+//
+//	{"claudeAiOauth": {"accessToken", "refreshToken", "expiresAt" (ms),
+//	  "refreshTokenExpiresAt" (ms), "subscriptionType", ...}, ...}
+//
+// Unknown fields are ignored.
+func ParseClaude(data []byte) (Meta, error) {
+	root, err := parseObject(data)
+	if err != nil {
+		return Meta{}, err
+	}
+	o, err := requireObject(root, "claudeAiOauth", "claudeAiOauth")
+	if err != nil {
+		return Meta{}, err
+	}
+	var m Meta
+	if _, err := optString(o, "accessToken", "claudeAiOauth.accessToken"); err != nil {
+		return Meta{}, err
+	}
+	rt, err := optString(o, "refreshToken", "claudeAiOauth.refreshToken")
+	if err != nil {
+		return Meta{}, err
+	}
+	m.HasRefreshToken = rt != ""
+	if m.AccessExpiry, err = optMillis(o, "expiresAt", "claudeAiOauth.expiresAt"); err != nil {
+		return Meta{}, err
+	}
+	if m.LoginDeadline, err = optMillis(o, "refreshTokenExpiresAt", "claudeAiOauth.refreshTokenExpiresAt"); err != nil {
+		return Meta{}, err
+	}
+	if m.Plan, err = optString(o, "subscriptionType", "claudeAiOauth.subscriptionType"); err != nil {
+		return Meta{}, err
+	}
+	return m, nil
+}
+
+// ParseCodex parses the Codex CLI's auth.json:
+//
+//	{"tokens": {"id_token" (JWT), "access_token" (JWT), "refresh_token",
+//	  "account_id"}, "last_refresh" (RFC 3339)}
+//
+// The access token's expiry is the JWT "exp" claim (RFC 7519 §4.1.4), read
+// from the payload without verifying the signature; an access token that is
+// not a readable JWT gives an unknown expiry. The email and plan come from
+// the id_token's claims when present.
+func ParseCodex(data []byte) (Meta, error) {
+	root, err := parseObject(data)
+	if err != nil {
+		return Meta{}, err
+	}
+	o, err := requireObject(root, "tokens", "tokens")
+	if err != nil {
+		return Meta{}, err
+	}
+	var m Meta
+	at, err := optString(o, "access_token", "tokens.access_token")
+	if err != nil {
+		return Meta{}, err
+	}
+	if c, ok := jwtClaims(at); ok {
+		m.AccessExpiry = c.expiry()
+	}
+	rt, err := optString(o, "refresh_token", "tokens.refresh_token")
+	if err != nil {
+		return Meta{}, err
+	}
+	m.HasRefreshToken = rt != ""
+	idt, err := optString(o, "id_token", "tokens.id_token")
+	if err != nil {
+		return Meta{}, err
+	}
+	if c, ok := jwtClaims(idt); ok {
+		m.Email = c.Email
+		m.Plan = c.PlanType
+	}
+	if m.AccountID, err = optString(o, "account_id", "tokens.account_id"); err != nil {
+		return Meta{}, err
+	}
+	lr, err := optString(root, "last_refresh", "last_refresh")
+	if err != nil {
+		return Meta{}, err
+	}
+	if lr != "" {
+		t, perr := time.Parse(time.RFC3339Nano, lr)
+		if perr != nil {
+			return Meta{}, malformed("last_refresh", "want an RFC 3339 time")
+		}
+		m.LastRefresh = t
+	}
+	return m, nil
+}
+
+// ParseGemini parses the Gemini CLI's oauth_creds.json:
+//
+//	{"access_token", "refresh_token", "expiry_date" (ms), "id_token", ...}
+func ParseGemini(data []byte) (Meta, error) {
+	root, err := parseObject(data)
+	if err != nil {
+		return Meta{}, err
+	}
+	return geminiLike(root, "access_token", "refresh_token", "expiry_date", "id_token")
+}
+
+// OpencodeEntry is one OAuth provider entry of opencode's auth.json. Err is
+// a *MalformedError (fields relative to the entry) when the entry is an
+// OAuth entry that cannot be understood.
+type OpencodeEntry struct {
+	Provider string
+	Meta     Meta
+	Err      error
+}
+
+// ParseOpencode parses opencode's auth.json:
+//
+//	{"<provider>": {"type": "oauth", "refresh", "access", "expires" (ms)}, ...}
+//
+// It returns the OAuth entries sorted by provider. Entries that are not
+// objects or whose "type" is not "oauth" (API keys, well-known auth) are
+// skipped. The error is non-nil only when the document itself is unusable.
+func ParseOpencode(data []byte) ([]OpencodeEntry, error) {
+	root, err := parseObject(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []OpencodeEntry
+	for _, provider := range slices.Sorted(maps.Keys(root)) {
+		var o map[string]json.RawMessage
+		if kindOf(root[provider]) != "an object" || json.Unmarshal(root[provider], &o) != nil {
+			continue
+		}
+		var typ string
+		if kindOf(o["type"]) != "a string" || json.Unmarshal(o["type"], &typ) != nil || typ != "oauth" {
+			continue
+		}
+		m, err := geminiLike(o, "access", "refresh", "expires", "")
+		out = append(out, OpencodeEntry{Provider: provider, Meta: m, Err: err})
+	}
+	return out, nil
+}
+
+// geminiLike reads the flat {access, refresh, expiry ms, id_token} shape
+// shared by Gemini and opencode entries.
+func geminiLike(o map[string]json.RawMessage, access, refresh, expiry, idToken string) (Meta, error) {
+	var m Meta
+	if _, err := optString(o, access, access); err != nil {
+		return Meta{}, err
+	}
+	rt, err := optString(o, refresh, refresh)
+	if err != nil {
+		return Meta{}, err
+	}
+	m.HasRefreshToken = rt != ""
+	if m.AccessExpiry, err = optMillis(o, expiry, expiry); err != nil {
+		return Meta{}, err
+	}
+	if idToken != "" {
+		idt, err := optString(o, idToken, idToken)
+		if err != nil {
+			return Meta{}, err
+		}
+		if c, ok := jwtClaims(idt); ok {
+			m.Email = c.Email
+		}
+	}
+	return m, nil
+}
+
+// Parse dispatches on kind. For opencode it returns the entry of provider
+// (an error wrapping [ErrNotFound] when there is none).
+func Parse(kind Kind, provider string, data []byte) (Meta, error) {
+	switch kind {
+	case ClaudeCode:
+		return ParseClaude(data)
+	case Codex:
+		return ParseCodex(data)
+	case Gemini:
+		return ParseGemini(data)
+	case Opencode:
+		entries, err := ParseOpencode(data)
+		if err != nil {
+			return Meta{}, err
+		}
+		for _, e := range entries {
+			if e.Provider == provider {
+				return e.Meta, e.Err
+			}
+		}
+		if provider == "" {
+			return Meta{}, fmt.Errorf("watched: no opencode OAuth login: %w", ErrNotFound)
+		}
+		return Meta{}, fmt.Errorf("watched: no opencode OAuth login for provider %q: %w", provider, ErrNotFound)
+	}
+	return Meta{}, fmt.Errorf("watched: unknown kind %q", kind)
+}
+
+// parseObject decodes a JSON object without ever echoing its bytes in an
+// error.
+func parseObject(data []byte) (map[string]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, malformed("", "empty file")
+	}
+	if trimmed[0] != '{' {
+		return nil, malformed("", "want a JSON object")
+	}
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal(data, &root); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			// se.Error() quotes the offending character: use the offset only.
+			e := malformed("", "invalid JSON")
+			e.Offset = se.Offset
+			return nil, e
+		}
+		return nil, malformed("", "invalid JSON")
+	}
+	return root, nil
+}
+
+// kindOf names the JSON type of a raw value for error messages.
+func kindOf(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "missing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+func requireObject(o map[string]json.RawMessage, key, field string) (map[string]json.RawMessage, error) {
+	raw, ok := o[key]
+	if !ok || kindOf(raw) == "null" {
+		return nil, malformed(field, "missing")
+	}
+	if k := kindOf(raw); k != "an object" {
+		return nil, malformed(field, "want an object, got "+k)
+	}
+	var sub map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &sub); err != nil {
+		return nil, malformed(field, "invalid object")
+	}
+	return sub, nil
+}
+
+// optString returns the string at key; absent or null gives "".
+func optString(o map[string]json.RawMessage, key, field string) (string, error) {
+	raw, ok := o[key]
+	if !ok || kindOf(raw) == "null" {
+		return "", nil
+	}
+	if k := kindOf(raw); k != "a string" {
+		return "", malformed(field, "want a string, got "+k)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", malformed(field, "invalid string")
+	}
+	return s, nil
+}
+
+// maxMillis bounds timestamps to year 9999, far beyond any real expiry.
+const maxMillis = 253402300799999
+
+// optMillis returns the Unix-milliseconds time at key; absent, null or 0
+// gives the zero time.
+func optMillis(o map[string]json.RawMessage, key, field string) (time.Time, error) {
+	raw, ok := o[key]
+	if !ok || kindOf(raw) == "null" {
+		return time.Time{}, nil
+	}
+	if k := kindOf(raw); k != "a number" {
+		return time.Time{}, malformed(field, "want a number of milliseconds, got "+k)
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return time.Time{}, malformed(field, "invalid number")
+	}
+	ms, err := n.Int64()
+	if err != nil {
+		f, ferr := n.Float64()
+		if ferr != nil || math.IsNaN(f) || f < math.MinInt64 || f > math.MaxInt64 {
+			return time.Time{}, malformed(field, "number out of range")
+		}
+		ms = int64(f)
+	}
+	switch {
+	case ms < 0:
+		return time.Time{}, malformed(field, "negative time")
+	case ms > maxMillis:
+		return time.Time{}, malformed(field, "time out of range")
+	case ms == 0:
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(ms), nil
+}
+
+// claims are the JWT claims this package reads (RFC 7519 §4.1; OpenAI puts
+// the plan under "https://api.openai.com/auth").
+type claims struct {
+	Exp      json.Number // "exp", seconds since the epoch
+	Email    string      // "email"
+	PlanType string      // "https://api.openai.com/auth".chatgpt_plan_type
+}
+
+func (c claims) expiry() time.Time {
+	if c.Exp == "" {
+		return time.Time{}
+	}
+	sec, err := c.Exp.Int64()
+	if err != nil {
+		f, ferr := c.Exp.Float64()
+		if ferr != nil || math.IsNaN(f) || f <= 0 || f > maxMillis/1000 {
+			return time.Time{}
+		}
+		sec = int64(f)
+	}
+	if sec <= 0 || sec > maxMillis/1000 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0)
+}
+
+// jwtClaims decodes a JWT's payload (RFC 7519 §3, base64url per RFC 7515
+// §2) WITHOUT verifying it: the values only drive warnings. ok is false for
+// anything that is not a readable JWT.
+func jwtClaims(tok string) (c claims, ok bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return claims{}, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return claims{}, false
+	}
+	defer clear(payload)
+	// Decode field by field so a claim of an unexpected type does not throw
+	// away the others.
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(payload, &raw) != nil {
+		return claims{}, false
+	}
+	if kindOf(raw["exp"]) == "a number" {
+		_ = json.Unmarshal(raw["exp"], &c.Exp)
+	}
+	if kindOf(raw["email"]) == "a string" {
+		_ = json.Unmarshal(raw["email"], &c.Email)
+	}
+	if a := raw["https://api.openai.com/auth"]; kindOf(a) == "an object" {
+		var sub map[string]json.RawMessage
+		if json.Unmarshal(a, &sub) == nil && kindOf(sub["chatgpt_plan_type"]) == "a string" {
+			_ = json.Unmarshal(sub["chatgpt_plan_type"], &c.PlanType)
+		}
+	}
+	return c, true
+}

@@ -1,0 +1,53 @@
+package keepalive
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// watchStore follows the token directory so that a refresh or sign-in done
+// by another process (another tokentray, `tokentray login` in a terminal)
+// updates health at once. Files are replaced by rename, so the directory is
+// watched, not the files.
+func (e *Engine) watchStore(ctx context.Context) (func(), error) {
+	dir := filepath.Dir(e.store.Path(e.owned[0].cfg.Name))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Add(dir); err != nil {
+		w.Close()
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				name := strings.TrimSuffix(filepath.Base(ev.Name), ".json")
+				if filepath.Ext(ev.Name) == ".json" && e.byName[name] != nil {
+					e.Reload(name)
+				}
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				e.log.Warn("keepalive: watching the token directory", "err", err)
+			}
+		}
+	}()
+	return func() { w.Close(); <-done }, nil
+}

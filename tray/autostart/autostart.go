@@ -1,0 +1,139 @@
+// Package autostart registers a program to start when the user logs in,
+// with the platform's own per-user mechanism:
+//
+//   - Linux and other XDG desktops: a desktop entry in
+//     ${XDG_CONFIG_HOME:-~/.config}/autostart/<ID>.desktop (freedesktop
+//     Desktop Application Autostart Specification).
+//   - macOS: a launchd agent ~/Library/LaunchAgents/<ID>.plist with
+//     RunAtLoad.
+//   - Windows: the value <ID> under
+//     HKCU\Software\Microsoft\Windows\CurrentVersion\Run.
+//
+// The registration itself is the only state: Status reads it back, so a
+// menu checkbox shows what the system will really do, including a user
+// disabling the entry in their desktop's settings. Enable and Disable are
+// idempotent; files are replaced atomically.
+package autostart
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Entry describes the program to start at login.
+type Entry struct {
+	// ID names the registration: the file name (without extension) or the
+	// registry value name. Letters, digits, '.', '-' and '_' only, e.g.
+	// "io.tokentray.tokentray".
+	ID string
+	// Name is the human-readable application name (desktop entry Name).
+	Name string
+	// Exec is the absolute path of the executable; see Executable.
+	Exec string
+	// Args are passed to the program after Exec.
+	Args []string
+}
+
+// ErrInvalid reports an Entry (or ID) that cannot be registered safely.
+var ErrInvalid = errors.New("autostart: invalid entry")
+
+// Executable returns the absolute path of the running program with
+// symlinks resolved, suitable for Entry.Exec (a symlink such as a
+// package manager's shim may move or disappear independently).
+func Executable() (string, error) {
+	p, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("autostart: %w", err)
+	}
+	p, err = filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", fmt.Errorf("autostart: %w", err)
+	}
+	return filepath.Abs(p)
+}
+
+// validID checks an ID for use as a file name and registry value name.
+func validID(id string) error {
+	if id == "" || id[0] == '.' || id[0] == '-' {
+		return fmt.Errorf("%w: id %q", ErrInvalid, id)
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_'
+		if !ok {
+			return fmt.Errorf("%w: id %q", ErrInvalid, id)
+		}
+	}
+	return nil
+}
+
+// validate checks what every backend needs: a good ID, an executable
+// path that is absolute for this OS, no control characters anywhere
+// (none of the three formats can carry a newline reliably).
+func (e Entry) validate() error {
+	if err := validID(e.ID); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(e.Exec) {
+		return fmt.Errorf("%w: Exec %q is not an absolute path", ErrInvalid, e.Exec)
+	}
+	return e.checkText()
+}
+
+// checkText rejects control characters in Name, Exec and Args.
+func (e Entry) checkText() error {
+	for _, s := range append([]string{e.Name, e.Exec}, e.Args...) {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Errorf("%w: control character in %q", ErrInvalid, s)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data: it writes a temporary file in
+// the same directory, syncs it and renames it over path, so a reader (or a
+// crash) never sees a partial file. Missing directories are created. When
+// path already holds data, nothing is written.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("autostart: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("autostart: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, perm)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("autostart: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// removeFile deletes path; a missing file is not an error.
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("autostart: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,368 @@
+//go:build linux
+
+package notify
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/tokentray/tokentray/tray/dbustest"
+)
+
+const app = "tokentray-test"
+
+// setup starts a private bus, points DBUS_SESSION_BUS_ADDRESS at it and
+// returns it; the caller adds a notification server (or not).
+func setup(t *testing.T) *dbustest.Bus {
+	b := dbustest.New(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", b.Address)
+	return b
+}
+
+func newNotifier(t *testing.T) Notifier {
+	t.Helper()
+	n := New(app)
+	if _, ok := n.(*dbusNotifier); !ok {
+		t.Fatalf("New returned %T, want the D-Bus notifier", n)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+func waitCalls(t *testing.T, s *dbustest.NotificationServer, n int) []dbustest.NotifyCall {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	calls, err := s.WaitCalls(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return calls
+}
+
+func nextAction(t *testing.T, n Notifier) Action {
+	t.Helper()
+	select {
+	case a, ok := <-n.Actions():
+		if !ok {
+			t.Fatal("Actions closed")
+		}
+		return a
+	case <-time.After(5 * time.Second):
+		t.Fatal("no action delivered")
+	}
+	return Action{}
+}
+
+func noAction(t *testing.T, n Notifier) {
+	t.Helper()
+	select {
+	case a := <-n.Actions():
+		t.Fatalf("unexpected action %+v", a)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+func TestShowReplaceActionDismiss(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	n := newNotifier(t)
+
+	if err := n.Show(Notification{Key: "alice", Title: "alice needs sign-in", Body: "The refresh token was revoked.", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := waitCalls(t, s, 1)[0]
+	if c.AppName != app || c.Summary != "alice needs sign-in" || c.Body != "The refresh token was revoked." || c.ReplacesID != 0 {
+		t.Errorf("first Notify %+v", c)
+	}
+	if !slices.Equal(c.Actions, []string{"default", defaultLabel, "signin", "Sign In"}) {
+		t.Errorf("actions %q", c.Actions)
+	}
+	if sig := appIconHint().Variant.Signature().String(); sig != "(iiibiiay)" {
+		t.Errorf("image-data signature %s", sig)
+	}
+	if v, ok := c.Hints["image-data"]; !ok {
+		t.Error("no image-data hint")
+	} else {
+		var img imageData
+		if err := dbus.Store([]any{v.Value()}, &img); err != nil || img.Width != 128 || img.Height != 128 ||
+			img.Channels != 4 || !img.HasAlpha || len(img.Data) != int(img.RowStride*img.Height) {
+			t.Errorf("image-data %dx%d stride %d len %d: %v", img.Width, img.Height, img.RowStride, len(img.Data), err)
+		}
+	}
+	if strings.Contains(c.Body, TrayHint) {
+		t.Error("tray hint added although the server has buttons")
+	}
+	first := c.ID
+
+	// Same key again: one bubble per episode.
+	if err := n.Show(Notification{Key: "alice", Title: "alice still needs sign-in", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	c = waitCalls(t, s, 2)[1]
+	if c.ReplacesID != first || c.ID != first {
+		t.Errorf("second Notify replaces %d (id %d), want %d", c.ReplacesID, c.ID, first)
+	}
+	// Another key: a second bubble, without the sign-in button.
+	if err := n.Show(Notification{Key: "bob", Title: "bob signed in"}); err != nil {
+		t.Fatal(err)
+	}
+	c = waitCalls(t, s, 3)[2]
+	if c.ReplacesID != 0 || c.ID == first || !slices.Equal(c.Actions, []string{"default", defaultLabel}) {
+		t.Errorf("bob's Notify %+v", c)
+	}
+	bob := c.ID
+
+	// Signals for ids that are not ours (another app's bubbles) are ignored.
+	if err := s.EmitAction(first+100, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EmitAction(first, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "alice", Name: ActionSignIn}) {
+		t.Errorf("action %+v", a)
+	}
+	if err := s.EmitAction(bob, ActionDefault); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "bob", Name: ActionDefault}) {
+		t.Errorf("action %+v", a)
+	}
+	// Unknown action keys are ignored.
+	if err := s.EmitAction(bob, "snooze"); err != nil {
+		t.Fatal(err)
+	}
+	noAction(t, n)
+
+	// Dismiss closes alice's bubble; a second Dismiss is a no-op.
+	if err := n.Dismiss("alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Dismiss("alice"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ClosedIDs(); !slices.Equal(got, []uint32{first}) {
+		t.Errorf("CloseNotification ids %v, want [%d]", got, first)
+	}
+	// After the episode ended, alice gets a fresh bubble.
+	if err := n.Show(Notification{Key: "alice", Title: "again", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c := waitCalls(t, s, 4)[3]; c.ReplacesID != 0 {
+		t.Errorf("Notify after Dismiss replaces %d", c.ReplacesID)
+	}
+}
+
+// A bubble the user closed is forgotten: the next Show makes a new one,
+// and a late action for the old id is not delivered.
+func TestClosedByUser(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	n := newNotifier(t)
+
+	if err := n.Show(Notification{Key: "alice", Title: "t", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	id := waitCalls(t, s, 1)[0].ID
+	if err := s.EmitClosed(id, dbustest.ReasonDismissed); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d := n.(*dbusNotifier)
+		d.mu.Lock()
+		_, open := d.byKey["alice"]
+		d.mu.Unlock()
+		if !open {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("NotificationClosed not processed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.EmitAction(id, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	noAction(t, n)
+	if err := n.Show(Notification{Key: "alice", Title: "t", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c := waitCalls(t, s, 2)[1]; c.ReplacesID != 0 {
+		t.Errorf("Show after close replaces %d", c.ReplacesID)
+	}
+	// Dismiss of a bubble already closed sends nothing.
+	if err := n.Dismiss("nobody"); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ClosedIDs()) != 0 {
+		t.Errorf("CloseNotification called: %v", s.ClosedIDs())
+	}
+}
+
+// Only the notification server may press buttons: the same signal sent
+// by another connection is ignored.
+func TestForgedSignalIgnored(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "alice", Title: "t", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	id := waitCalls(t, s, 1)[0].ID
+
+	rogue, err := b.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rogue.Close()
+	if err := rogue.Emit(dbustest.NotificationsPath, dbustest.NotificationsIface+".ActionInvoked", id, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	noAction(t, n)
+	if err := s.EmitAction(id, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a.Key != "alice" {
+		t.Errorf("action %+v", a)
+	}
+}
+
+func TestServerWithoutActions(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "alice", Title: "t", Body: "Session expired.", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Show(Notification{Key: "bob", Title: "t", Body: "Refreshed."}); err != nil {
+		t.Fatal(err)
+	}
+	calls := waitCalls(t, s, 2)
+	if len(calls[0].Actions) != 0 || len(calls[1].Actions) != 0 {
+		t.Errorf("actions sent to a server without the capability: %q %q", calls[0].Actions, calls[1].Actions)
+	}
+	if calls[0].Body != "Session expired.\n\n"+TrayHint {
+		t.Errorf("sign-in body %q", calls[0].Body)
+	}
+	if calls[1].Body != "Refreshed." {
+		t.Errorf("plain body %q", calls[1].Body)
+	}
+}
+
+func TestBodyMarkupEscaped(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true, BodyMarkup: true})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "a", Title: "t", Body: "R&D <team>"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := waitCalls(t, s, 1)[0]; c.Body != "R&amp;D &lt;team&gt;" {
+		t.Errorf("body %q", c.Body)
+	}
+}
+
+// The notifier may start before the notification server (e.g. at login):
+// it subscribes by name, so the server's signals still arrive.
+func TestServerStartsLater(t *testing.T) {
+	b := setup(t)
+	n := newNotifier(t)
+	err := n.Show(Notification{Key: "a", Title: "t"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Show without a server: %v, want ErrUnavailable", err)
+	}
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	if err := n.Show(Notification{Key: "a", Title: "t", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EmitAction(waitCalls(t, s, 1)[0].ID, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "a", Name: ActionSignIn}) {
+		t.Errorf("action %+v", a)
+	}
+}
+
+func TestCloseEndsActions(t *testing.T) {
+	setup(t)
+	n := New(app)
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case _, ok := <-n.Actions():
+		if ok {
+			t.Fatal("action after Close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Actions not closed by Close")
+	}
+	if err := n.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestNoSessionBus(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+t.TempDir()+"/no-bus")
+	n := New(app)
+	defer n.Close()
+	if _, ok := n.(*unavailable); !ok {
+		t.Fatalf("New without a bus returned %T", n)
+	}
+	err := n.Show(Notification{Key: "a", Title: "t", SignIn: true})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Show: %v, want ErrUnavailable", err)
+	}
+	if err := n.Dismiss("a"); err != nil {
+		t.Errorf("Dismiss: %v", err)
+	}
+	n.Close()
+	if _, ok := <-n.Actions(); ok {
+		t.Error("Actions delivered on an unavailable notifier")
+	}
+}
+
+// hungServer answers no call until released.
+type hungServer struct{ release chan struct{} }
+
+func (h hungServer) GetCapabilities() ([]string, *dbus.Error) {
+	<-h.release
+	return []string{"actions"}, nil
+}
+
+// A notification server that stops answering must not block Show.
+func TestHungServer(t *testing.T) {
+	b := setup(t)
+	conn, err := b.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	h := hungServer{release: make(chan struct{})}
+	defer close(h.release)
+	if err := conn.Export(h, dbustest.NotificationsPath, dbustest.NotificationsIface); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.RequestName(dbustest.NotificationsName, dbus.NameFlagDoNotQueue); err != nil {
+		t.Fatal(err)
+	}
+	old := callTimeout
+	callTimeout = 300 * time.Millisecond
+	defer func() { callTimeout = old }()
+
+	n := newNotifier(t)
+	start := time.Now()
+	err = n.Show(Notification{Key: "a", Title: "t"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Show against a hung server: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Show took %v", d)
+	}
+}
