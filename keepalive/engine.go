@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/watched"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
@@ -24,6 +26,8 @@ type OwnedAccount struct {
 	// CheckInterval is the refresh period for tokens without a known
 	// expiry.
 	CheckInterval time.Duration
+	// SignIn configures the browser sign-in (redirect, extra parameters).
+	SignIn oauthflow.SignInOptions
 }
 
 // Options configure an Engine. Store is required; the rest have defaults.
@@ -35,6 +39,13 @@ type Options struct {
 	// WatchStore makes Run follow changes other processes make to the token
 	// files (fsnotify), so health updates at once.
 	WatchStore bool
+	// Watched are other tools' credential stores, shown read-only.
+	Watched []watched.Source
+	// OpenURL opens a URL in the user's browser (sign-in). Default: an
+	// error saying no browser is available.
+	OpenURL func(url string) error
+	// Policy is the retry policy; the zero value means DefaultPolicy.
+	Policy Policy
 }
 
 // Errors reported in account health.
@@ -46,14 +57,19 @@ var (
 
 // Engine keeps owned accounts fresh and publishes snapshots.
 type Engine struct {
-	store *store.Dir
-	clock Clock
-	log   *slog.Logger
-	rand  func() float64
-	watch bool
+	store  *store.Dir
+	clock  Clock
+	log    *slog.Logger
+	rand   func() float64
+	watch  bool
+	policy Policy
 
-	owned  []*owned
-	byName map[string]*owned
+	owned       []*owned
+	byName      map[string]*owned
+	watchedAccs []*watchedAcc
+	signIns     signIns
+	openURL     func(string) error
+	logWriter   io.Writer
 
 	mu       sync.Mutex // guards the fields below
 	statuses map[string]Account
@@ -91,6 +107,15 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		statuses: map[string]Account{},
 		watched:  map[string]bool{},
 		subs:     map[chan Snapshot]struct{}{},
+		openURL:  opts.OpenURL,
+		policy:   opts.Policy,
+		signIns:  signIns{flows: map[string]*oauthflow.Flow{}},
+	}
+	if e.policy == (Policy{}) {
+		e.policy = DefaultPolicy
+	}
+	if e.openURL == nil {
+		e.openURL = func(string) error { return errors.New("no browser available") }
 	}
 	if e.clock == nil {
 		e.clock = SystemClock{}
@@ -113,7 +138,16 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		e.byName[cfg.Name] = a
 		e.order = append(e.order, cfg.Name)
 	}
+	e.logWriter = &slogWriter{log: e.log}
 	now := e.clock.Now()
+	for _, src := range opts.Watched {
+		w := &watchedAcc{src: src}
+		e.watchedAccs = append(e.watchedAccs, w)
+		m, st := watched.Probe(src, now)
+		a := watchedStatus(src, m, st)
+		e.statuses[a.Name] = a
+		e.order = append(e.order, a.Name)
+	}
 	for _, a := range e.owned {
 		a.mu.Lock()
 		e.reloadLocked(a)
@@ -161,6 +195,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	for _, a := range e.owned {
 		wg.Go(func() { e.loop(ctx, a) })
+	}
+	if len(e.watchedAccs) > 0 {
+		wg.Go(func() { e.runWatched(ctx) })
 	}
 	wg.Wait()
 	<-ctx.Done() // with no owned accounts there is nothing to wait for
@@ -416,7 +453,7 @@ func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
 	if used != a.failedWith {
 		failures = 0
 	}
-	d := Decide(err, failures+1, e.rand())
+	d := e.policy.Decide(err, failures+1, e.rand())
 	if d.SignIn {
 		// Another process may have rotated the token without our lock
 		// (RFC 6749 §6): re-read before declaring the login dead.

@@ -222,10 +222,10 @@ func TestRetryAfterHonouredAndCapped(t *testing.T) {
 		header string
 		want   time.Duration
 	}{
-		{"600", 10 * time.Minute},          // longer than the 30 s backoff
-		{"5", 30 * time.Second},            // shorter: the backoff wins
-		{"86400", MaxRetryAfter},           // a day: capped
-		{"soon, please", 30 * time.Second}, // garbage: ignored
+		{"600", 10 * time.Minute},              // longer than the 30 s backoff
+		{"5", 30 * time.Second},                // shorter: the backoff wins
+		{"86400", DefaultPolicy.MaxRetryAfter}, // a day: capped
+		{"soon, please", 30 * time.Second},     // garbage: ignored
 	} {
 		t.Run(tc.header, func(t *testing.T) {
 			r := newRig(t)
@@ -290,7 +290,7 @@ func TestOfflineDoesNotCount(t *testing.T) {
 	r.client.Endpoint = r.iss.Endpoint()
 	r.start()
 	first := r.until("offline", 2*time.Hour, func() bool { return r.account().State == Offline })
-	if a := r.account(); a.Attempt != 0 || !a.NextTry.Equal(first.Add(OfflineRetry)) {
+	if a := r.account(); a.Attempt != 0 || !a.NextTry.Equal(first.Add(DefaultPolicy.Offline)) {
 		t.Fatalf("offline status: %+v", a)
 	}
 	// Ten offline attempts never reach needs-sign-in; then the network

@@ -6,18 +6,32 @@ import (
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
-// Retry policy. Transient failures back off exponentially (about 30 s,
-// 2 min, 8 min, then 30 min), each delay jittered by ±20 % so that many
-// clients do not retry in lockstep. The third consecutive failure puts the
-// account in NeedsSignIn, but retries continue in the background: a later
-// success ends the episode.
+// Policy is the retry policy for failed refreshes.
+//
+// Transient failures back off exponentially (with DefaultPolicy: about
+// 30 s, 2 min, 8 min, then 30 min), each delay jittered by ±20 % so that
+// many clients do not retry in lockstep. The FailuresToAlert-th consecutive
+// failure puts the account in NeedsSignIn, but retries continue in the
+// background: a later success ends the episode. A Retry-After header
+// (RFC 9110 §10.2.3) lengthens the delay, capped at MaxRetryAfter.
+type Policy struct {
+	Base, Max     time.Duration
+	MaxRetryAfter time.Duration
+	// Offline is how often an offline account probes the network again.
+	Offline time.Duration
+}
+
+// DefaultPolicy is tokentray's policy. The demo runs a faster one.
+var DefaultPolicy = Policy{
+	Base:          30 * time.Second,
+	Max:           30 * time.Minute,
+	MaxRetryAfter: 30 * time.Minute,
+	Offline:       30 * time.Second,
+}
+
 const (
-	BaseBackoff     = 30 * time.Second
-	MaxBackoff      = 30 * time.Minute
-	MaxRetryAfter   = 30 * time.Minute
+	// FailuresToAlert consecutive failed refreshes mean the user is needed.
 	FailuresToAlert = 3
-	// OfflineRetry is how often an offline account probes the network.
-	OfflineRetry = 30 * time.Second
 	// MaxStep bounds every sleep so that a suspend/resume, which stops the
 	// monotonic clock but not the wall clock, is noticed within a minute.
 	MaxStep = 60 * time.Second
@@ -28,12 +42,15 @@ const (
 // Backoff returns the delay before retry number attempt (1-based: the delay
 // after the first failure is Backoff(1, ...)). rnd is a uniform value in
 // [0, 1) for the jitter.
-func Backoff(attempt int, rnd float64) time.Duration {
-	d := BaseBackoff
-	for i := 1; i < attempt && d < MaxBackoff; i++ {
+func (p Policy) Backoff(attempt int, rnd float64) time.Duration {
+	d := p.Base
+	for i := 1; i < attempt && d < p.Max; i++ {
 		d *= 4
 	}
-	d = min(d, MaxBackoff)
+	return jitter(min(d, p.Max), rnd)
+}
+
+func jitter(d time.Duration, rnd float64) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rnd))
 }
 
@@ -47,18 +64,18 @@ type Decision struct {
 	Delay time.Duration
 }
 
-// Decide applies the retry policy to a failed refresh. failures is the
-// number of consecutive counted failures including this one.
-func Decide(err error, failures int, rnd float64) Decision {
+// Decide applies the policy to a failed refresh. failures is the number of
+// consecutive counted failures including this one.
+func (p Policy) Decide(err error, failures int, rnd float64) Decision {
 	switch oauthflow.Classify(err) {
 	case oauthflow.Terminal:
 		return Decision{Count: true, SignIn: true}
 	case oauthflow.Offline:
-		return Decision{Delay: time.Duration(float64(OfflineRetry) * (0.8 + 0.4*rnd))}
+		return Decision{Delay: jitter(p.Offline, rnd)}
 	}
-	d := Backoff(failures, rnd)
+	d := p.Backoff(failures, rnd)
 	if ra := retryAfter(err); ra > 0 {
-		d = max(d, min(ra, MaxRetryAfter))
+		d = max(d, min(ra, p.MaxRetryAfter))
 	}
 	return Decision{Count: true, Delay: d}
 }

@@ -28,7 +28,7 @@ func TestBackoff(t *testing.T) {
 		{1, 0.999999, 36 * time.Second}, // almost +20 %
 		{3, 0, 384 * time.Second},
 	} {
-		got := Backoff(tc.attempt, tc.rnd).Round(time.Second)
+		got := DefaultPolicy.Backoff(tc.attempt, tc.rnd).Round(time.Second)
 		if got != tc.want {
 			t.Errorf("Backoff(%d, %v) = %v, want %v", tc.attempt, tc.rnd, got, tc.want)
 		}
@@ -49,17 +49,17 @@ func TestDecide(t *testing.T) {
 		{"503", &oauthflow.Error{StatusCode: 503}, 1, Decision{Count: true, Delay: 30 * time.Second}},
 		{"503 third", &oauthflow.Error{StatusCode: 503}, 3, Decision{Count: true, Delay: 8 * time.Minute}},
 		{"429 retry-after 10m", &oauthflow.Error{StatusCode: 429, RetryAfter: 10 * time.Minute}, 1, Decision{Count: true, Delay: 10 * time.Minute}},
-		{"429 retry-after 2h capped", &oauthflow.Error{StatusCode: 429, RetryAfter: 2 * time.Hour}, 1, Decision{Count: true, Delay: MaxRetryAfter}},
+		{"429 retry-after 2h capped", &oauthflow.Error{StatusCode: 429, RetryAfter: 2 * time.Hour}, 1, Decision{Count: true, Delay: DefaultPolicy.MaxRetryAfter}},
 		{"429 retry-after shorter than backoff", &oauthflow.Error{StatusCode: 429, RetryAfter: time.Second}, 2, Decision{Count: true, Delay: 2 * time.Minute}},
 		{"connection refused", &oauthflow.Error{Err: refused}, 1, Decision{Count: true, Delay: 30 * time.Second}},
 		{"timeout", &oauthflow.Error{Err: context.DeadlineExceeded}, 1, Decision{Count: true, Delay: 30 * time.Second}},
 		{"unexpected EOF", &oauthflow.Error{Err: io.ErrUnexpectedEOF}, 1, Decision{Count: true, Delay: 30 * time.Second}},
-		{"network unreachable", &oauthflow.Error{Err: unreachable}, 5, Decision{Delay: OfflineRetry}},
-		{"dns not found", &oauthflow.Error{Err: &net.DNSError{Err: "no such host", Name: "idp.example", IsNotFound: true}}, 1, Decision{Delay: OfflineRetry}},
+		{"network unreachable", &oauthflow.Error{Err: unreachable}, 5, Decision{Delay: DefaultPolicy.Offline}},
+		{"dns not found", &oauthflow.Error{Err: &net.DNSError{Err: "no such host", Name: "idp.example", IsNotFound: true}}, 1, Decision{Delay: DefaultPolicy.Offline}},
 		{"plain error", errors.New("boom"), 1, Decision{Count: true, Delay: 30 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Decide(tc.err, tc.failures, 0.5); got != tc.want {
+			if got := DefaultPolicy.Decide(tc.err, tc.failures, 0.5); got != tc.want {
 				t.Errorf("Decide = %+v, want %+v", got, tc.want)
 			}
 		})

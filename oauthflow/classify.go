@@ -121,8 +121,8 @@ var tokenErrorCodes = map[string]bool{
 //     is down" and "no route to host" are [Offline];
 //   - timeouts (context.DeadlineExceeded, net.Error timeouts), connection
 //     refused or reset, EOF and every other transport error are [Transient];
-//   - [ErrInsecureURL] and [ErrNoRefreshToken] are [Terminal]: retrying
-//     cannot help and the user has to act.
+//   - [ErrInsecureURL], [ErrNoRefreshToken] and [ErrBadMetadata] are
+//     [Terminal]: retrying cannot help and the user has to act.
 //
 // A request cancelled by the caller also classifies as [Transient]; callers
 // that cancel should test errors.Is(err, context.Canceled) first. A nil
@@ -136,7 +136,7 @@ func Classify(err error) Class {
 		return classifyStatus(oe.StatusCode, oe.Code)
 	}
 	switch {
-	case errors.Is(err, ErrInsecureURL), errors.Is(err, ErrNoRefreshToken):
+	case errors.Is(err, ErrInsecureURL), errors.Is(err, ErrNoRefreshToken), errors.Is(err, ErrBadMetadata):
 		return Terminal
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return Transient

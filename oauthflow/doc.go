@@ -1,12 +1,19 @@
 // Package oauthflow speaks the OAuth 2.0 protocol for tokentray: the
-// refresh_token grant (RFC 6749 §6) and, later, the authorization-code grant
-// with PKCE (RFC 6749 §4.1, RFC 7636, RFC 8252).
+// authorization code grant with PKCE for native apps (RFC 6749 §4.1,
+// RFC 7636, RFC 8252), the refresh_token grant (RFC 6749 §6), token
+// revocation (RFC 7009) and authorization server discovery (OpenID Connect
+// Discovery 1.0, RFC 8414).
 //
 // A [Client] describes one client registration at one authorization server.
-// [Client.Refresh] trades a refresh token for a new [Token]; failures are
+// [Client.StartSignIn] begins a sign-in: the caller opens [Flow.URL] in a
+// browser (see [OpenBrowser]) and [Flow.Wait] returns the first [Token]
+// once the browser's redirect reaches the loopback listener, or once the
+// user has pasted the redirect URL or code ([Flow.Paste]).
+// [Client.Refresh] trades a refresh token for a new Token; failures are
 // returned as *[Error], and [Classify] tells the keepalive engine whether to
 // retry ([Transient]), ask the user to sign in again ([Terminal]) or wait for
-// the network ([Offline]).
+// the network ([Offline]). A Client configured with only an issuer has its
+// endpoints discovered ([Client.Discover]).
 //
 // Credentials are carried as [Secret], which never prints its value, and no
 // error produced here contains a token: an *Error keeps only the HTTP status,

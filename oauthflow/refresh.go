@@ -19,11 +19,21 @@ import "context"
 // answered, so the caller must store the returned token before anything
 // else, and must never send the same refresh token twice (RFC 9700 §4.14.2).
 //
+// When TokenURL is empty and Endpoint.Issuer is set, the token endpoint is
+// discovered first (see [Client.Discover]); c is not modified.
+//
 // Failures are *Error; see [Classify]. A cancelled ctx yields an error for
 // which errors.Is(err, context.Canceled) holds.
 func (c *Client) Refresh(ctx context.Context, refreshToken Secret) (*Token, error) {
 	if refreshToken.IsZero() {
 		return nil, &Error{Op: "refresh", Err: ErrNoRefreshToken}
+	}
+	if c.Endpoint.TokenURL == "" && c.Endpoint.Issuer != "" {
+		r, err := c.resolve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c = r
 	}
 	tok, err := c.tokenRequest(ctx, "refresh", map[string]string{
 		"grant_type":    "refresh_token",

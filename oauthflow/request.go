@@ -24,7 +24,7 @@ const MaxResponseSize = 1 << 20
 const DefaultTimeout = 30 * time.Second
 
 // sensitiveParams are request parameters whose values are credentials.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
 
 // CheckURL reports whether raw is acceptable as an OAuth endpoint: an
 // absolute https URL, or an http URL whose host is "localhost" or a loopback
@@ -89,10 +89,41 @@ func (c *Client) httpClient() *http.Client {
 //
 // Every failure is an *Error. Its Code and Description never contain a
 // value of a sensitive parameter (refresh_token, client_secret, code,
-// code_verifier), even if the server echoed one.
+// code_verifier, token), even if the server echoed one.
 func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]string) (*Token, error) {
-	if err := CheckURL(c.Endpoint.TokenURL); err != nil {
-		return nil, &Error{Op: op, Err: err}
+	resp, data, secrets, err := c.post(ctx, op, c.Endpoint.TokenURL, params)
+	if err != nil {
+		return nil, err
+	}
+	fields, jsonErr := decodeObject(data)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, c.statusError(op, resp, fields, jsonErr, secrets)
+	}
+	if jsonErr != nil {
+		return nil, &Error{Op: op, StatusCode: resp.StatusCode, Err: fmt.Errorf("decoding response: %w", jsonErr)}
+	}
+	access := stringField(fields, "access_token")
+	if access == "" {
+		// Some servers (GitHub) answer 200 with an error object.
+		e := &Error{Op: op, StatusCode: resp.StatusCode}
+		e.Code, e.Description = errorFields(fields, secrets)
+		if e.Code == "" {
+			e.Err = errors.New("response has no access_token")
+		}
+		return nil, e
+	}
+	return c.buildToken(fields, access), nil
+}
+
+// post sends params, plus client_id and client_secret when set, to
+// endpoint as a POST body encoded as c.TokenBody says, without following
+// redirects, and reads at most MaxResponseSize bytes of the answer. Empty
+// params are not sent. It returns the response (its body already closed),
+// the body, and the credential values that were sent, for scrubbing. Every
+// failure is an *Error with Op op.
+func (c *Client) post(ctx context.Context, op, endpoint string, params map[string]string) (*http.Response, []byte, []string, error) {
+	if err := CheckURL(endpoint); err != nil {
+		return nil, nil, nil, &Error{Op: op, Err: err}
 	}
 	all := make(map[string]string, len(params)+2)
 	for k, v := range params {
@@ -125,56 +156,63 @@ func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]
 	case BodyJSON:
 		var err error
 		if body, err = json.Marshal(all); err != nil {
-			return nil, &Error{Op: op, Err: fmt.Errorf("encoding request: %w", err)}
+			return nil, nil, nil, &Error{Op: op, Err: fmt.Errorf("encoding request: %w", err)}
 		}
 		contentType = "application/json"
 	default:
-		return nil, &Error{Op: op, Err: fmt.Errorf("unknown token body encoding %q", c.TokenBody)}
+		return nil, nil, nil, &Error{Op: op, Err: fmt.Errorf("unknown token body encoding %q", c.TokenBody)}
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint.TokenURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, &Error{Op: op, Err: err}
+		return nil, nil, nil, &Error{Op: op, Err: err}
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tokentray/"+Version)
 
+	resp, data, err := c.do(req)
+	if err != nil {
+		return nil, nil, nil, &Error{Op: op, StatusCode: statusOf(resp), Err: err}
+	}
+	return resp, data, secrets, nil
+}
+
+// do sends req with c.httpClient and reads at most MaxResponseSize bytes of
+// the response body, then closes it. On a read failure the response is
+// returned with the error.
+func (c *Client) do(req *http.Request) (*http.Response, []byte, error) {
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, &Error{Op: op, Err: err}
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
 	if err != nil {
-		return nil, &Error{Op: op, StatusCode: resp.StatusCode, Err: fmt.Errorf("reading response: %w", err)}
+		return resp, nil, fmt.Errorf("reading response: %w", err)
 	}
 	if len(data) > MaxResponseSize {
-		return nil, &Error{Op: op, StatusCode: resp.StatusCode, Err: fmt.Errorf("%w (over %d bytes)", ErrResponseTooLarge, MaxResponseSize)}
+		return resp, nil, fmt.Errorf("%w (over %d bytes)", ErrResponseTooLarge, MaxResponseSize)
 	}
+	return resp, data, nil
+}
 
-	fields, jsonErr := decodeObject(data)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &Error{Op: op, StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
-		if jsonErr == nil {
-			e.Code, e.Description = errorFields(fields, secrets)
-		}
-		return nil, e
+func statusOf(resp *http.Response) int {
+	if resp == nil {
+		return 0
 	}
-	if jsonErr != nil {
-		return nil, &Error{Op: op, StatusCode: resp.StatusCode, Err: fmt.Errorf("decoding response: %w", jsonErr)}
-	}
-	access := stringField(fields, "access_token")
-	if access == "" {
-		// Some servers (GitHub) answer 200 with an error object.
-		e := &Error{Op: op, StatusCode: resp.StatusCode}
+	return resp.StatusCode
+}
+
+// statusError builds the *Error for a non-2xx answer: status, Retry-After
+// and, when the body is a JSON object, the RFC 6749 §5.2 fields (scrubbed
+// of secrets).
+func (c *Client) statusError(op string, resp *http.Response, fields map[string]json.RawMessage, jsonErr error, secrets []string) *Error {
+	e := &Error{Op: op, StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
+	if jsonErr == nil {
 		e.Code, e.Description = errorFields(fields, secrets)
-		if e.Code == "" {
-			e.Err = errors.New("response has no access_token")
-		}
-		return nil, e
 	}
-	return c.buildToken(fields, access), nil
+	return e
 }
 
 // buildToken turns a successful response into a Token. Optional fields are

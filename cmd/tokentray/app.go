@@ -1,19 +1,19 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/watched"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
@@ -22,6 +22,7 @@ import (
 type globals struct {
 	configPath     string
 	stdout, stderr io.Writer
+	demo           bool // tokentray demo: never touch the user's own registrations
 
 	paths config.Paths
 	cfg   *config.Config
@@ -89,6 +90,10 @@ func ownedAccounts(cfg *config.Config) []keepalive.OwnedAccount {
 			Client:        clientFor(a),
 			RefreshLead:   a.RefreshLead,
 			CheckInterval: a.CheckInterval,
+			SignIn: oauthflow.SignInOptions{
+				Redirect:   oauthflow.Redirect(a.Redirect),
+				AuthParams: a.AuthParams,
+			},
 		})
 	}
 	return out
@@ -114,7 +119,35 @@ func (g *globals) engine(watch bool) *keepalive.Engine {
 		Store:      store.Open(g.paths.Data),
 		Log:        g.log,
 		WatchStore: watch,
+		Watched:    g.watchedSources(),
+		OpenURL:    oauthflow.OpenBrowser,
 	}, ownedAccounts(g.cfg))
+}
+
+// watchedSources discovers other tools' logins and applies the [watch.*]
+// settings. Only stores that exist (or that the user configured) are shown.
+func (g *globals) watchedSources() []watched.Source {
+	env := watched.EnvFromOS()
+	var ovs []watched.Override
+	for key, w := range g.cfg.Watch {
+		ovs = append(ovs, watched.Override{
+			Key: key, Kind: watched.Kind(w.Kind), Name: w.Rename, Path: w.Path, Disabled: !w.Enabled,
+			LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand, WarnBefore: w.WarnBefore,
+		})
+	}
+	sort.Slice(ovs, func(i, j int) bool { return ovs[i].Key < ovs[j].Key })
+	srcs, err := watched.Apply(env, watched.Discover(env), ovs)
+	if err != nil {
+		g.log.Warn("tokentray: "+g.paths.Config+": [watch] settings", "err", err)
+	}
+	var out []watched.Source
+	for _, s := range srcs {
+		_, configured := g.cfg.Watch[s.Name]
+		if s.Exists || configured {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // accountNames validates names given on the command line.
@@ -148,7 +181,3 @@ scopes    = ["openid", "offline_access"]
 // statusFile is where the running instance publishes its latest snapshot
 // for `tokentray status`.
 func (g *globals) statusFile() string { return filepath.Join(g.paths.State, "status.json") }
-
-var errSignInNeeded = errors.New("sign-in needed")
-
-var _ = context.Background

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/gofrs/flock"
 
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/tray"
 )
 
 func cmdRun(ctx context.Context, g *globals, args []string) error {
@@ -35,9 +37,66 @@ func cmdRun(ctx context.Context, g *globals, args []string) error {
 	if len(g.cfg.Accounts) == 0 {
 		g.noAccountsHint(g.stderr)
 	}
-	_ = headless // the tray arrives with the tray issue; until then run is headless
 	g.log.Info("tokentray: started", "version", version, "accounts", len(g.cfg.Accounts), "config", g.paths.Config)
-	return g.runHeadless(ctx, e)
+	return g.runApp(ctx, e, *headless)
+}
+
+// runApp runs the engine with its user interface until ctx ends (or the
+// user picks Quit in the tray). Used by run and demo. It must be called on
+// main's goroutine: the tray needs the main OS thread.
+//
+// The tray is shown unless headless is set or no tray is possible: on
+// Linux and the BSDs that means no reachable D-Bus session bus (a server,
+// an SSH session), where it logs why and runs headless instead.
+func (g *globals) runApp(ctx context.Context, e *keepalive.Engine, headless bool) error {
+	if !headless {
+		if err := tray.Available(); err != nil {
+			g.log.Info("tokentray: no desktop session bus; running headless", "err", err)
+			headless = true
+		}
+	}
+	if headless {
+		return g.runHeadless(ctx, e)
+	}
+	return g.runTray(ctx, e)
+}
+
+// runTray runs the engine and the status-file publisher in the background
+// and the tray on this (the main) goroutine. Quit in the menu and a signal
+// (ctx) both end all three; the exit status is 0.
+func (g *globals) runTray(ctx context.Context, e *keepalive.Engine) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { g.publishStatus(ctx, e) })
+	engineErr := make(chan error, 1)
+	go func() { engineErr <- e.Run(ctx) }()
+
+	opts := tray.Options{
+		Engine:  e,
+		Log:     g.log,
+		LogFile: g.paths.LogFile(),
+	}
+	if g.demo {
+		// The demo touches nothing of the user's: no login registration.
+	} else if entry, err := g.autostartEntry(); err != nil {
+		g.log.Warn("tokentray: start at login unavailable", "err", err)
+	} else {
+		opts.StartAtLogin = tray.AutostartEntry(entry)
+	}
+	g.log.Info("tokentray: tray started")
+	err := tray.Run(ctx, opts)
+	cancel()
+	eerr := <-engineErr
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if eerr != nil && !errors.Is(eerr, context.Canceled) {
+		return eerr
+	}
+	g.log.Info("tokentray: stopped")
+	return nil
 }
 
 // runHeadless runs the engine and its log and status-file subscribers until

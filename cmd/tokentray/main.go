@@ -34,6 +34,11 @@ func commands() []command {
 		{"status", "[--json]", "show the health of every account", cmdStatus},
 		{"refresh", "[--force] [ACCOUNT...]", "refresh owned accounts now (when due, or always with --force)", cmdRefresh},
 		{"token", "ACCOUNT", "print a valid access token for scripts (refreshes first when due)", cmdToken},
+		{"login", "ACCOUNT [--no-browser]", "sign an account in (browser PKCE flow, or the owner's login)", cmdLogin},
+		{"add", "NAME --issuer URL --client-id ID", "add an owned account to the config and sign in", cmdAdd},
+		{"logout", "ACCOUNT", "revoke and forget an owned account's login", cmdLogout},
+		{"demo", "[--headless]", "everything against an embedded local issuer; touches nothing of yours", cmdDemo},
+		{"autostart", "enable|disable|status", "start tokentray when you log in (or stop, or show)", cmdAutostart},
 		{"version", "", "print the version", cmdVersion},
 	}
 }

@@ -6,11 +6,20 @@ import "net/http"
 // metadata for the endpoints this issuer implements.
 func (i *Issuer) discovery() map[string]any {
 	return map[string]any{
-		"issuer":                                i.url,
-		"token_endpoint":                        i.TokenURL(),
-		"grant_types_supported":                 []string{"refresh_token"},
-		"token_endpoint_auth_methods_supported": []string{"none", "client_secret_post", "client_secret_basic"},
-		"scopes_supported":                      []string{"openid", "offline_access"},
+		"issuer":                                         i.url,
+		"authorization_endpoint":                         i.AuthorizeURL(),
+		"token_endpoint":                                 i.TokenURL(),
+		"revocation_endpoint":                            i.RevocationURL(),
+		"response_types_supported":                       []string{"code"},
+		"response_modes_supported":                       []string{"query"},
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_post", "client_secret_basic"},
+		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_post", "client_secret_basic"},
+		"authorization_response_iss_parameter_supported": true,
+		"scopes_supported":                               i.scopes,
+		"subject_types_supported":                        []string{"public"},
+		"id_token_signing_alg_values_supported":          []string{"none"},
 	}
 }
 
@@ -20,6 +29,9 @@ func (i *Issuer) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	i.mu.Lock()
+	i.stats.Discoveries++
+	i.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, i.discovery())
 }

@@ -17,10 +17,21 @@ import (
 // Options.Clients is empty.
 const DefaultClientID = "tokentray-demo"
 
+// DefaultRedirectURIs are registered for the DefaultClientID client: the
+// loopback redirect URIs with path /callback. Any port matches (RFC 8252
+// §7.3).
+var DefaultRedirectURIs = []string{"http://127.0.0.1/callback", "http://[::1]/callback", "http://localhost/callback"}
+
+// DefaultScopes are the scopes the issuer knows when Options.Scopes is
+// empty.
+var DefaultScopes = []string{"openid", "offline_access", "profile", "email"}
+
 // Paths served by an Issuer, relative to its URL.
 const (
-	TokenPath     = "/token"
-	DiscoveryPath = "/.well-known/openid-configuration"
+	AuthorizePath  = "/authorize"
+	RevocationPath = "/revoke"
+	TokenPath      = "/token"
+	DiscoveryPath  = "/.well-known/openid-configuration"
 	// MetadataPath serves the same document as DiscoveryPath (RFC 8414).
 	MetadataPath = "/.well-known/oauth-authorization-server"
 )
@@ -48,8 +59,21 @@ type Options struct {
 	// strings ("3600"), as some servers do.
 	StringNumbers bool
 	// Clients are the registered clients; empty means one public client
-	// with ID DefaultClientID.
+	// with ID DefaultClientID and DefaultRedirectURIs.
 	Clients []ClientReg
+	// Scopes are the scopes the authorization endpoint grants; an
+	// authorization request asking for another one fails with
+	// invalid_scope. Empty means DefaultScopes.
+	Scopes []string
+	// User is who signs in at the authorization endpoint; it appears in ID
+	// tokens.
+	User User
+	// CodeTTL is how long an authorization code stays valid, on the
+	// issuer's clock; 0 means 60 s.
+	CodeTTL time.Duration
+	// Consent is the initial answer of the authorization endpoint (see
+	// Issuer.SetConsent); the zero value grants every valid request.
+	Consent Consent
 	// Now is the issuer's clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -61,9 +85,21 @@ type ClientReg struct {
 	// must carry it (client_secret in the body or HTTP Basic, RFC 6749
 	// §2.3.1). Requests from a public client may omit it.
 	Secret string
-	// RedirectURIs are the registered redirect URIs (for the authorization
-	// endpoint).
+	// RedirectURIs are the registered redirect URIs. The authorization
+	// endpoint accepts a redirect_uri equal to one of them, except that
+	// for an http URI on a loopback host (127.0.0.1, [::1], localhost) any
+	// port matches (RFC 8252 §7.3). A client without any cannot use the
+	// authorization endpoint.
 	RedirectURIs []string
+}
+
+// User is the identity that signs in at the authorization endpoint.
+type User struct {
+	// Subject is the ID token's "sub"; "" means "user-N", N being the
+	// login's number.
+	Subject string
+	// Email and Name, when set, are the "email" and "name" claims.
+	Email, Name string
 }
 
 // Stats counts what the issuer has done.
@@ -83,11 +119,26 @@ type Stats struct {
 	// ReuseDetected counts replays of refresh tokens that had already been
 	// rotated.
 	ReuseDetected int
-	// FamiliesRevoked counts token families revoked, by reuse detection or
+	// FamiliesRevoked counts token families revoked, by refresh token reuse
+	// detection, authorization code replay, revocation requests or
 	// RevokeAll.
 	FamiliesRevoked int
 	// Minted counts token families created by Mint.
 	Minted int
+	// AuthorizeRequests counts requests to the authorization endpoint.
+	AuthorizeRequests int
+	// Authorizations counts authorization codes issued.
+	Authorizations int
+	// CodeExchanges counts authorization codes exchanged for tokens (each
+	// creates a token family).
+	CodeExchanges int
+	// CodeReplays counts attempts to use an authorization code again.
+	CodeReplays int
+	// Revocations counts revocation requests that revoked a login
+	// (RFC 7009).
+	Revocations int
+	// Discoveries counts requests for the metadata documents.
+	Discoveries int
 }
 
 // Request is one request to the token endpoint, as the issuer saw it.
@@ -114,6 +165,7 @@ type Issuer struct {
 	done    chan struct{}
 	closing sync.Once
 	clients map[string]ClientReg
+	scopes  []string
 
 	mu       sync.Mutex
 	families []*family
@@ -124,6 +176,8 @@ type Issuer struct {
 	requests []Request
 	queue    []Fault
 	failAll  *Fault
+	codes    map[string]*authCode
+	consent  Consent
 }
 
 // Start listens on opts.Addr and serves the issuer until Close.
@@ -135,7 +189,13 @@ func Start(opts Options) (*Issuer, error) {
 		opts.AccessTTL = time.Hour
 	}
 	if len(opts.Clients) == 0 {
-		opts.Clients = []ClientReg{{ID: DefaultClientID}}
+		opts.Clients = []ClientReg{{ID: DefaultClientID, RedirectURIs: DefaultRedirectURIs}}
+	}
+	if len(opts.Scopes) == 0 {
+		opts.Scopes = DefaultScopes
+	}
+	if opts.CodeTTL <= 0 {
+		opts.CodeTTL = time.Minute
 	}
 	clients := make(map[string]ClientReg, len(opts.Clients))
 	for _, c := range opts.Clients {
@@ -159,9 +219,14 @@ func Start(opts Options) (*Issuer, error) {
 		clients: clients,
 		refresh: make(map[string]*refreshState),
 		access:  make(map[string]accessState),
+		codes:   make(map[string]*authCode),
+		scopes:  slices.Clone(opts.Scopes),
+		consent: opts.Consent,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(TokenPath, i.handleToken)
+	mux.HandleFunc(AuthorizePath, i.handleAuthorize)
+	mux.HandleFunc(RevocationPath, i.handleRevoke)
 	mux.HandleFunc(DiscoveryPath, i.handleDiscovery)
 	mux.HandleFunc(MetadataPath, i.handleDiscovery)
 	i.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -186,9 +251,22 @@ func (i *Issuer) URL() string { return i.url }
 // TokenURL returns the token endpoint URL.
 func (i *Issuer) TokenURL() string { return i.url + TokenPath }
 
-// Endpoint returns the issuer's endpoints in oauthflow form.
+// AuthorizeURL returns the authorization endpoint URL.
+func (i *Issuer) AuthorizeURL() string { return i.url + AuthorizePath }
+
+// RevocationURL returns the revocation endpoint URL (RFC 7009).
+func (i *Issuer) RevocationURL() string { return i.url + RevocationPath }
+
+// Endpoint returns the issuer's endpoints in oauthflow form, as discovery
+// would find them.
 func (i *Issuer) Endpoint() oauthflow.Endpoint {
-	return oauthflow.Endpoint{TokenURL: i.TokenURL(), Issuer: i.url}
+	return oauthflow.Endpoint{
+		AuthURL:               i.AuthorizeURL(),
+		TokenURL:              i.TokenURL(),
+		RevocationURL:         i.RevocationURL(),
+		Issuer:                i.url,
+		IssParameterSupported: true,
+	}
 }
 
 // Stats returns a snapshot of the counters.
@@ -198,8 +276,8 @@ func (i *Issuer) Stats() Stats {
 	return i.stats
 }
 
-// IssuedSecrets returns every access, refresh and ID token the issuer has
-// handed out, in order, so that a test can check that none of them leaked
+// IssuedSecrets returns every access, refresh and ID token and every
+// authorization code the issuer has handed out, in order, so that a test can check that none of them leaked
 // into logs or output.
 func (i *Issuer) IssuedSecrets() []string {
 	i.mu.Lock()

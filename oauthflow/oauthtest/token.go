@@ -26,7 +26,7 @@ const (
 const maxRequestBody = 64 << 10
 
 // sensitiveParams are redacted in the request log.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
 
 // family is one login: the chain of refresh tokens descending from one
 // sign-in (RFC 9700 §4.14.2).
@@ -36,6 +36,7 @@ type family struct {
 	scope       string
 	loginExpiry time.Time // zero: never
 	revoked     bool
+	nonce       string // OpenID Connect nonce of the sign-in, if any
 }
 
 type refreshState struct {
@@ -99,14 +100,27 @@ func (i *Issuer) issueLocked(f *family, scope string, rotate bool, now time.Time
 func (i *Issuer) idToken(f *family, now time.Time) string {
 	enc := base64.RawURLEncoding
 	header, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT"})
-	claims, _ := json.Marshal(map[string]any{
+	c := map[string]any{
 		"iss": i.url,
 		"sub": "user-" + strconv.Itoa(f.id),
 		"aud": f.client,
 		"iat": now.Unix(),
 		"exp": now.Add(time.Hour).Unix(),
 		"jti": rand.Text(),
-	})
+	}
+	if u := i.opts.User; u.Subject != "" {
+		c["sub"] = u.Subject
+	}
+	if u := i.opts.User; u.Email != "" {
+		c["email"] = u.Email
+	}
+	if u := i.opts.User; u.Name != "" {
+		c["name"] = u.Name
+	}
+	if f.nonce != "" {
+		c["nonce"] = f.nonce
+	}
+	claims, _ := json.Marshal(c)
 	return enc.EncodeToString(header) + "." + enc.EncodeToString(claims) + "."
 }
 
@@ -204,6 +218,8 @@ func (i *Issuer) token(r *http.Request, p map[string]string, perr *oauthError) (
 	switch gt := p["grant_type"]; gt {
 	case "refresh_token":
 		return i.refreshGrant(client, p)
+	case "authorization_code":
+		return i.codeGrant(client, p)
 	case "":
 		return nil, errInvalidRequest("missing grant_type")
 	default:

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/oauthflow"
+	"github.com/tokentray/tokentray/oauthflow/oauthtest"
+)
+
+// The demo runs the real app against two embedded fake issuers on loopback,
+// with its own temporary config and data: nothing of the user's is read or
+// written. Account "steady" stays healthy; account "flaky" has its
+// refreshes fail after a while, so the whole cycle can be watched:
+// three failed refreshes -> needs sign-in -> notification -> Sign In ->
+// browser flow -> healthy again.
+func cmdDemo(ctx context.Context, g *globals, args []string) error {
+	fs := newFlags(g, "demo", "[--headless]",
+		"Run tokentray against an embedded local issuer with two demo accounts. Nothing of your\n"+
+			"config or tokens is touched. Watch 'flaky' fail three refreshes, ask you to sign in, and recover.")
+	headless := fs.Bool("headless", false, "no tray icon; the demo signs 'flaky' in by itself")
+	failAfter := fs.Duration("fail-after", 60*time.Second, "when flaky's refreshes start failing")
+	ttl := fs.Duration("access-ttl", 2*time.Minute, "lifetime of the demo access tokens")
+	backoff := fs.Duration("backoff", 5*time.Second, "first retry delay (tokentray itself uses 30s)")
+	autoSignIn := fs.Duration("auto-signin", 15*time.Second, "headless: sign flaky in this long after it needs it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tokentray-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	g.paths = config.Paths{
+		Config:  filepath.Join(dir, "config.toml"),
+		Data:    filepath.Join(dir, "tokens"),
+		State:   filepath.Join(dir, "state"),
+		Runtime: filepath.Join(dir, "run"),
+	}
+	g.demo = true
+	g.log = g.openLog(true)
+	defer g.shutdown()
+
+	issuers := map[string]*oauthtest.Issuer{}
+	for _, name := range []string{"steady", "flaky"} {
+		iss, err := oauthtest.Start(oauthtest.Options{AccessTTL: *ttl})
+		if err != nil {
+			return err
+		}
+		defer iss.Close()
+		issuers[name] = iss
+		err = config.AddAccount(g.paths.Config, config.Account{
+			Name: name, Issuer: iss.URL(), ClientID: oauthtest.DefaultClientID,
+			Scopes: []string{"openid", "offline_access"}, RefreshLead: *ttl / 4,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if g.cfg, err = config.Load(g.paths.Config); err != nil {
+		return err
+	}
+
+	testBrowser := &oauthtest.Browser{}
+	open := testBrowser.Open
+	if !*headless {
+		// A real browser completes the fake issuer's flow too: it approves
+		// at once and redirects to tokentray's loopback listener.
+		open = func(url string) error {
+			if err := oauthflow.OpenBrowser(url); err != nil {
+				return testBrowser.Open(url)
+			}
+			return nil
+		}
+	}
+	policy := keepalive.DefaultPolicy
+	policy.Base, policy.Offline = *backoff, *backoff
+	e := keepalive.New(keepalive.Options{
+		Store: store.Open(g.paths.Data), Log: g.log, WatchStore: true, OpenURL: open, Policy: policy,
+	}, ownedAccounts(g.cfg))
+
+	fmt.Fprintf(g.stdout, "tokentray demo: two accounts against local issuers (%s, %s)\n", issuers["steady"].URL(), issuers["flaky"].URL())
+	fmt.Fprintf(g.stdout, "  config, tokens and log under %s (removed on exit)\n", dir)
+	for _, name := range []string{"steady", "flaky"} {
+		if err := e.SignInWith(ctx, name, keepalive.SignInUI{Open: testBrowser.Open}); err != nil {
+			return fmt.Errorf("demo sign-in of %s: %w", name, err)
+		}
+		fmt.Fprintf(g.stdout, "  %s: signed in through the browser flow (PKCE, loopback redirect)\n", name)
+	}
+	fmt.Fprintf(g.stdout, "Access tokens live %s and are refreshed %s before expiry.\n", *ttl, *ttl/4)
+	fmt.Fprintf(g.stdout, "In %s flaky's issuer starts failing; after three failed refreshes it needs you.\n", *failAfter)
+	if *headless {
+		fmt.Fprintln(g.stdout, "Headless: the demo then signs flaky in by itself. Press Ctrl-C to stop.")
+	} else {
+		fmt.Fprintln(g.stdout, "Then click the notification's Sign In button, or the tray menu's Sign In…. Ctrl-C or Quit to stop.")
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go demoScript(ctx, g, e, issuers["flaky"], *failAfter, *headless, *autoSignIn, testBrowser.Open)
+	return g.runApp(ctx, e, *headless)
+}
+
+// demoScript breaks flaky's issuer after failAfter and narrates the cycle.
+func demoScript(ctx context.Context, g *globals, e *keepalive.Engine, flaky *oauthtest.Issuer,
+	failAfter time.Duration, headless bool, autoSignIn time.Duration, open func(string) error) {
+	snaps, cancel := e.Subscribe()
+	defer cancel()
+	breakAt := time.After(failAfter)
+	var autoAt <-chan time.Time
+	needed := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-breakAt:
+			flaky.FailAll(oauthtest.Fault{Kind: oauthtest.ServerError})
+			fmt.Fprintln(g.stdout, "demo: flaky's issuer now answers 503 to every refresh")
+		case s := <-snaps:
+			a, _ := s.Find("flaky")
+			switch {
+			case a.State == keepalive.Retrying:
+				fmt.Fprintf(g.stdout, "demo: flaky refresh failed (attempt %d); retrying in %s\n",
+					a.Attempt, keepalive.HumanDuration(time.Until(a.NextTry)))
+			case a.State == keepalive.NeedsSignIn && !needed:
+				needed = true
+				// From now on only a new sign-in helps: the old login is dead.
+				flaky.ClearFaults()
+				flaky.RevokeAll()
+				fmt.Fprintf(g.stdout, "demo: flaky needs sign-in (%s)\n", a.Reason)
+				if headless {
+					autoAt = time.After(autoSignIn)
+				}
+			case a.State == keepalive.OK && needed:
+				needed = false
+				fmt.Fprintln(g.stdout, "demo: flaky is signed in again and healthy: the cycle is complete")
+			}
+		case <-autoAt:
+			fmt.Fprintln(g.stdout, "demo: signing flaky in (as if you had clicked Sign In)")
+			go func() {
+				if err := e.SignInWith(ctx, "flaky", keepalive.SignInUI{Open: open}); err != nil {
+					fmt.Fprintln(g.stdout, "demo: sign-in failed:", err)
+				}
+			}()
+		}
+	}
+}

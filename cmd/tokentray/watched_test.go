@@ -1,0 +1,145 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/oauthflow/oauthtest"
+)
+
+// writeStore writes another tool's credential file into the test HOME.
+func (h *home) writeStore(rel, text string) string {
+	h.t.Helper()
+	p := filepath.Join(h.root, rel)
+	os.MkdirAll(filepath.Dir(p), 0o700)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+func jwtWithExp(exp time.Time) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(fmt.Sprintf(`{"exp":%d}`, exp.Unix()))) + ".sig"
+}
+
+func TestStatusShowsWatchedAccounts(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	now := time.Now()
+	ms := func(d time.Duration) int64 { return now.Add(d).UnixMilli() }
+	stores := map[string]string{
+		".claude/.credentials.json": fmt.Sprintf(`{"claudeAiOauth":{"accessToken":"sk-ant-oat-SECRET1","refreshToken":"sk-ant-ort-SECRET2",`+
+			`"expiresAt":%d,"refreshTokenExpiresAt":%d,"subscriptionType":"max"},"mcpOAuth":{}}`, ms(time.Hour), ms(50*time.Hour)),
+		".codex/auth.json": fmt.Sprintf(`{"tokens":{"access_token":%q,"refresh_token":"rt-SECRET3","id_token":"x.y.z","account_id":"a"},"last_refresh":%q}`,
+			jwtWithExp(now.Add(5*time.Hour)), now.Add(-time.Hour).UTC().Format(time.RFC3339)),
+		".gemini/oauth_creds.json":        fmt.Sprintf(`{"access_token":"ya29.SECRET4","refresh_token":"1//SECRET5","expiry_date":%d,"token_type":"Bearer"}`, ms(-time.Hour)),
+		".local/share/opencode/auth.json": fmt.Sprintf(`{"anthropic":{"type":"oauth","access":"SECRET6","expires":%d},"openai":{"type":"api","key":"sk-SECRET7"}}`, ms(time.Hour)),
+	}
+	var paths []string
+	before := map[string]os.FileInfo{}
+	for rel, text := range stores {
+		p := h.writeStore(rel, text)
+		paths = append(paths, p)
+		st, _ := os.Stat(p)
+		before[p] = st
+	}
+	h.env = append(h.env, "XDG_DATA_HOME="+filepath.Join(h.root, ".local", "share"))
+
+	out, errOut, code := h.run("status")
+	if code != 0 {
+		t.Fatalf("status: %d %s", code, errOut)
+	}
+	want := map[string][]string{
+		"claude-code":        {"watched (claude-code)", "warning", "expires in 59m"},
+		"codex":              {"watched (codex)", "ok", "expires in 4h 59m"},
+		"gemini":             {"watched (gemini)", "ok", "expired 1h ago"},
+		"opencode-anthropic": {"watched (opencode)", "needs sign-in"},
+	}
+	lines := strings.Split(out, "\n")
+	for name, parts := range want {
+		var line string
+		for _, l := range lines {
+			if strings.HasPrefix(l, name+" ") {
+				line = l
+			}
+		}
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				t.Errorf("status line of %s lacks %q: %q", name, p, line)
+			}
+		}
+	}
+	if strings.Contains(out, "openai") {
+		t.Errorf("a non-OAuth opencode entry is shown:\n%s", out)
+	}
+	out, _, _ = h.run("status", "--json")
+	var snap struct{ Accounts []map[string]any }
+	if err := json.Unmarshal([]byte(out), &snap); err != nil || len(snap.Accounts) != 4 {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	// A switched-off store disappears.
+	h.writeConfig("[watch.gemini]\nenabled = false\n")
+	if out, _, _ = h.run("status"); strings.Contains(out, "gemini") {
+		t.Errorf("disabled store still shown:\n%s", out)
+	}
+
+	for _, p := range paths {
+		st, _ := os.Stat(p)
+		if st.ModTime() != before[p].ModTime() || st.Mode() != before[p].Mode() {
+			t.Errorf("%s was touched", p)
+		}
+		data, _ := os.ReadFile(p)
+		for rel, text := range stores {
+			if strings.HasSuffix(p, rel) && string(data) != text {
+				t.Errorf("%s changed", p)
+			}
+		}
+	}
+	for _, o := range h.outputs {
+		if strings.Contains(o, "SECRET") {
+			t.Errorf("a watched token leaked:\n%s", o)
+		}
+	}
+}
+
+func TestLoginDelegatesToOwnerCommand(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	h.writeStore(".codex/auth.json", fmt.Sprintf(`{"tokens":{"access_token":%q,"account_id":"a"}}`, jwtWithExp(time.Now().Add(-time.Hour))))
+	bin := filepath.Join(h.root, "bin")
+	os.MkdirAll(bin, 0o755)
+	record := filepath.Join(h.root, "codex-called")
+	script := "#!/bin/sh\necho \"$@\" > " + record + "\necho 'Starting local login server.'\n"
+	if err := os.WriteFile(filepath.Join(bin, "codex"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h.env = append(h.env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, _, _ := h.run("status")
+	if !strings.Contains(out, "needs sign-in") {
+		t.Fatalf("codex without refresh token should need sign-in:\n%s", out)
+	}
+	out, errOut, code := h.run("login", "codex")
+	if code != 0 || !strings.Contains(out, "started the owner's login") {
+		t.Fatalf("login codex: %d\n%s%s", code, out, errOut)
+	}
+	waitReal(t, "fake codex to run", func() bool { _, err := os.Stat(record); return err == nil })
+	if got, _ := os.ReadFile(record); strings.TrimSpace(string(got)) != "login" {
+		t.Errorf("codex called with %q, want \"login\"", got)
+	}
+}
+
+func waitReal(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/tokentray/tokentray/keepalive/store"
+)
+
+// ErrAccountExists is returned by AddAccount for a name already in use.
+var ErrAccountExists = errors.New("an account with this name already exists")
+
+// AddAccount appends an [account.<name>] table to the configuration file
+// at path, creating it if needed. The existing text — comments, order,
+// other tables — is kept byte for byte; the result is parsed before it is
+// written (atomically), so a mistake never leaves a broken file behind.
+func AddAccount(path string, a Account) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &Error{Path: path, Msg: err.Error()}
+	}
+	cur, err := Parse(path, old)
+	if err != nil {
+		return err
+	}
+	if _, ok := cur.Account(a.Name); ok {
+		return fmt.Errorf("%s: account %q: %w", path, a.Name, ErrAccountExists)
+	}
+	table, err := accountTable(a)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.Write(old)
+	if len(old) > 0 {
+		if !bytes.HasSuffix(old, []byte("\n")) {
+			buf.WriteByte('\n')
+		}
+		buf.WriteByte('\n')
+	}
+	buf.Write(table)
+	if _, err := Parse(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("the new account would make the file invalid: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return store.WriteFileAtomic(path, buf.Bytes(), 0o600)
+}
+
+// accountTable renders one account as TOML, leaving defaults out.
+func accountTable(a Account) ([]byte, error) {
+	t := accountOut{
+		Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL, RevocationURL: a.RevocationURL,
+		ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), Scopes: a.Scopes, AuthParams: a.AuthParams,
+	}
+	if a.TokenBody != "" && a.TokenBody != "form" {
+		t.TokenBody = string(a.TokenBody)
+	}
+	if a.RefreshLead != 0 && a.RefreshLead != DefaultRefreshLead {
+		t.RefreshLead = a.RefreshLead.String()
+	}
+	if a.CheckInterval != 0 && a.CheckInterval != DefaultCheckInterval {
+		t.CheckInterval = a.CheckInterval.String()
+	}
+	if a.Redirect != (Redirect{}) {
+		t.Redirect = &redirectOut{Host: a.Redirect.Host, Port: a.Redirect.Port, Path: a.Redirect.Path}
+	}
+	out, err := toml.Marshal(map[string]map[string]accountOut{"account": {a.Name: t}})
+	// The encoder also writes the implicit super-table header "[account]";
+	// a second AddAccount would then define it twice.
+	return bytes.TrimPrefix(out, []byte("[account]\n")), err
+}
+
+type accountOut struct {
+	Issuer        string            `toml:"issuer,omitempty"`
+	AuthorizeURL  string            `toml:"authorize_url,omitempty"`
+	TokenURL      string            `toml:"token_url,omitempty"`
+	RevocationURL string            `toml:"revocation_url,omitempty"`
+	ClientID      string            `toml:"client_id"`
+	ClientSecret  string            `toml:"client_secret,omitempty"`
+	Scopes        []string          `toml:"scopes,omitempty"`
+	TokenBody     string            `toml:"token_body,omitempty"`
+	RefreshLead   string            `toml:"refresh_lead,omitempty"`
+	CheckInterval string            `toml:"check_interval,omitempty"`
+	AuthParams    map[string]string `toml:"auth_params,omitempty,inline"`
+	Redirect      *redirectOut      `toml:"redirect,omitempty"`
+}
+
+type redirectOut struct {
+	Host string `toml:"host,omitempty"`
+	Port int    `toml:"port,omitempty"`
+	Path string `toml:"path,omitempty"`
+}

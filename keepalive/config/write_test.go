@@ -1,0 +1,88 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+func TestAddAccountKeepsExistingText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokentray", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(good), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	add := Account{
+		Name: "new", Issuer: "https://idp.example", ClientID: "cid", Scopes: []string{"openid", "offline_access"},
+		TokenBody: oauthflow.BodyJSON, RefreshLead: 5 * time.Minute, Redirect: Redirect{Port: 9000},
+		AuthParams: map[string]string{"prompt": "consent"},
+	}
+	if err := AddAccount(path, add); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(data), good) {
+		t.Fatalf("existing text changed:\n%s", data)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatalf("result does not parse: %v\n%s", err, data)
+	}
+	got, ok := c.Account("new")
+	if !ok || got.Issuer != add.Issuer || got.TokenBody != oauthflow.BodyJSON || got.RefreshLead != 5*time.Minute ||
+		got.Redirect.Port != 9000 || got.AuthParams["prompt"] != "consent" || len(got.Scopes) != 2 {
+		t.Errorf("added account = %+v\n%s", got, data)
+	}
+	if len(c.Accounts) != 3 {
+		t.Errorf("%d accounts", len(c.Accounts))
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want the original 0640", st.Mode().Perm())
+	}
+	add2 := add
+	add2.Name = "newer"
+	if err := AddAccount(path, add2); err != nil {
+		t.Fatalf("second account: %v", err)
+	}
+	if err := AddAccount(path, add); !errors.Is(err, ErrAccountExists) {
+		t.Errorf("adding twice: %v", err)
+	}
+}
+
+func TestAddAccountCreatesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "config.toml")
+	if err := AddAccount(path, Account{Name: "w", TokenURL: "https://x.example/t", AuthorizeURL: "https://x.example/a", ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil || len(c.Accounts) != 1 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode().Perm())
+	}
+}
+
+func TestAddAccountRefusesBadInputAndKeepsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(path, []byte(good), 0o600)
+	err := AddAccount(path, Account{Name: "x", ClientID: "c"}) // no endpoints
+	if err == nil || !strings.Contains(err.Error(), "issuer") {
+		t.Fatalf("err = %v", err)
+	}
+	broken := "[account.w\n"
+	os.WriteFile(path, []byte(broken), 0o600)
+	if err := AddAccount(path, Account{Name: "x", ClientID: "c", Issuer: "https://i.example"}); err == nil {
+		t.Fatal("appended to a broken file")
+	}
+	if data, _ := os.ReadFile(path); string(data) != broken {
+		t.Error("broken file was modified")
+	}
+}

@@ -1,0 +1,176 @@
+package keepalive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/watched"
+	"github.com/tokentray/tokentray/oauthflow"
+)
+
+// ErrSignInInProgress is returned by SignIn when a sign-in for the account
+// is already open; its URL has been opened again.
+var ErrSignInInProgress = errors.New("a sign-in is already in progress")
+
+// SignInUI is how a sign-in reaches the user. The zero value opens the
+// browser with Options.OpenURL.
+type SignInUI struct {
+	// Open shows the authorization URL (default Options.OpenURL).
+	Open func(url string) error
+	// Paste, when set, reads what the user pastes (the redirect URL, a
+	// bare code or code#state) for machines where the browser cannot reach
+	// the loopback listener, e.g. over SSH. It is called until an input is
+	// accepted or the sign-in ends.
+	Paste func(ctx context.Context) (string, error)
+	// Invalid reports a pasted input that was not accepted.
+	Invalid func(err error)
+}
+
+// signIns tracks the open sign-in flow per owned account.
+type signIns struct {
+	mu    sync.Mutex
+	flows map[string]*oauthflow.Flow
+}
+
+// SignIn signs an account in with the default UI (the browser). For an
+// owned account it runs the authorization code + PKCE flow and stores the
+// new tokens; for a watched account it runs the owner's own login command
+// (or opens its documentation). It is what every "Sign In" in the product
+// calls.
+func (e *Engine) SignIn(ctx context.Context, name string) error {
+	return e.SignInWith(ctx, name, SignInUI{})
+}
+
+// SignInWith is SignIn with a custom UI.
+func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error {
+	if ui.Open == nil {
+		ui.Open = e.openURL
+	}
+	if a := e.byName[name]; a != nil {
+		return e.signInOwned(ctx, a, ui)
+	}
+	for _, w := range e.watchedAccs {
+		if w.src.Name == name {
+			return e.signInWatched(ctx, w, ui)
+		}
+	}
+	return fmt.Errorf("%w %q", ErrUnknownAccount, name)
+}
+
+func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
+	name := a.cfg.Name
+	e.signIns.mu.Lock()
+	if f := e.signIns.flows[name]; f != nil {
+		e.signIns.mu.Unlock()
+		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
+		if err := ui.Open(f.URL()); err != nil {
+			return err
+		}
+		return ErrSignInInProgress
+	}
+	flow, err := a.cfg.Client.StartSignIn(ctx, a.cfg.SignIn)
+	if err != nil {
+		e.signIns.mu.Unlock()
+		return fmt.Errorf("sign-in for %s: %w", name, err)
+	}
+	e.signIns.flows[name] = flow
+	e.signIns.mu.Unlock()
+	defer func() {
+		e.signIns.mu.Lock()
+		delete(e.signIns.flows, name)
+		e.signIns.mu.Unlock()
+		flow.Close()
+	}()
+
+	e.log.Info("keepalive: sign-in started", "account", name)
+	if err := ui.Open(flow.URL()); err != nil {
+		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
+		if ui.Paste == nil {
+			return fmt.Errorf("cannot open the browser: %w", err)
+		}
+	}
+	pctx, stopPaste := context.WithCancel(ctx)
+	defer stopPaste()
+	if ui.Paste != nil {
+		go func() {
+			for pctx.Err() == nil {
+				in, err := ui.Paste(pctx)
+				if err != nil {
+					return
+				}
+				if err := flow.Paste(in); err == nil {
+					return
+				} else if ui.Invalid != nil {
+					ui.Invalid(err)
+				}
+			}
+		}()
+	}
+	tok, err := flow.Wait(ctx)
+	if err != nil {
+		e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
+		return fmt.Errorf("sign-in for %s: %w", name, err)
+	}
+	// The lock is taken only now, after the browser: never across it.
+	rec, err := e.store.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
+		next := store.NewRecord(tok)
+		if cur != nil {
+			cur.Apply(tok)
+			next = cur
+			next.RefreshToken = tok.RefreshToken // a new login, even if the response had none
+			next.RefreshExpiry = tok.RefreshExpiry
+		}
+		return next, nil
+	})
+	if err != nil {
+		return fmt.Errorf("storing the new login of %s: %w", name, err)
+	}
+	a.mu.Lock()
+	e.adoptLocked(a, rec, nil)
+	a.endEpisodeLocked()
+	e.publishLocked(a, e.clock.Now())
+	a.mu.Unlock()
+	e.log.Info("keepalive: signed in", "account", name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
+	return nil
+}
+
+func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) error {
+	argv, url := w.src.LoginAction()
+	if len(argv) == 0 {
+		e.log.Info("keepalive: no login command; opening the tool's page", "account", w.src.Name, "url", url)
+		return ui.Open(url)
+	}
+	e.log.Info("keepalive: running the owner's login command", "account", w.src.Name, "command", argv[0])
+	return watched.RunLogin(ctx, argv, e.logWriter, ui.Open)
+}
+
+// SignOut forgets an owned account's login: it revokes the refresh token
+// at the server when the server has a revocation endpoint (RFC 7009) and
+// deletes the stored tokens. A failed revocation is reported but the local
+// tokens are deleted anyway.
+func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err error) {
+	a := e.byName[name]
+	if a == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownAccount, name)
+	}
+	rec, err := e.store.Load(name)
+	if err == nil && !rec.RefreshToken.IsZero() {
+		revokeErr = a.cfg.Client.Revoke(ctx, rec.RefreshToken, "refresh_token")
+		if revokeErr != nil {
+			e.log.Warn("keepalive: revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
+		}
+	}
+	if err := e.store.Delete(ctx, name); err != nil {
+		return revokeErr, err
+	}
+	a.mu.Lock()
+	e.reloadLocked(a)
+	a.endEpisodeLocked()
+	e.publishLocked(a, e.clock.Now())
+	a.mu.Unlock()
+	e.log.Info("keepalive: signed out", "account", name)
+	return revokeErr, nil
+}

@@ -1,0 +1,126 @@
+package keepalive
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/tokentray/tokentray/oauthflow/oauthtest"
+)
+
+func TestSignInEndsFailureEpisode(t *testing.T) {
+	r := newRig(t)
+	r.iss.RevokeAll()
+	if _, err := r.eng.Refresh(context.Background(), "work", true); err == nil {
+		t.Fatal("refresh of a revoked login succeeded")
+	}
+	if a := r.account(); a.State != NeedsSignIn || a.Attempt != 1 {
+		t.Fatalf("after revocation: %+v", a)
+	}
+	browser := &oauthtest.Browser{}
+	if err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: browser.Open}); err != nil {
+		t.Fatalf("sign-in: %v (browser saw %+v)", err, browser.Last())
+	}
+	a := r.account()
+	if a.State != OK || a.Attempt != 0 || a.LastError != "" {
+		t.Fatalf("after sign-in: %+v", a)
+	}
+	rec, err := r.store.Load("work")
+	if err != nil || !r.iss.Valid(rec.AccessToken.Reveal()) {
+		t.Fatalf("stored login invalid: %v", err)
+	}
+	if st, _ := os.Stat(r.store.Path("work")); st.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v", st.Mode().Perm())
+	}
+	// The new login refreshes normally.
+	if _, err := r.eng.Refresh(context.Background(), "work", true); err != nil {
+		t.Errorf("refresh after sign-in: %v", err)
+	}
+}
+
+func TestSignInOfAccountNeverSignedIn(t *testing.T) {
+	r := newRig(t)
+	if err := r.store.Delete(context.Background(), "work"); err != nil {
+		t.Fatal(err)
+	}
+	r.eng.Refresh(context.Background(), "work", false)
+	if a := r.account(); a.State != NeedsSignIn || a.Reason != "not signed in" {
+		t.Fatalf("without a login: %+v", a)
+	}
+	if err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: (&oauthtest.Browser{}).Open}); err != nil {
+		t.Fatal(err)
+	}
+	if a := r.account(); a.State != OK {
+		t.Fatalf("after sign-in: %+v", a)
+	}
+}
+
+// A second Sign In while one is open shows the same URL again instead of
+// starting a competing flow.
+func TestSignInInProgressReopensSameURL(t *testing.T) {
+	r := newRig(t)
+	var mu sync.Mutex
+	var opened []string
+	first := make(chan string, 1)
+	record := func(url string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		opened = append(opened, url)
+		if len(opened) == 1 {
+			first <- url
+		}
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.eng.SignInWith(context.Background(), "work", SignInUI{Open: record}) }()
+	url := <-first
+	err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: record})
+	if !errors.Is(err, ErrSignInInProgress) {
+		t.Fatalf("second sign-in: %v", err)
+	}
+	mu.Lock()
+	if len(opened) != 2 || opened[1] != url {
+		t.Errorf("opened %v, want the same URL twice", opened)
+	}
+	mu.Unlock()
+	if err := (&oauthtest.Browser{}).Open(url); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("first sign-in: %v", err)
+	}
+	if s := r.iss.Stats(); s.Authorizations != 1 || s.CodeExchanges != 1 {
+		t.Errorf("issuer stats %+v", s)
+	}
+}
+
+func TestSignInDeniedKeepsState(t *testing.T) {
+	r := newRig(t)
+	r.iss.SetConsent(oauthtest.Consent{Error: "access_denied"})
+	err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: (&oauthtest.Browser{}).Open})
+	if err == nil {
+		t.Fatal("denied sign-in succeeded")
+	}
+	if a := r.account(); a.State != OK {
+		t.Errorf("a denied sign-in changed the existing login: %+v", a)
+	}
+}
+
+func TestSignOutRevokesAndForgets(t *testing.T) {
+	r := newRig(t)
+	revokeErr, err := r.eng.SignOut(context.Background(), "work")
+	if err != nil || revokeErr != nil {
+		t.Fatalf("SignOut: %v / %v", err, revokeErr)
+	}
+	if a := r.account(); a.State != NeedsSignIn {
+		t.Errorf("after sign-out: %+v", a)
+	}
+	if _, err := os.Stat(r.store.Path("work")); !os.IsNotExist(err) {
+		t.Errorf("token file still there: %v", err)
+	}
+	if s := r.iss.Stats(); s.Revocations != 1 {
+		t.Errorf("revocations = %d", s.Revocations)
+	}
+}

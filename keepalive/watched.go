@@ -1,0 +1,118 @@
+package keepalive
+
+import (
+	"context"
+	"time"
+
+	"github.com/tokentray/tokentray/keepalive/watched"
+)
+
+// Watched accounts belong to other tools (Claude Code, Codex CLI, ...).
+// The engine only reads their expiry metadata, re-reads a store when its
+// owner changes it, and re-evaluates every MaxStep so that deadlines that
+// pass without any file changing are noticed. It never refreshes them.
+
+// checkEvery is how often a configured check command runs.
+const checkEvery = 15 * time.Minute
+
+type watchedAcc struct {
+	src     watched.Source
+	checked time.Time // last check command run
+	checkOK bool
+	detail  string
+}
+
+// watchedStatus maps a watched store's health to an account status.
+func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Account {
+	a := Account{
+		Name:        src.Name,
+		Kind:        Watched(string(src.Kind)),
+		Expiry:      m.AccessExpiry,
+		Deadline:    m.LoginDeadline,
+		LastRefresh: m.LastRefresh,
+		Reason:      st.Reason,
+	}
+	switch st.State {
+	case watched.Healthy, watched.AccessExpired:
+		// An expired access token is not a failure: the owner refreshes it
+		// on its next use.
+		a.State = OK
+	case watched.DeadlineNear:
+		a.State = Warning
+	case watched.NeedsSignIn:
+		a.State = NeedsSignIn
+	default:
+		a.State = Broken
+	}
+	return a
+}
+
+// probeWatched re-reads one watched store and publishes its status.
+func (e *Engine) probeWatched(ctx context.Context, w *watchedAcc) {
+	now := e.clock.Now()
+	m, st := watched.Probe(w.src, now)
+	a := watchedStatus(w.src, m, st)
+	if len(w.src.CheckCommand) > 0 && a.State < NeedsSignIn {
+		if w.checked.IsZero() || now.Sub(w.checked) >= checkEvery {
+			ok, detail, err := watched.RunCheck(ctx, w.src.CheckCommand)
+			w.checked, w.checkOK, w.detail = now, ok && err == nil, detail
+			if err != nil {
+				w.detail = err.Error()
+			}
+		}
+		if !w.checkOK {
+			a.State, a.Reason = NeedsSignIn, "the check command reports no login"
+			a.LastError = w.detail
+		}
+	}
+	e.setStatus(a, now)
+}
+
+// runWatched follows the watched stores until ctx ends.
+func (e *Engine) runWatched(ctx context.Context) {
+	byName := map[string]*watchedAcc{}
+	for _, w := range e.watchedAccs {
+		byName[w.src.Name] = w
+	}
+	changed := make(chan string, len(byName)+1)
+	go func() {
+		err := watched.Watch(ctx, e.watchedSrcs(), func(src watched.Source) {
+			select {
+			case changed <- src.Name:
+			default: // a full queue re-probes everything anyway
+			}
+		})
+		if err != nil {
+			e.log.Warn("keepalive: cannot watch other tools' stores; checking every minute", "err", err)
+		}
+	}()
+	for {
+		t := e.clock.NewTimer(MaxStep)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case name := <-changed:
+			t.Stop()
+			if w := byName[name]; w != nil {
+				e.probeWatched(ctx, w)
+				continue
+			}
+			for _, w := range e.watchedAccs {
+				e.probeWatched(ctx, w)
+			}
+		case <-t.C():
+			for _, w := range e.watchedAccs {
+				e.probeWatched(ctx, w)
+			}
+		}
+	}
+}
+
+func (e *Engine) watchedSrcs() []watched.Source {
+	out := make([]watched.Source, len(e.watchedAccs))
+	for i, w := range e.watchedAccs {
+		out[i] = w.src
+	}
+	return out
+}

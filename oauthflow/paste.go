@@ -1,0 +1,115 @@
+package oauthflow
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// maxPaste bounds a pasted input.
+const maxPaste = 16 << 10
+
+// pasteForm is what kind of input the user pasted.
+type pasteForm int
+
+const (
+	pasteURL       pasteForm = iota // a redirect URL or its query
+	pasteCodeState                  // code#state
+	pasteBareCode                   // just the code
+)
+
+// ParsePasted parses what the user pasted in the manual sign-in fallback:
+//
+//   - the full redirect URL, "http://127.0.0.1:PORT/callback?code=C&state=S"
+//     (any URL whose query holds code or error), or just its query
+//     ("?code=C&state=S" or "code=C&state=S");
+//   - "C#S", a code and state as some servers display them;
+//   - a bare code "C" (state is then "").
+//
+// Surrounding white space and quotes are ignored. When the pasted URL is
+// an error response (RFC 6749 §4.1.2.1) the error is an
+// *[AuthorizationError]; any other failure wraps [ErrInvalidPaste]. No
+// error repeats the input.
+func ParsePasted(s string) (code, state string, err error) {
+	vals, _, err := parsePasted(s)
+	if err != nil {
+		return "", "", err
+	}
+	if e := vals.Get("error"); e != "" {
+		return "", vals.Get("state"), &AuthorizationError{
+			Code:        sanitize(e, maxCode),
+			Description: sanitize(vals.Get("error_description"), maxDescription),
+			URI:         sanitize(vals.Get("error_uri"), maxDescription),
+		}
+	}
+	return vals.Get("code"), vals.Get("state"), nil
+}
+
+func parsePasted(s string) (url.Values, pasteForm, error) {
+	invalid := func(why string) (url.Values, pasteForm, error) {
+		return nil, 0, fmt.Errorf("oauthflow: pasted input: %s: %w", why, ErrInvalidPaste)
+	}
+	s = strings.TrimSpace(s)
+	for _, q := range []string{`"`, `'`, "`", "<"} {
+		closing := q
+		if q == "<" {
+			closing = ">"
+		}
+		if len(s) >= 2 && strings.HasPrefix(s, q) && strings.HasSuffix(s, closing) {
+			s = strings.TrimSpace(s[1 : len(s)-1])
+		}
+	}
+	switch {
+	case s == "":
+		return invalid("it is empty")
+	case len(s) > maxPaste:
+		return invalid("it is too long")
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return invalid("it contains spaces or control characters")
+		}
+	}
+
+	var query string
+	isQuery := false
+	switch {
+	case strings.Contains(s, "://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return invalid("it is not a valid URL")
+		}
+		query, isQuery = u.RawQuery, true
+	case strings.HasPrefix(s, "?"):
+		query, isQuery = s[1:], true
+	case strings.HasPrefix(s, "code="), strings.HasPrefix(s, "state="), strings.HasPrefix(s, "error="):
+		query, isQuery = s, true
+	}
+	if isQuery {
+		vals, err := url.ParseQuery(query)
+		if err != nil {
+			return invalid("its query is malformed")
+		}
+		if vals.Get("code") == "" && vals.Get("error") == "" {
+			return invalid("it has no code")
+		}
+		for _, k := range []string{"code", "state", "error", "iss"} {
+			if len(vals[k]) > 1 {
+				return invalid("it repeats " + k)
+			}
+		}
+		return vals, pasteURL, nil
+	}
+
+	if code, state, ok := strings.Cut(s, "#"); ok {
+		if code == "" || state == "" || strings.Contains(state, "#") {
+			return invalid("expected code#state")
+		}
+		return url.Values{"code": {code}, "state": {state}}, pasteCodeState, nil
+	}
+	if strings.Contains(s, "&") && strings.Contains(s, "=") {
+		return invalid("it looks like a partial URL")
+	}
+	return url.Values{"code": {s}}, pasteBareCode, nil
+}

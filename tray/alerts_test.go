@@ -1,0 +1,144 @@
+package tray
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/keepalive"
+)
+
+// noticeString is a compact form of a notice for table comparisons:
+// "show work needs you to sign in | reason [signin]" or "dismiss work".
+func noticeString(n Notice) string {
+	if n.Kind == Dismiss {
+		return "dismiss " + n.Notification.Key
+	}
+	s := fmt.Sprintf("show %s: %s | %s", n.Notification.Key, n.Notification.Title, n.Notification.Body)
+	if n.Notification.SignIn {
+		s += " [signin]"
+	}
+	return s
+}
+
+func TestAlertsSequences(t *testing.T) {
+	need := func(reason string) keepalive.Account {
+		a := owned("work", keepalive.NeedsSignIn)
+		a.Reason = reason
+		return a
+	}
+	okA := owned("work", keepalive.OK)
+	okA.Expiry = t0.Add(time.Hour)
+	warn := watchedAcc("claude", keepalive.Warning)
+	warn.Deadline = t0.Add(52 * time.Hour)
+	claudeOK := watchedAcc("claude", keepalive.OK)
+	broken := owned("work", keepalive.Broken)
+	broken.Reason = "malformed token file"
+	retry := owned("work", keepalive.Retrying)
+	retry.Attempt = 2
+
+	type step struct {
+		s    keepalive.Snapshot
+		want []string
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"healthy start is quiet", []step{
+			{snap(okA), nil},
+			{snap(owned("work", keepalive.Refreshing)), nil},
+			{snap(okA), nil},
+		}},
+		{"needs sign-in at start is announced once", []step{
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), nil},
+		}},
+		{"failures escalate to one bubble, retries do not repeat it", []step{
+			{snap(okA), nil},
+			{snap(retry), nil},
+			{snap(owned("work", keepalive.Refreshing)), nil},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(owned("work", keepalive.Refreshing)), nil},
+			{snap(need("4 refreshes failed in a row")), nil},
+			{snap(need("the server rejected the refresh token")), nil},
+		}},
+		{"sign-in closes the bubble and confirms", []step{
+			{snap(need("the server rejected the refresh token")), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin]"}},
+			{snap(okA), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
+			{snap(okA), nil},
+		}},
+		{"a watched login near its deadline", []step{
+			{snap(claudeOK), nil},
+			{snap(warn), []string{"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]"}},
+			{snap(warn), nil},
+			{snap(claudeOK), []string{"dismiss claude"}},
+		}},
+		{"warning escalates to sign-in with the same key", []step{
+			{snap(warn), []string{"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]"}},
+			{snap(func() keepalive.Account {
+				a := watchedAcc("claude", keepalive.NeedsSignIn)
+				a.Reason = "the login has expired"
+				return a
+			}()), []string{"show claude: claude needs you to sign in | the login has expired [signin]"}},
+		}},
+		{"broken has no sign-in button", []step{
+			{snap(broken), []string{"show work: work: credentials unreadable | malformed token file\nThe file was left untouched; see tokentray status."}},
+			{snap(broken), nil},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+		}},
+		{"a new login that then fails transiently counts as signed in", []step{
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(retry), []string{"dismiss work", "show work: work is signed in again | retrying (2 failed)"}},
+			{snap(owned("work", keepalive.Offline)), nil},
+		}},
+		{"a removed account's bubble is closed", []step{
+			{snap(need("not signed in"), claudeOK), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(claudeOK), []string{"dismiss work"}},
+			{snap(claudeOK), nil},
+		}},
+		{"accounts are independent", []step{
+			{snap(okA, claudeOK), nil},
+			{snap(need("not signed in"), warn), []string{
+				"show work: work needs you to sign in | not signed in [signin]",
+				"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]",
+			}},
+			{snap(okA, warn), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			open := Alerts{}
+			for i, st := range tc.steps {
+				var ns []Notice
+				open, ns = open.Next(st.s, t0)
+				var got []string
+				for _, n := range ns {
+					got = append(got, noticeString(n))
+				}
+				if strings.Join(got, "\n") != strings.Join(st.want, "\n") {
+					t.Fatalf("step %d: got\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(st.want, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// TestAlertsNeverQuoteLastError: the texts come from names, states, reasons
+// and fixed words; the engine's LastError is never put in a bubble.
+func TestAlertsNeverQuoteLastError(t *testing.T) {
+	a := owned("work", keepalive.NeedsSignIn)
+	a.Reason = "3 refreshes failed in a row"
+	a.LastError = "some server text tt_rt_SECRET"
+	_, ns := Alerts{}.Next(snap(a), t0)
+	if len(ns) != 1 {
+		t.Fatalf("%d notices", len(ns))
+	}
+	n := ns[0].Notification
+	if strings.Contains(n.Title+n.Body, "tt_rt_") {
+		t.Errorf("bubble quotes the last error: %+v", n)
+	}
+	if n.Key != "work" || !n.SignIn {
+		t.Errorf("%+v", n)
+	}
+}

@@ -1,0 +1,544 @@
+package tray
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/tray/notify"
+)
+
+// fakeShell records what the loop does to the tray. Every method may be
+// called from the loop goroutine while the test reads under mu.
+type fakeShell struct {
+	mu       sync.Mutex
+	icon     string
+	tooltip  string
+	items    []*fakeItem // top level, in order; separators have sep set
+	calls    []string    // every call, for the no-flicker checks
+	resets   int
+	quitting bool
+}
+
+type fakeItem struct {
+	sh               *fakeShell
+	title, tooltip   string
+	enabled, checked bool
+	checkbox, sep    bool
+	children         []*fakeItem
+	clicked          chan struct{}
+	removed          bool
+}
+
+func (s *fakeShell) log(f string, args ...any) { s.calls = append(s.calls, fmt.Sprintf(f, args...)) }
+
+func (s *fakeShell) SetIcon(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.icon = name
+	s.log("icon %s", name)
+}
+
+func (s *fakeShell) SetTooltip(text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tooltip = text
+	s.log("tooltip")
+}
+
+func (s *fakeShell) AddItem(title, tooltip string, checkbox bool) widget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it := &fakeItem{sh: s, title: title, tooltip: tooltip, enabled: true, checkbox: checkbox, clicked: make(chan struct{})}
+	s.items = append(s.items, it)
+	s.log("add %s", title)
+	return it
+}
+
+func (s *fakeShell) AddSeparator() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items = append(s.items, &fakeItem{sep: true})
+}
+
+func (s *fakeShell) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var close1 func(items []*fakeItem)
+	close1 = func(items []*fakeItem) {
+		for _, it := range items {
+			if !it.sep && !it.removed {
+				it.removed = true
+				close(it.clicked)
+			}
+			close1(it.children)
+		}
+	}
+	close1(s.items)
+	s.items = nil
+	s.resets++
+	s.log("reset")
+}
+
+func (i *fakeItem) set(f func()) {
+	i.sh.mu.Lock()
+	defer i.sh.mu.Unlock()
+	f()
+}
+
+func (i *fakeItem) SetTitle(t string) {
+	i.set(func() { i.title = t; i.sh.log("title %s", t) })
+}
+func (i *fakeItem) SetTooltip(t string) {
+	i.set(func() { i.tooltip = t; i.sh.log("item tooltip %s", i.title) })
+}
+func (i *fakeItem) Enable()  { i.set(func() { i.enabled = true; i.sh.log("enable %s", i.title) }) }
+func (i *fakeItem) Disable() { i.set(func() { i.enabled = false; i.sh.log("disable %s", i.title) }) }
+func (i *fakeItem) Check()   { i.set(func() { i.checked = true; i.sh.log("check %s", i.title) }) }
+func (i *fakeItem) Uncheck() { i.set(func() { i.checked = false; i.sh.log("uncheck %s", i.title) }) }
+func (i *fakeItem) AddSubItem(title, tooltip string) widget {
+	c := &fakeItem{sh: i.sh, title: title, tooltip: tooltip, enabled: true, clicked: make(chan struct{})}
+	i.set(func() { i.children = append(i.children, c) })
+	return c
+}
+func (i *fakeItem) Clicked() <-chan struct{} { return i.clicked }
+
+// labels returns the top-level labels ("-" for separators) and, for
+// items with a submenu, "label>child,child".
+func (s *fakeShell) labels() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, it := range s.items {
+		switch {
+		case it.sep:
+			out = append(out, "-")
+		case len(it.children) > 0:
+			var cs []string
+			for _, c := range it.children {
+				cs = append(cs, c.title)
+			}
+			out = append(out, it.title+">"+strings.Join(cs, ","))
+		default:
+			out = append(out, it.title)
+		}
+	}
+	return out
+}
+
+// find returns the first top-level item whose title starts with prefix,
+// or its submenu child labelled child.
+func (s *fakeShell) find(t *testing.T, prefix, child string) *fakeItem {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, it := range s.items {
+		if !it.sep && strings.HasPrefix(it.title, prefix) {
+			if child == "" {
+				return it
+			}
+			for _, c := range it.children {
+				if c.title == child {
+					return c
+				}
+			}
+		}
+	}
+	t.Fatalf("no menu item %q %q", prefix, child)
+	return nil
+}
+
+func (s *fakeShell) state(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+}
+
+func (s *fakeShell) callCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls)
+}
+
+// press delivers a click like fyne.io/systray would, except that it
+// insists: the forwarder must be receiving within a second.
+func press(t *testing.T, it *fakeItem) {
+	t.Helper()
+	select {
+	case it.clicked <- struct{}{}:
+	case <-time.After(time.Second):
+		t.Fatalf("nobody receives clicks on %q", it.title)
+	}
+}
+
+// fakeEngine publishes snapshots the way keepalive.Engine does (latest
+// wins) and records commands.
+type fakeEngine struct {
+	ch chan keepalive.Snapshot
+
+	mu        sync.Mutex
+	refreshes []string
+	signIns   []string
+	signInErr error
+}
+
+func newFakeEngine(first keepalive.Snapshot) *fakeEngine {
+	e := &fakeEngine{ch: make(chan keepalive.Snapshot, 1)}
+	e.ch <- first
+	return e
+}
+
+func (e *fakeEngine) Subscribe() (<-chan keepalive.Snapshot, func()) { return e.ch, func() {} }
+
+func (e *fakeEngine) publish(s keepalive.Snapshot) {
+	select {
+	case <-e.ch:
+	default:
+	}
+	e.ch <- s
+}
+
+func (e *fakeEngine) RefreshNow(name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.refreshes = append(e.refreshes, name)
+	return nil
+}
+
+func (e *fakeEngine) SignIn(ctx context.Context, name string) error {
+	e.mu.Lock()
+	e.signIns = append(e.signIns, name)
+	err := e.signInErr
+	e.mu.Unlock()
+	return err
+}
+
+func (e *fakeEngine) calls() (refreshes, signIns []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.refreshes), slices.Clone(e.signIns)
+}
+
+type fakeNotifier struct {
+	mu      sync.Mutex
+	log     []string
+	actions chan notify.Action
+	closed  bool
+}
+
+func newFakeNotifier() *fakeNotifier { return &fakeNotifier{actions: make(chan notify.Action, 16)} }
+
+func (n *fakeNotifier) Show(x notify.Notification) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.log = append(n.log, "show "+x.Key+": "+x.Title)
+	return nil
+}
+
+func (n *fakeNotifier) Dismiss(key string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.log = append(n.log, "dismiss "+key)
+	return nil
+}
+
+func (n *fakeNotifier) Actions() <-chan notify.Action { return n.actions }
+
+func (n *fakeNotifier) Close() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.closed {
+		n.closed = true
+		close(n.actions)
+	}
+	return nil
+}
+
+func (n *fakeNotifier) shown() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.log)
+}
+
+// fakeAutostart is a registration; enableErr makes Enable fail without
+// registering.
+type fakeAutostart struct {
+	mu        sync.Mutex
+	on        bool
+	enableErr error
+}
+
+func (f *fakeAutostart) Status() (bool, error) { f.mu.Lock(); defer f.mu.Unlock(); return f.on, nil }
+func (f *fakeAutostart) Enable() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.enableErr != nil {
+		return f.enableErr
+	}
+	f.on = true
+	return nil
+}
+func (f *fakeAutostart) Disable() error { f.mu.Lock(); defer f.mu.Unlock(); f.on = false; return nil }
+
+// eventually polls cond for up to 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type harness struct {
+	sh     *fakeShell
+	eng    *fakeEngine
+	notif  *fakeNotifier
+	auto   *fakeAutostart
+	opened chan string
+	logs   *lockedBuffer
+	done   chan struct{}
+	cancel context.CancelFunc
+	app    *app
+}
+
+func startApp(t *testing.T, first keepalive.Snapshot) *harness {
+	t.Helper()
+	h := &harness{
+		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
+		auto: &fakeAutostart{}, opened: make(chan string, 4), done: make(chan struct{}),
+		logs: &lockedBuffer{},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.app = newApp(Options{
+		Engine: h.eng, Notifier: h.notif, LogFile: "/state/tokentray.log",
+		Log:          slog.New(slog.NewTextHandler(h.logs, nil)),
+		OpenFile:     func(p string) error { h.opened <- p; return nil },
+		StartAtLogin: h.auto,
+		Now:          func() time.Time { return t0 },
+	}, h.sh)
+	h.app.start(ctx)
+	go func() { h.app.run(ctx); close(h.done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-h.done
+		h.app.work.Wait()
+	})
+	return h
+}
+
+func TestAppMenuAndNoFlicker(t *testing.T) {
+	work := owned("work", keepalive.OK)
+	work.Expiry = t0.Add(time.Hour)
+	claude := watchedAcc("claude", keepalive.OK)
+	h := startApp(t, snap(work, claude))
+
+	want := []string{
+		"work: ok, expires in 1h>Refresh,Sign In…",
+		"claude: ok>Sign In…",
+		"-", "Refresh now", "Sign In…", "-", "Start at login", "Open log", "-", "Quit",
+	}
+	if got := h.sh.labels(); !slices.Equal(got, want) {
+		t.Fatalf("menu\n%q\nwant\n%q", got, want)
+	}
+	h.sh.state(func() {
+		if h.sh.icon != assets.OK || !strings.HasPrefix(h.sh.tooltip, "tokentray: ok\nwork: ok, expires in 1h\nclaude: ok") {
+			t.Errorf("icon %q tooltip %q", h.sh.icon, h.sh.tooltip)
+		}
+	})
+	signIn := h.sh.find(t, LabelSignIn, "")
+	login := h.sh.find(t, LabelStartAtLogin, "")
+	h.sh.state(func() {
+		if signIn.enabled || !login.checkbox || login.checked {
+			t.Errorf("sign in enabled %v, login %+v", signIn.enabled, login)
+		}
+	})
+
+	// The same snapshot again (e.g. a field the tray does not show
+	// changed): no call at all.
+	before := h.sh.callCount()
+	h.eng.publish(snap(work, claude))
+	time.Sleep(50 * time.Millisecond)
+	h.app.work.Wait()
+	if n := h.sh.callCount(); n != before {
+		h.sh.state(func() { t.Errorf("redundant tray calls: %q", h.sh.calls[before:]) })
+	}
+
+	// work needs a sign-in: icon, line, top Sign In and one notification.
+	need := owned("work", keepalive.NeedsSignIn)
+	need.Reason = "the server rejected the refresh token"
+	h.eng.publish(snap(need, claude))
+	eventually(t, "sign-in icon", func() bool {
+		var ok bool
+		h.sh.state(func() { ok = h.sh.icon == assets.SignIn && signIn.enabled })
+		return ok
+	})
+	h.sh.state(func() {
+		if line := h.sh.items[0]; line.title != "work: needs sign-in" || signIn.tooltip != "Sign in to work" {
+			t.Errorf("line %q, sign-in tooltip %q", line.title, signIn.tooltip)
+		}
+	})
+	eventually(t, "notification", func() bool { return len(h.notif.shown()) == 1 })
+	if got := h.notif.shown(); got[0] != "show work: work needs you to sign in" {
+		t.Errorf("notifications %q", got)
+	}
+	// Exactly the changed values were pushed.
+	h.sh.state(func() {
+		got := h.sh.calls[before:]
+		want := []string{"icon signin", "tooltip", "title work: needs sign-in", "item tooltip work: needs sign-in", "item tooltip Sign In…", "enable Sign In…"}
+		if !slices.Equal(got, want) {
+			t.Errorf("calls after the change:\n%q\nwant\n%q", got, want)
+		}
+	})
+}
+
+func TestAppCommands(t *testing.T) {
+	need := owned("work", keepalive.NeedsSignIn)
+	h := startApp(t, snap(need, watchedAcc("claude", keepalive.OK)))
+
+	press(t, h.sh.find(t, LabelRefreshAll, ""))
+	press(t, h.sh.find(t, "work:", LabelRefresh))
+	press(t, h.sh.find(t, "claude:", LabelSignIn))
+	press(t, h.sh.find(t, LabelSignIn, ""))
+	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn}
+	h.notif.actions <- notify.Action{Key: "claude", Name: notify.ActionDefault} // ok: ignored
+	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionDefault}   // needs sign-in: signs in
+	eventually(t, "commands", func() bool {
+		r, s := h.eng.calls()
+		return len(r) == 2 && len(s) == 4
+	})
+	// Each item has its own forwarder: clicks on different items may be
+	// handled in any order.
+	r, s := h.eng.calls()
+	slices.Sort(r)
+	if !slices.Equal(r, []string{"", "work"}) {
+		t.Errorf("refreshes %q", r)
+	}
+	slices.Sort(s)
+	if !slices.Equal(s, []string{"claude", "work", "work", "work"}) {
+		t.Errorf("sign-ins %q", s)
+	}
+
+	press(t, h.sh.find(t, LabelOpenLog, ""))
+	select {
+	case p := <-h.opened:
+		if p != "/state/tokentray.log" {
+			t.Errorf("opened %q", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open log did nothing")
+	}
+
+	// Start at login follows the registration, not the click.
+	login := h.sh.find(t, LabelStartAtLogin, "")
+	checked := func() (c bool) { h.sh.state(func() { c = login.checked }); return }
+	press(t, login)
+	eventually(t, "checked", checked)
+	if on, _ := h.auto.Status(); !on {
+		t.Error("not registered")
+	}
+	press(t, login)
+	eventually(t, "unchecked", func() bool { return !checked() })
+	h.auto.mu.Lock()
+	h.auto.enableErr = errors.New("read-only home")
+	h.auto.mu.Unlock()
+	press(t, login)
+	press(t, h.sh.find(t, LabelRefreshAll, "")) // a barrier: the loop is past the toggle
+	eventually(t, "barrier", func() bool { r, _ := h.eng.calls(); return len(r) == 3 })
+	if checked() {
+		t.Error("checked although the registration failed")
+	}
+
+	press(t, h.sh.find(t, LabelQuit, ""))
+	select {
+	case <-h.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Quit did not end the loop")
+	}
+}
+
+func TestAppClicksAreNotLost(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.OK)))
+	refresh := h.sh.find(t, LabelRefreshAll, "")
+	for range 3 * clickBuffer {
+		press(t, refresh)
+	}
+	eventually(t, "every click", func() bool { r, _ := h.eng.calls(); return len(r) == 3*clickBuffer })
+}
+
+func TestAppRebuildsWhenAccountsChange(t *testing.T) {
+	h := startApp(t, snap())
+	if got := h.sh.labels(); !slices.Equal(got[:2], []string{LabelNoAccounts, "-"}) {
+		t.Fatalf("menu %q", got)
+	}
+	placeholder := h.sh.find(t, LabelNoAccounts, "")
+	oldRefresh := h.sh.find(t, LabelRefreshAll, "")
+	h.sh.state(func() {
+		if placeholder.enabled || oldRefresh.enabled || h.sh.icon != assets.None {
+			t.Errorf("empty menu: placeholder %v refresh %v icon %q", placeholder.enabled, oldRefresh.enabled, h.sh.icon)
+		}
+	})
+	h.eng.publish(snap(owned("work", keepalive.OK)))
+	eventually(t, "rebuild", func() bool {
+		var n int
+		h.sh.state(func() { n = h.sh.resets })
+		return n == 1 && len(h.sh.labels()) > 0 && strings.HasPrefix(h.sh.labels()[0], "work: ok")
+	})
+	press(t, h.sh.find(t, LabelRefreshAll, ""))
+	eventually(t, "refresh", func() bool { r, _ := h.eng.calls(); return len(r) == 1 })
+	h.sh.state(func() {
+		if !oldRefresh.removed {
+			t.Error("old items were not removed")
+		}
+	})
+}
+
+func TestAppSignInErrorsAreLogged(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.NeedsSignIn)))
+	signIn := func(err error) string {
+		h.eng.mu.Lock()
+		h.eng.signInErr = err
+		n := len(h.eng.signIns)
+		h.eng.mu.Unlock()
+		press(t, h.sh.find(t, LabelSignIn, ""))
+		eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
+		// The result is logged after SignIn returns.
+		eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
+		return h.logs.String()
+	}
+	if out := signIn(keepalive.ErrSignInInProgress); strings.Contains(out, "level=WARN") || !strings.Contains(out, "already in progress") {
+		t.Errorf("in progress:\n%s", out)
+	}
+	if out := signIn(errors.New("cannot open the browser")); !strings.Contains(out, `level=WARN msg="tray: sign-in failed" account=work err="cannot open the browser"`) {
+		t.Errorf("failure not logged:\n%s", out)
+	}
+}

@@ -1,0 +1,13 @@
+//go:build !((linux || freebsd || openbsd || netbsd) && !android)
+
+package tray
+
+import "errors"
+
+// ErrNoSessionBus reports that no D-Bus session bus is reachable (only on
+// Linux and the BSDs).
+var ErrNoSessionBus = errors.New("no desktop session bus")
+
+// Available reports whether a tray icon can be shown: always on Windows
+// and macOS, whose trays are part of the desktop.
+func Available() error { return nil }

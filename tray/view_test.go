@@ -1,0 +1,202 @@
+package tray
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/keepalive"
+)
+
+var t0 = time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+
+func owned(name string, st keepalive.State) keepalive.Account {
+	return keepalive.Account{Name: name, Kind: keepalive.Owned, State: st}
+}
+
+func watchedAcc(name string, st keepalive.State) keepalive.Account {
+	return keepalive.Account{Name: name, Kind: keepalive.Watched("claude-code"), State: st}
+}
+
+func snap(accs ...keepalive.Account) keepalive.Snapshot {
+	return keepalive.Snapshot{At: t0, Accounts: accs}
+}
+
+func TestDescribe(t *testing.T) {
+	ok := owned("work", keepalive.OK)
+	ok.Expiry = t0.Add(6*time.Hour + 12*time.Minute)
+	due := owned("work", keepalive.Due)
+	due.Expiry = t0.Add(-3 * time.Minute)
+	noExp := owned("work", keepalive.OK)
+	warn := watchedAcc("claude", keepalive.Warning)
+	warn.Deadline = t0.Add(52 * time.Hour)
+	warnPast := watchedAcc("claude", keepalive.Warning)
+	warnPast.Deadline = t0.Add(-time.Hour)
+	retry := owned("work", keepalive.Retrying)
+	retry.Attempt, retry.NextTry = 2, t0.Add(90*time.Second)
+	retryNow := owned("work", keepalive.Retrying)
+	retryNow.Attempt, retryNow.NextTry = 1, t0.Add(-time.Second)
+	off := owned("work", keepalive.Offline)
+	off.NextTry = t0.Add(25 * time.Second)
+	for _, tc := range []struct {
+		a    keepalive.Account
+		want string
+	}{
+		{ok, "work: ok, expires in 6h 12m"},
+		{noExp, "work: ok"},
+		{due, "work: refresh due, expired 3m ago"},
+		{owned("work", keepalive.Refreshing), "work: refreshing…"},
+		{warn, "claude: login ends in 2d 4h"},
+		{warnPast, "claude: sign in again soon"},
+		{retry, "work: retrying (2 failed), next try in 1m"},
+		{retryNow, "work: retrying (1 failed), next try now"},
+		{off, "work: offline, next try in 25s"},
+		{owned("work", keepalive.Offline), "work: offline"},
+		{owned("work", keepalive.NeedsSignIn), "work: needs sign-in"},
+		{owned("work", keepalive.Broken), "work: broken"},
+	} {
+		if got := Describe(tc.a, t0); got != tc.want {
+			t.Errorf("Describe(%v) = %q, want %q", tc.a.State, got, tc.want)
+		}
+	}
+}
+
+func TestRenderIcon(t *testing.T) {
+	for _, tc := range []struct {
+		s    keepalive.Snapshot
+		want string
+	}{
+		{snap(), assets.None},
+		{snap(owned("a", keepalive.OK), owned("b", keepalive.Due)), assets.OK},
+		{snap(owned("a", keepalive.OK), owned("b", keepalive.Refreshing)), assets.Refreshing},
+		{snap(owned("a", keepalive.Retrying), owned("b", keepalive.Refreshing)), assets.Warning},
+		{snap(owned("a", keepalive.Offline)), assets.Warning},
+		{snap(watchedAcc("c", keepalive.Warning)), assets.Warning},
+		{snap(owned("a", keepalive.NeedsSignIn), watchedAcc("c", keepalive.Warning)), assets.SignIn},
+		{snap(owned("a", keepalive.OK), owned("b", keepalive.Broken)), assets.SignIn},
+	} {
+		if got := Render(tc.s, t0).Icon; got != tc.want {
+			t.Errorf("icon of %+v = %q, want %q", tc.s.Accounts, got, tc.want)
+		}
+	}
+}
+
+func TestRenderMenuAndTooltip(t *testing.T) {
+	work := owned("work", keepalive.OK)
+	work.Expiry = t0.Add(6*time.Hour + 12*time.Minute)
+	home := owned("home", keepalive.NeedsSignIn)
+	home.Reason = "the server rejected the refresh token"
+	home.LastError = "invalid_grant: refresh token revoked"
+	home.Attempt = 1
+	flaky := owned("flaky", keepalive.Retrying)
+	flaky.Attempt = 1
+	flaky.LastError = "503 temporarily_unavailable"
+	claude := watchedAcc("claude", keepalive.Warning)
+	claude.Deadline = t0.Add(52 * time.Hour)
+	claude.Reason = "the login ends soon"
+
+	v := Render(snap(work, home, flaky, claude), t0)
+	wantLines := []AccountItem{
+		{Name: "work", Title: "work: ok, expires in 6h 12m", Tooltip: "work: ok, expires in 6h 12m", Refresh: true},
+		{Name: "home", Title: "home: needs sign-in",
+			Tooltip: "home: needs sign-in — the server rejected the refresh token; last error: invalid_grant: refresh token revoked", Refresh: true},
+		{Name: "flaky", Title: "flaky: retrying (1 failed)", Tooltip: "flaky: retrying (1 failed) — last error: 503 temporarily_unavailable", Refresh: true},
+		{Name: "claude", Title: "claude: login ends in 2d 4h", Tooltip: "claude: login ends in 2d 4h — the login ends soon", Refresh: false},
+	}
+	if len(v.Accounts) != len(wantLines) {
+		t.Fatalf("accounts %+v", v.Accounts)
+	}
+	for i, w := range wantLines {
+		if v.Accounts[i] != w {
+			t.Errorf("account line %d:\n got %+v\nwant %+v", i, v.Accounts[i], w)
+		}
+	}
+	wantTip := strings.Join([]string{
+		"tokentray: needs sign-in",
+		wantLines[0].Tooltip, wantLines[1].Tooltip, wantLines[2].Tooltip, wantLines[3].Tooltip,
+	}, "\n")
+	if v.Tooltip != wantTip {
+		t.Errorf("tooltip:\n%s\nwant:\n%s", v.Tooltip, wantTip)
+	}
+	if v.Placeholder != "" {
+		t.Errorf("placeholder %q with accounts", v.Placeholder)
+	}
+	if !v.RefreshAll.Enabled || v.RefreshAll.Title != LabelRefreshAll {
+		t.Errorf("refresh all %+v", v.RefreshAll)
+	}
+	// NeedsSignIn wins over a Warning that comes first or later.
+	if !v.SignIn.Enabled || v.SignInTarget != "home" || v.SignIn.Tooltip != "Sign in to home" || v.SignIn.Title != LabelSignIn {
+		t.Errorf("sign in %+v target %q", v.SignIn, v.SignInTarget)
+	}
+	v = Render(snap(claude, work), t0)
+	if !v.SignIn.Enabled || v.SignInTarget != "claude" {
+		t.Errorf("sign in with only a warning: %+v target %q", v.SignIn, v.SignInTarget)
+	}
+	v = Render(snap(work, owned("b", keepalive.Broken)), t0)
+	if v.SignIn.Enabled || v.SignInTarget != "" {
+		t.Errorf("sign in offered for ok/broken: %+v %q", v.SignIn, v.SignInTarget)
+	}
+	// Only watched accounts: nothing to refresh.
+	v = Render(snap(watchedAcc("c", keepalive.OK)), t0)
+	if v.RefreshAll.Enabled || v.Accounts[0].Refresh {
+		t.Errorf("refresh offered for a watched account: %+v", v)
+	}
+}
+
+func TestRenderNoAccounts(t *testing.T) {
+	v := Render(snap(), t0)
+	if v.Placeholder != LabelNoAccounts || len(v.Accounts) != 0 || v.RefreshAll.Enabled || v.SignIn.Enabled {
+		t.Errorf("%+v", v)
+	}
+	if v.Tooltip != "tokentray: no accounts\n"+LabelNoAccounts {
+		t.Errorf("tooltip %q", v.Tooltip)
+	}
+}
+
+func TestDetailIsClipped(t *testing.T) {
+	a := owned("work", keepalive.Retrying)
+	a.LastError = strings.Repeat("é", 500)
+	v := Render(snap(a), t0)
+	tip := v.Accounts[0].Tooltip
+	if n := len([]rune(tip)); n > 200 || !strings.HasSuffix(tip, "…") {
+		t.Errorf("tooltip not clipped (%d runes): %q", n, tip)
+	}
+}
+
+func TestClipUTF16(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 127, "short"},
+		{"abcdef", 6, "abcdef"},
+		{"abcdefg", 6, "abcde…"},
+		{"ab😀cd", 4, "ab…"}, // the emoji takes two units and does not fit with "…"
+		{"ab😀cd", 5, "ab😀…"},
+	} {
+		got := clipUTF16(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("clipUTF16(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if u := len(utf16.Encode([]rune(got))); u > tc.n {
+			t.Errorf("clipUTF16(%q, %d) has %d units", tc.in, tc.n, u)
+		}
+	}
+}
+
+func TestOpenCommand(t *testing.T) {
+	for goos, want := range map[string][]string{
+		"linux":   {"xdg-open", "/l/tokentray.log"},
+		"freebsd": {"xdg-open", "/l/tokentray.log"},
+		"darwin":  {"open", "/l/tokentray.log"},
+		"windows": {"rundll32", "url.dll,FileProtocolHandler", "/l/tokentray.log"},
+	} {
+		got := openCommand(goos, "/l/tokentray.log")
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: %q", goos, got)
+		}
+	}
+}
