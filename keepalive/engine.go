@@ -89,6 +89,7 @@ type owned struct {
 	mu         sync.Mutex
 	rec        *store.Record // last record read from the store; nil if none
 	loadErr    error         // fs.ErrNotExist or *store.MalformedError
+	user       string        // e-mail from the ID token, for display
 	jitter     time.Duration // refresh this much before expiry-lead
 	refreshing bool
 	offline    bool
@@ -365,6 +366,7 @@ func (e *Engine) adoptLocked(a *owned, rec *store.Record, err error) {
 	a.rec, a.loadErr = rec, nil
 	if changed {
 		a.jitter = time.Duration(e.rand() * float64(refreshJitter))
+		a.user = oauthflow.IDTokenEmail(rec.IDToken)
 	}
 	if (a.failures > 0 || a.dead || a.offline) && rec.RefreshToken != a.failedWith {
 		e.log.Info("keepalive: a new login was stored; failure episode over", "account", a.cfg.Name)
@@ -492,7 +494,7 @@ func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
 
 // statusLocked derives the published status from the worker state.
 func (a *owned) statusLocked(now time.Time) Account {
-	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr}
+	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.user}
 	if a.rec != nil {
 		st.Expiry = a.rec.Expiry
 		st.Deadline = a.rec.RefreshExpiry
@@ -580,7 +582,7 @@ func (e *Engine) buildLocked(now time.Time) Snapshot {
 }
 
 func sameStatus(a, b Account) bool {
-	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason &&
+	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason && a.User == b.User &&
 		a.Expiry.Equal(b.Expiry) && a.Deadline.Equal(b.Deadline) && a.NextRefresh.Equal(b.NextRefresh) &&
 		a.LastRefresh.Equal(b.LastRefresh) && a.Attempt == b.Attempt && a.NextTry.Equal(b.NextTry) &&
 		a.LastError == b.LastError

@@ -80,6 +80,8 @@ type Account struct {
 	Name  string `json:"account"`
 	Kind  Kind   `json:"kind"`
 	State State  `json:"health"`
+	// User is the signed-in identity (e-mail) when known.
+	User string `json:"user,omitempty"`
 	// Reason explains NeedsSignIn, Broken and Warning states in words.
 	Reason string `json:"reason,omitempty"`
 	// Expiry is when the access token expires (zero when unknown).

@@ -11,7 +11,10 @@ import (
 )
 
 func TestSignInEndsFailureEpisode(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, func(_ *rig, io *oauthtest.Options, _ *OwnedAccount, _ *Options) {
+		io.User = oauthtest.User{Email: "dev@example.com"}
+	})
+	r.client.Scopes = []string{"openid", "offline_access"}
 	r.iss.RevokeAll()
 	if _, err := r.eng.Refresh(context.Background(), "work", true); err == nil {
 		t.Fatal("refresh of a revoked login succeeded")
@@ -24,7 +27,7 @@ func TestSignInEndsFailureEpisode(t *testing.T) {
 		t.Fatalf("sign-in: %v (browser saw %+v)", err, browser.Last())
 	}
 	a := r.account()
-	if a.State != OK || a.Attempt != 0 || a.LastError != "" {
+	if a.State != OK || a.Attempt != 0 || a.LastError != "" || a.User != "dev@example.com" {
 		t.Fatalf("after sign-in: %+v", a)
 	}
 	rec, err := r.store.Load("work")

@@ -31,6 +31,7 @@ func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Accoun
 		Deadline:    m.LoginDeadline,
 		LastRefresh: m.LastRefresh,
 		Reason:      st.Reason,
+		User:        m.Email,
 	}
 	switch st.State {
 	case watched.Healthy, watched.AccessExpired:

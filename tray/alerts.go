@@ -71,8 +71,10 @@ func alertLevel(s keepalive.State) (level int, ok bool) {
 //   - moving between those states replaces the bubble (same Key);
 //   - staying in the same state, or passing through Refreshing/Due, shows
 //     nothing: one bubble per episode;
-//   - recovering (OK, Offline, Retrying) closes the bubble; after
-//     NeedsSignIn a short "<name> is signed in again" follows;
+//   - recovering (OK, Offline, Retrying) closes the bubble; going from
+//     NeedsSignIn to OK (a sign-in) is followed by a short "<name>: signed
+//     in as <email>" ("<name> is signed in again" when the e-mail is
+//     unknown);
 //   - an account that disappears has its bubble closed.
 //
 // Every bubble's Key is the account name, so an account never has more
@@ -104,10 +106,14 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 			}
 		case level == 0:
 			out = append(out, Notice{Kind: Dismiss, Notification: notify.Notification{Key: a.Name}})
-			if cur == keepalive.NeedsSignIn {
+			if cur == keepalive.NeedsSignIn && a.State == keepalive.OK {
+				title := a.Name + " is signed in again"
+				if a.User != "" {
+					title = a.Name + ": signed in as " + a.User
+				}
 				out = append(out, Notice{Kind: Show, Notification: notify.Notification{
 					Key:   a.Name,
-					Title: a.Name + " is signed in again",
+					Title: title,
 					Body:  summary(a, now),
 				}})
 			}

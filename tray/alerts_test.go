@@ -69,6 +69,10 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(okA), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
 			{snap(okA), nil},
 		}},
+		{"sign-in with a known e-mail says who", []step{
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(withUser(okA, "dev@example.com")), []string{"dismiss work", "show work: work: signed in as dev@example.com | ok, expires in 1h"}},
+		}},
 		{"a watched login near its deadline", []step{
 			{snap(claudeOK), nil},
 			{snap(warn), []string{"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]"}},
@@ -88,9 +92,9 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(broken), nil},
 			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
 		}},
-		{"a new login that then fails transiently counts as signed in", []step{
+		{"leaving needs sign-in for retrying closes the bubble without a signed-in message", []step{
 			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
-			{snap(retry), []string{"dismiss work", "show work: work is signed in again | retrying (2 failed)"}},
+			{snap(retry), []string{"dismiss work"}},
 			{snap(owned("work", keepalive.Offline)), nil},
 		}},
 		{"a removed account's bubble is closed", []step{
@@ -141,4 +145,9 @@ func TestAlertsNeverQuoteLastError(t *testing.T) {
 	if n.Key != "work" || !n.SignIn {
 		t.Errorf("%+v", n)
 	}
+}
+
+func withUser(a keepalive.Account, user string) keepalive.Account {
+	a.User = user
+	return a
 }

@@ -19,19 +19,15 @@ func cmdLogin(ctx context.Context, g *globals, args []string) error {
 		"Sign an account in. For an owned account: the browser authorization-code + PKCE flow\n"+
 			"with a loopback redirect. For a watched account: the owner's own login command.")
 	noBrowser := fs.Bool("no-browser", false, "print the URL and read the pasted redirect URL (or code) from stdin, e.g. over SSH")
-	pos, err := parseInterspersed(fs, args)
+	name, err := oneArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError(2)
 	}
 	if err := g.setup(false); err != nil {
 		return err
 	}
 	defer g.shutdown()
-	return g.login(ctx, g.engine(false), pos[0], *noBrowser)
+	return g.login(ctx, g.engine(false), name, *noBrowser)
 }
 
 // login runs one sign-in in the terminal.
@@ -102,30 +98,26 @@ func stdinLines() <-chan string {
 func cmdLogout(ctx context.Context, g *globals, args []string) error {
 	fs := newFlags(g, "logout", "ACCOUNT",
 		"Forget an owned account's login: revoke it at the server (when it offers revocation)\nand delete the stored tokens.")
-	pos, err := parseInterspersed(fs, args)
+	name, err := oneArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError(2)
 	}
 	if err := g.setup(false); err != nil {
 		return err
 	}
 	defer g.shutdown()
-	if _, err := g.accountNames(pos); err != nil {
+	if _, err := g.accountNames([]string{name}); err != nil {
 		return err
 	}
-	revokeErr, err := g.engine(false).SignOut(ctx, pos[0])
+	revokeErr, err := g.engine(false).SignOut(ctx, name)
 	if err != nil {
 		return err
 	}
 	if revokeErr != nil {
-		fmt.Fprintf(g.stdout, "%s: signed out locally; revocation at the server failed: %v\n", pos[0], revokeErr)
+		fmt.Fprintf(g.stdout, "%s: signed out locally; revocation at the server failed: %v\n", name, revokeErr)
 		return nil
 	}
-	fmt.Fprintf(g.stdout, "%s: signed out\n", pos[0])
+	fmt.Fprintf(g.stdout, "%s: signed out\n", name)
 	return nil
 }
 
@@ -154,15 +146,11 @@ func cmdAdd(ctx context.Context, g *globals, args []string) error {
 	fs.StringVar(&a.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
 	noLogin := fs.Bool("no-login", false, "only write the config; sign in later with 'tokentray login NAME'")
 	noBrowser := fs.Bool("no-browser", false, "sign in by pasting the redirect URL (see login --help)")
-	pos, err := parseInterspersed(fs, args)
+	name, err := oneArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError(2)
-	}
-	a.Name, a.Scopes = pos[0], scopes
+	a.Name, a.Scopes = name, scopes
 	a.ClientSecret, a.TokenBody = oauthflow.Secret(secret), oauthflow.BodyEncoding(body)
 	if err := g.setup(false); err != nil {
 		return err

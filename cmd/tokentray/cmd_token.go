@@ -14,33 +14,29 @@ func cmdToken(ctx context.Context, g *globals, args []string) error {
 		"Print a valid access token of an owned account on stdout, for scripts:\n"+
 			"  curl -H \"Authorization: Bearer $(tokentray token work)\" ...\n"+
 			"It refreshes first when the token is due. Exits 2 when a sign-in is needed.")
-	pos, err := parseInterspersed(fs, args)
+	name, err := oneArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError(2)
 	}
 	if err := g.setup(false); err != nil {
 		return err
 	}
 	defer g.shutdown()
-	if _, err := g.accountNames(pos); err != nil {
+	if _, err := g.accountNames([]string{name}); err != nil {
 		return err
 	}
 	e := g.engine(false)
-	tok, err := e.AccessToken(ctx, pos[0])
+	tok, err := e.AccessToken(ctx, name)
 	if errors.Is(err, keepalive.ErrNotSignedIn) {
-		fmt.Fprintf(g.stderr, "tokentray: %v\nSign in with: tokentray login %s\n", err, pos[0])
+		fmt.Fprintf(g.stderr, "tokentray: %v\nSign in with: tokentray login %s\n", err, name)
 		return exitError(2)
 	}
 	if err != nil {
 		return err
 	}
-	if st, _ := e.Snapshot().Find(pos[0]); st.State >= keepalive.Retrying {
+	if st, _ := e.Snapshot().Find(name); st.State >= keepalive.Retrying {
 		fmt.Fprintf(g.stderr, "tokentray: warning: %s is %s (%s); the printed token is still valid, %s\n",
-			pos[0], st.State, st.Reason, keepalive.ExpiresIn(st.Expiry, time.Now()))
+			name, st.State, st.Reason, keepalive.ExpiresIn(st.Expiry, time.Now()))
 	}
 	// The one place a token is revealed: the user asked for it on stdout.
 	fmt.Fprintln(g.stdout, tok.Reveal())

@@ -130,6 +130,21 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// oneArg parses the flags of a command that takes exactly one positional
+// argument (an account name) and returns it; otherwise it prints the usage
+// and fails with exit status 2.
+func oneArg(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", exitError(2)
+	}
+	return pos[0], nil
+}
+
 func cmdVersion(_ context.Context, g *globals, args []string) error {
 	fs := newFlags(g, "version", "", "Print the version.")
 	if err := fs.Parse(args); err != nil {

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 
 // home is a user's environment for the binary: its own HOME and XDG dirs.
 type home struct {
-	t      *testing.T
+	t      testing.TB
 	root   string
 	env    []string
 	iss    *oauthtest.Issuer
@@ -53,7 +53,7 @@ type home struct {
 	outputs []string
 }
 
-func newHome(t *testing.T, opts oauthtest.Options) *home {
+func newHome(t testing.TB, opts oauthtest.Options) *home {
 	t.Helper()
 	iss, err := oauthtest.Start(opts)
 	if err != nil {

@@ -338,7 +338,7 @@ func TestTrayEndToEnd(t *testing.T) {
 
 	t.Run("SignInFromNotification", func(t *testing.T) {
 		a.t = t
-		defer func() { a.t = h.t }()
+		defer func(outer *testing.T) { a.t = outer }(a.t)
 		// The Sign In button opens the authorization URL in the browser.
 		if err := a.notes.EmitAction(bubble.ID, "signin"); err != nil {
 			t.Fatal(err)

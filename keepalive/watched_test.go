@@ -1,0 +1,95 @@
+package keepalive
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/watched"
+)
+
+func claudeStore(deadline time.Time, refresh bool) string {
+	rt := ""
+	if refresh {
+		rt = `"refreshToken":"sk-ant-ort-x",`
+	}
+	return fmt.Sprintf(`{"claudeAiOauth":{"accessToken":"sk-ant-oat-x",%s"expiresAt":%d,"refreshTokenExpiresAt":%d,"subscriptionType":"pro"}}`,
+		rt, t0.Add(time.Hour).UnixMilli(), deadline.UnixMilli())
+}
+
+// replace writes a file the way owners do: a new file renamed over it.
+func replace(t *testing.T, path, text string) {
+	t.Helper()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWatchedAccountFollowsItsOwner(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ".credentials.json")
+	replace(t, path, claudeStore(t0.Add(50*time.Hour), true))
+	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true}
+	clock := newFakeClock(t0)
+	e := New(Options{Store: store.Open(t.TempDir()), Clock: clock, Watched: []watched.Source{src}}, nil)
+	find := func() Account { a, _ := e.Snapshot().Find("claude-code"); return a }
+
+	a := find()
+	if a.State != Warning || a.Kind != Watched("claude-code") || !a.Deadline.Equal(t0.Add(50*time.Hour)) {
+		t.Fatalf("deadline in 50h: %+v", a)
+	}
+	if e.Snapshot().Overall() != AnyWarning {
+		t.Errorf("overall %v", e.Snapshot().Overall())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	// The owner signs in again: a new deadline, noticed without waiting
+	// for the next minute step (the fake clock stands still). The watcher
+	// starts in the background, so the owner writes until it is seen.
+	deadline := time.Now().Add(10 * time.Second)
+	for find().State != OK {
+		if time.Now().After(deadline) {
+			t.Fatal("the new login was not noticed")
+		}
+		replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
+		time.Sleep(300 * time.Millisecond)
+	}
+
+	// The owner logs out (refresh token gone) and then the file goes away.
+	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), false))
+	waitReal(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
+	os.Remove(path)
+	waitReal(t, "the store disappearing", func() bool {
+		a := find()
+		return a.State == NeedsSignIn && a.Reason != "" && a.Deadline.IsZero()
+	})
+	// A malformed store is broken, and a deadline passing with no file
+	// change is noticed at the next step.
+	replace(t, path, "{not json")
+	waitReal(t, "broken", func() bool { return find().State == Broken })
+	replace(t, path, claudeStore(t0.Add(90*time.Second), true))
+	waitReal(t, "warning", func() bool { return find().State == Warning })
+	for find().State != NeedsSignIn {
+		waitReal(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
+		clock.Advance(MaxStep)
+		time.Sleep(time.Millisecond)
+	}
+	if got := clock.Now().Sub(t0); got > 3*MaxStep {
+		t.Errorf("passed deadline noticed after %v", got)
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != claudeStore(t0.Add(90*time.Second), true) {
+		t.Error("the watched store was modified")
+	}
+}
