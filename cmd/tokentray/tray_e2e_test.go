@@ -392,7 +392,9 @@ func TestTrayEndToEnd(t *testing.T) {
 	if _, err := os.Stat(status); err != nil {
 		t.Errorf("no status file while the tray runs: %v", err)
 	}
-	a.click(tray.LabelQuit)
+	if err := dbustest.ClickNoReply(a.conn, a.item.BusName, a.menu, a.find(tray.LabelQuit).ID); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case err := <-a.exited:
 		a.exited <- err

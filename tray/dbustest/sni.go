@@ -174,7 +174,18 @@ func convertLayout(raw rawLayout) (MenuItem, error) {
 // Click sends com.canonical.dbusmenu.Event(id, "clicked", <int32 0>,
 // timestamp) as a panel does when the user picks a menu item.
 func Click(conn *dbus.Conn, busName string, menuPath dbus.ObjectPath, id int32) error {
-	err := conn.Object(busName, menuPath).Call(MenuIface+".Event", 0,
+	return click(conn, busName, menuPath, id, 0)
+}
+
+// ClickNoReply clicks without waiting for the reply, for items such as
+// Quit whose handler may end the process before it answers (the call
+// would then fail with "disconnected without replying").
+func ClickNoReply(conn *dbus.Conn, busName string, menuPath dbus.ObjectPath, id int32) error {
+	return click(conn, busName, menuPath, id, dbus.FlagNoReplyExpected)
+}
+
+func click(conn *dbus.Conn, busName string, menuPath dbus.ObjectPath, id int32, flags dbus.Flags) error {
+	err := conn.Object(busName, menuPath).Call(MenuIface+".Event", flags,
 		id, "clicked", dbus.MakeVariant(int32(0)), uint32(time.Now().Unix())).Err
 	if err != nil {
 		return fmt.Errorf("dbustest: clicking menu item %d: %w", id, err)
