@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -164,6 +165,24 @@ func (g *globals) accountNames(names []string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// ownedArg parses the flags of a command that takes one owned account,
+// loads the configuration and checks that the account exists. On success
+// the caller defers g.shutdown().
+func (g *globals) ownedArg(fs *flag.FlagSet, args []string) (string, error) {
+	name, err := oneArg(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if err := g.setup(false); err != nil {
+		return "", err
+	}
+	if _, err := g.accountNames([]string{name}); err != nil {
+		g.shutdown()
+		return "", err
+	}
+	return name, nil
 }
 
 // noAccountsHint tells a new user how to add an account.

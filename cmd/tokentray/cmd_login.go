@@ -98,17 +98,11 @@ func stdinLines() <-chan string {
 func cmdLogout(ctx context.Context, g *globals, args []string) error {
 	fs := newFlags(g, "logout", "ACCOUNT",
 		"Forget an owned account's login: revoke it at the server (when it offers revocation)\nand delete the stored tokens.")
-	name, err := oneArg(fs, args)
+	name, err := g.ownedArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := g.setup(false); err != nil {
-		return err
-	}
 	defer g.shutdown()
-	if _, err := g.accountNames([]string{name}); err != nil {
-		return err
-	}
 	revokeErr, err := g.engine(false).SignOut(ctx, name)
 	if err != nil {
 		return err

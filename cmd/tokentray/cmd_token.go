@@ -14,17 +14,11 @@ func cmdToken(ctx context.Context, g *globals, args []string) error {
 		"Print a valid access token of an owned account on stdout, for scripts:\n"+
 			"  curl -H \"Authorization: Bearer $(tokentray token work)\" ...\n"+
 			"It refreshes first when the token is due. Exits 2 when a sign-in is needed.")
-	name, err := oneArg(fs, args)
+	name, err := g.ownedArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := g.setup(false); err != nil {
-		return err
-	}
 	defer g.shutdown()
-	if _, err := g.accountNames([]string{name}); err != nil {
-		return err
-	}
 	e := g.engine(false)
 	tok, err := e.AccessToken(ctx, name)
 	if errors.Is(err, keepalive.ErrNotSignedIn) {
