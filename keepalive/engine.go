@@ -68,6 +68,7 @@ type Engine struct {
 	byName      map[string]*owned
 	watchedAccs []*watchedAcc
 	signIns     signIns
+	wakeWatched chan struct{}
 	openURL     func(string) error
 	logWriter   io.Writer
 
@@ -104,13 +105,14 @@ type owned struct {
 func New(opts Options, accounts []OwnedAccount) *Engine {
 	e := &Engine{
 		store: opts.Store, clock: opts.Clock, log: opts.Log, rand: opts.Rand, watch: opts.WatchStore,
-		byName:   map[string]*owned{},
-		statuses: map[string]Account{},
-		watched:  map[string]bool{},
-		subs:     map[chan Snapshot]struct{}{},
-		openURL:  opts.OpenURL,
-		policy:   opts.Policy,
-		signIns:  signIns{flows: map[string]*oauthflow.Flow{}},
+		byName:      map[string]*owned{},
+		statuses:    map[string]Account{},
+		watched:     map[string]bool{},
+		subs:        map[chan Snapshot]struct{}{},
+		openURL:     opts.OpenURL,
+		policy:      opts.Policy,
+		signIns:     signIns{flows: map[string]*oauthflow.Flow{}},
+		wakeWatched: make(chan struct{}, 1),
 	}
 	if e.policy == (Policy{}) {
 		e.policy = DefaultPolicy
@@ -223,6 +225,19 @@ func (e *Engine) RefreshNow(name string) error {
 		return fmt.Errorf("%w %q", ErrUnknownAccount, name)
 	}
 	return nil
+}
+
+// Wake makes every account re-read its store and re-check its schedule at
+// once, e.g. when the machine resumes from suspend: an overdue refresh then
+// happens now instead of at the end of the current sleep step.
+func (e *Engine) Wake() {
+	for _, a := range e.owned {
+		e.Reload(a.cfg.Name)
+	}
+	select {
+	case e.wakeWatched <- struct{}{}:
+	default:
+	}
 }
 
 // Reload makes the engine re-read an account's token file (after a sign-in

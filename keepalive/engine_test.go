@@ -267,6 +267,18 @@ func TestWallClockJumpRefreshesAtOnce(t *testing.T) {
 	}
 }
 
+func TestWakeRefreshesOverdueAtOnce(t *testing.T) {
+	r := newRig(t)
+	r.start()
+	r.idle()
+	r.clock.Jump(3 * time.Hour) // suspended; the step timer has not fired
+	r.eng.Wake()                // logind announces the resume
+	waitReal(t, "refresh on wake", func() bool { return r.refreshes() == 1 })
+	if a := r.account(); a.State != OK || !a.Expiry.After(r.clock.Now()) {
+		t.Errorf("after wake: %+v", a)
+	}
+}
+
 // flakyNet fails the first n dials with ENETUNREACH, as a laptop without
 // network does.
 func flakyNet(n int32) *http.Client {

@@ -102,6 +102,11 @@ func (e *Engine) runWatched(ctx context.Context) {
 			for _, w := range e.watchedAccs {
 				e.probeWatched(ctx, w)
 			}
+		case <-e.wakeWatched:
+			t.Stop()
+			for _, w := range e.watchedAccs {
+				e.probeWatched(ctx, w)
+			}
 		case <-t.C():
 			for _, w := range e.watchedAccs {
 				e.probeWatched(ctx, w)

@@ -12,6 +12,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/resume"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/tray"
 )
@@ -67,10 +68,8 @@ func (g *globals) runApp(ctx context.Context, e *keepalive.Engine, headless bool
 func (g *globals) runTray(ctx context.Context, e *keepalive.Engine) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	wg.Go(func() { g.publishStatus(ctx, e) })
 	engineErr := make(chan error, 1)
-	go func() { engineErr <- e.Run(ctx) }()
+	go func() { engineErr <- g.runEngine(ctx, e) }()
 
 	opts := tray.Options{
 		Engine:  e,
@@ -87,27 +86,37 @@ func (g *globals) runTray(ctx context.Context, e *keepalive.Engine) error {
 	g.log.Info("tokentray: tray started")
 	err := tray.Run(ctx, opts)
 	cancel()
-	eerr := <-engineErr
-	wg.Wait()
-	if err != nil {
-		return err
+	if eerr := <-engineErr; err == nil {
+		err = eerr
 	}
-	if eerr != nil && !errors.Is(eerr, context.Canceled) {
-		return eerr
+	if err == nil {
+		g.log.Info("tokentray: stopped")
 	}
-	g.log.Info("tokentray: stopped")
-	return nil
+	return err
 }
 
-// runHeadless runs the engine and its log and status-file subscribers until
-// ctx is cancelled.
+// runHeadless runs the engine until ctx is cancelled.
 func (g *globals) runHeadless(ctx context.Context, e *keepalive.Engine) error {
-	done := make(chan struct{})
-	go func() { g.publishStatus(ctx, e); close(done) }()
-	err := e.Run(ctx)
-	<-done
-	if errors.Is(err, context.Canceled) {
+	err := g.runEngine(ctx, e)
+	if err == nil {
 		g.log.Info("tokentray: stopped")
+	}
+	return err
+}
+
+// runEngine runs the engine and its companions — the log and status-file
+// publisher and the resume watcher — until ctx ends.
+func (g *globals) runEngine(ctx context.Context, e *keepalive.Engine) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { g.publishStatus(ctx, e) })
+	wg.Go(func() {
+		if err := resume.Watch(ctx, e.Wake); err != nil {
+			g.log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
+		}
+	})
+	err := e.Run(ctx)
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
