@@ -93,3 +93,32 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 		t.Error("the watched store was modified")
 	}
 }
+
+func TestWatchedCheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ".credentials.json")
+	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
+	script := filepath.Join(dir, "check")
+	// Like `claude auth status`: JSON with loggedIn, exit status 0 or 1.
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nif [ -e \""+dir+"/out\" ]; then echo '{\"loggedIn\": false}'; exit 1; fi\necho '{\"loggedIn\": true}'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true, CheckCommand: []string{script}}
+	e := New(Options{Store: store.Open(t.TempDir()), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
+	w := e.watchedAccs[0]
+	e.probeWatched(context.Background(), w)
+	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
+		t.Fatalf("check says logged in: %+v", a)
+	}
+	// The owner logged out; the next check (after checkEvery) sees it.
+	os.WriteFile(filepath.Join(dir, "out"), nil, 0o600)
+	e.probeWatched(context.Background(), w)
+	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
+		t.Fatalf("check ran again before its interval: %+v", a)
+	}
+	e.clock.(*fakeClock).Advance(checkEvery)
+	e.probeWatched(context.Background(), w)
+	if a, _ := e.Snapshot().Find("claude-code"); a.State != NeedsSignIn || a.Reason != "the check command reports no login" {
+		t.Fatalf("check says logged out: %+v", a)
+	}
+}
