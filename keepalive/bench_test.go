@@ -26,7 +26,7 @@ func BenchmarkRefresh(b *testing.B) {
 	e := New(Options{Store: st}, []OwnedAccount{{Name: "work", Client: &oauthflow.Client{ClientID: oauthtest.DefaultClientID, Endpoint: iss.Endpoint()}}})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.Refresh(context.Background(), "work", true); err != nil {
+		if _, _, err := e.Refresh(context.Background(), "work", true); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/store"
@@ -21,7 +22,9 @@ import (
 type OwnedAccount struct {
 	Name   string
 	Client *oauthflow.Client
-	// RefreshLead is how long before expiry the access token is refreshed.
+	// RefreshLead is how long before expiry the access token is refreshed;
+	// it is capped at half the token's lifetime, so short-lived tokens are
+	// not refreshed in a loop. 0 refreshes at expiry (minus jitter).
 	RefreshLead time.Duration
 	// CheckInterval is the refresh period for tokens without a known
 	// expiry.
@@ -84,8 +87,9 @@ type Engine struct {
 // mu are touched only while holding mu, which also serialises refreshes of
 // the account inside this process (one in-flight refresh per account).
 type owned struct {
-	cfg  OwnedAccount
-	poke chan bool // true: refresh now (forced); false: reload the store
+	cfg   OwnedAccount
+	poke  chan struct{} // wakes the loop: reload the store, then maybe refresh
+	force atomic.Bool   // the wake-up asks for a forced refresh
 
 	mu         sync.Mutex
 	rec        *store.Record // last record read from the store; nil if none
@@ -97,8 +101,14 @@ type owned struct {
 	failures   int              // consecutive counted failures
 	failedWith oauthflow.Secret // refresh token of the failing attempts
 	dead       bool             // terminal error: wait for a new sign-in
+	deadReason string
 	nextTry    time.Time
 	lastErr    string
+	// unsaved is a refreshed record that could not be written (disk full,
+	// read-only file system): the server has already rotated the refresh
+	// token, so it is written before anything else is tried.
+	unsaved     *store.Record
+	unsavedFrom oauthflow.Secret // the refresh token it replaced
 }
 
 // New creates an engine for the given owned accounts.
@@ -130,13 +140,11 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		e.rand = rand.Float64
 	}
 	for _, cfg := range accounts {
-		if cfg.RefreshLead <= 0 {
-			cfg.RefreshLead = 10 * time.Minute
-		}
+		cfg.RefreshLead = max(cfg.RefreshLead, 0)
 		if cfg.CheckInterval <= 0 {
 			cfg.CheckInterval = 30 * time.Minute
 		}
-		a := &owned{cfg: cfg, poke: make(chan bool, 1)}
+		a := &owned{cfg: cfg, poke: make(chan struct{}, 1)}
 		e.owned = append(e.owned, a)
 		e.byName[cfg.Name] = a
 		e.order = append(e.order, cfg.Name)
@@ -144,7 +152,7 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 	e.logWriter = &slogWriter{log: e.log}
 	now := e.clock.Now()
 	for _, src := range opts.Watched {
-		w := &watchedAcc{src: src}
+		w := &watchedAcc{src: src, checkOK: true}
 		e.watchedAccs = append(e.watchedAccs, w)
 		m, st := watched.Probe(src, now)
 		a := watchedStatus(src, m, st)
@@ -212,10 +220,8 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) RefreshNow(name string) error {
 	for _, a := range e.owned {
 		if name == "" || a.cfg.Name == name {
-			select {
-			case a.poke <- true:
-			default: // a request is already pending
-			}
+			a.force.Store(true)
+			a.wake()
 			if name != "" {
 				return nil
 			}
@@ -244,27 +250,34 @@ func (e *Engine) Wake() {
 // or a change by another process).
 func (e *Engine) Reload(name string) {
 	if a := e.byName[name]; a != nil {
-		select {
-		case a.poke <- false:
-		default:
-		}
+		a.wake()
+	}
+}
+
+// wake makes the account's loop reload its store and re-check its
+// schedule (and refresh, when force is set). Wake-ups never get lost: a
+// pending one covers any number of later ones.
+func (a *owned) wake() {
+	select {
+	case a.poke <- struct{}{}:
+	default: // one is pending already
 	}
 }
 
 // Refresh refreshes one owned account synchronously. Without force it only
 // refreshes when the token is due, so several processes calling it at once
-// refresh once. It returns the account's status afterwards and the refresh
-// error, if any.
-func (e *Engine) Refresh(ctx context.Context, name string, force bool) (Account, error) {
+// refresh once. It returns the account's status afterwards, whether this
+// call obtained new tokens, and the refresh error, if any.
+func (e *Engine) Refresh(ctx context.Context, name string, force bool) (Account, bool, error) {
 	a := e.byName[name]
 	if a == nil {
-		return Account{}, fmt.Errorf("%w %q", ErrUnknownAccount, name)
+		return Account{}, false, fmt.Errorf("%w %q", ErrUnknownAccount, name)
 	}
 	a.mu.Lock()
 	e.reloadLocked(a)
 	a.mu.Unlock()
-	err := e.attempt(ctx, a, force)
-	return e.status(name), err
+	refreshed, err := e.attempt(ctx, a, force)
+	return e.status(name), refreshed, err
 }
 
 // AccessToken returns a valid access token for an owned account,
@@ -273,7 +286,7 @@ func (e *Engine) Refresh(ctx context.Context, name string, force bool) (Account,
 // account's health). Without a usable token the error wraps ErrNotSignedIn
 // when the user has to sign in.
 func (e *Engine) AccessToken(ctx context.Context, name string) (oauthflow.Secret, error) {
-	st, rerr := e.Refresh(ctx, name, false)
+	st, _, rerr := e.Refresh(ctx, name, false)
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
@@ -312,7 +325,7 @@ func (e *Engine) loop(ctx context.Context, a *owned) {
 		a.mu.Unlock()
 
 		if scheduled && !now.Before(due) {
-			if e.attempt(ctx, a, false) != nil && ctx.Err() != nil {
+			if _, err := e.attempt(ctx, a, false); err != nil && ctx.Err() != nil {
 				return
 			}
 			continue
@@ -327,9 +340,17 @@ func (e *Engine) loop(ctx context.Context, a *owned) {
 			t.Stop()
 			return
 		case <-t.C():
-		case force := <-a.poke:
+			if !scheduled {
+				// Nothing to do until the file changes: look at it once a
+				// step, in case fsnotify missed the change (a symlinked
+				// file, exhausted inotify watches).
+				a.mu.Lock()
+				e.reloadLocked(a)
+				a.mu.Unlock()
+			}
+		case <-a.poke:
 			t.Stop()
-			if force {
+			if a.force.Swap(false) {
 				e.attempt(ctx, a, true)
 			} else {
 				a.mu.Lock()
@@ -352,13 +373,36 @@ func (a *owned) nextAttemptLocked() (time.Time, bool) {
 	return a.dueAt(a.rec), true
 }
 
+// minRefreshGap is the least time between two scheduled refreshes of one
+// account, whatever the server says about lifetimes.
+const minRefreshGap = 30 * time.Second
+
 // dueAt is when rec should be refreshed: expiry minus lead (and jitter),
-// or obtained-at plus the check interval when the expiry is unknown.
+// or obtained-at plus the check interval when the expiry is unknown. The
+// lead is capped at half the token's lifetime, and a refresh is never due
+// sooner than minRefreshGap after the last one, so a server whose tokens
+// live shorter than the lead (or that answers with the same token and its
+// remaining lifetime) is not refreshed in a loop.
 func (a *owned) dueAt(rec *store.Record) time.Time {
-	if !rec.Expiry.IsZero() {
-		return rec.Expiry.Add(-a.cfg.RefreshLead - a.jitter)
+	if rec.Expiry.IsZero() {
+		return rec.ObtainedAt.Add(a.cfg.CheckInterval)
 	}
-	return rec.ObtainedAt.Add(a.cfg.CheckInterval)
+	lead := a.cfg.RefreshLead
+	if !rec.ObtainedAt.IsZero() && rec.Expiry.After(rec.ObtainedAt) {
+		lead = min(lead, rec.Expiry.Sub(rec.ObtainedAt)/2)
+	}
+	due := rec.Expiry.Add(-lead - min(a.jitter, lead))
+	if !rec.ObtainedAt.IsZero() && rec.Expiry.After(rec.ObtainedAt.Add(minRefreshGap)) {
+		due = maxTime(due, rec.ObtainedAt.Add(minRefreshGap))
+	}
+	return due
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // reloadLocked re-reads the token file. A new refresh token (a sign-in, or
@@ -395,8 +439,15 @@ func (a *owned) endEpisodeLocked() {
 }
 
 // attempt performs one refresh under the store's cross-process lock:
-// lock -> re-read -> decide -> refresh -> write -> unlock.
-func (e *Engine) attempt(ctx context.Context, a *owned, force bool) error {
+// lock -> re-read -> decide -> refresh -> write -> unlock. It reports
+// whether new tokens were obtained and stored.
+//
+// ctx bounds the wait for the lock only. Once the request is sent, the
+// server may rotate the refresh token at any moment, so the request and the
+// write run to completion (bounded by oauthflow.DefaultTimeout) even when
+// ctx is cancelled: dropping the response would leave the store holding a
+// refresh token the server has already invalidated.
+func (e *Engine) attempt(ctx context.Context, a *owned, force bool) (bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := e.clock.Now()
@@ -408,10 +459,16 @@ func (e *Engine) attempt(ctx context.Context, a *owned, force bool) error {
 	}()
 
 	var used oauthflow.Secret
-	var latest *store.Record
-	refreshed := false
+	var latest, next *store.Record
 	rec, err := e.store.Update(ctx, a.cfg.Name, func(cur *store.Record) (*store.Record, error) {
 		latest = cur
+		if a.unsaved != nil {
+			if cur != nil && cur.RefreshToken == a.unsavedFrom {
+				next = a.unsaved // first write what the server already gave us
+				return next, nil
+			}
+			a.unsaved = nil // somebody stored a newer login meanwhile
+		}
 		if cur == nil {
 			return nil, ErrNotSignedIn
 		}
@@ -422,14 +479,24 @@ func (e *Engine) attempt(ctx context.Context, a *owned, force bool) error {
 			return nil, ErrNoRefreshToken
 		}
 		used = cur.RefreshToken
-		tok, err := a.cfg.Client.Refresh(ctx, cur.RefreshToken)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), oauthflow.DefaultTimeout)
+		defer cancel()
+		tok, err := a.cfg.Client.Refresh(rctx, cur.RefreshToken)
 		if err != nil {
 			return nil, err
 		}
-		refreshed = true
 		cur.Apply(tok)
-		return cur, nil
+		next = cur
+		return next, nil
 	})
+	if err != nil && next != nil {
+		// The write failed after the server answered: keep the new tokens
+		// and write them first next time.
+		if a.unsaved == nil {
+			a.unsaved, a.unsavedFrom = next, used
+		}
+		e.log.Error("keepalive: cannot store refreshed tokens; will retry the write", "account", a.cfg.Name, "err", err)
+	}
 	if rec == nil {
 		rec = latest
 	}
@@ -437,28 +504,29 @@ func (e *Engine) attempt(ctx context.Context, a *owned, force bool) error {
 	case err == nil:
 		e.adoptLocked(a, rec, nil)
 		a.endEpisodeLocked()
-		if refreshed {
+		if next != nil {
+			a.unsaved = nil
 			e.log.Info("keepalive: refreshed", "account", a.cfg.Name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 		}
-		return nil
-	case ctx.Err() != nil:
-		return err
+		return next != nil, nil
+	case ctx.Err() != nil && next == nil:
+		return false, err
 	case errors.Is(err, ErrNotSignedIn):
 		e.adoptLocked(a, nil, fs.ErrNotExist)
-		return err
+		return false, err
 	case errors.Is(err, ErrNoRefreshToken):
 		e.adoptLocked(a, rec, nil)
-		return err
+		return false, err
 	}
 	var me *store.MalformedError
 	if errors.As(err, &me) {
 		e.adoptLocked(a, nil, err)
-		return err
+		return false, err
 	}
 	if e.failLocked(a, used, err) {
-		return nil // someone else rotated the token meanwhile
+		return false, nil // someone else rotated the token meanwhile
 	}
-	return err
+	return false, err
 }
 
 // failLocked applies the retry policy to a failed refresh. It reports true
@@ -488,6 +556,7 @@ func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
 	case d.SignIn:
 		a.failures = failures + 1
 		a.dead, a.offline, a.nextTry = true, false, time.Time{}
+		a.deadReason = terminalReason(err)
 		e.log.Warn("keepalive: refresh rejected; sign-in needed", "account", a.cfg.Name, "err", err)
 	case !d.Count:
 		a.offline = true
@@ -527,7 +596,7 @@ func (a *owned) statusLocked(now time.Time) Account {
 	case a.loadErr != nil:
 		st.State, st.Reason = Broken, a.loadErr.Error()
 	case a.dead:
-		st.State, st.Reason = NeedsSignIn, "the server rejected the refresh token"
+		st.State, st.Reason = NeedsSignIn, a.deadReason
 	case a.rec.RefreshToken.IsZero():
 		st.State, st.Reason = NeedsSignIn, ErrNoRefreshToken.Error()
 	case !a.rec.RefreshExpiry.IsZero() && !now.Before(a.rec.RefreshExpiry):
@@ -594,6 +663,24 @@ func (e *Engine) buildLocked(now time.Time) Snapshot {
 		return 0
 	})
 	return s
+}
+
+// terminalReason says in words why a terminal refresh error needs the
+// user, and what to do.
+func terminalReason(err error) string {
+	var oe *oauthflow.Error
+	if errors.As(err, &oe) {
+		switch oe.Code {
+		case "invalid_client", "unauthorized_client", "unsupported_grant_type":
+			return "the server rejected tokentray's client registration (" + oe.Code + "): check client_id and client_secret in the config"
+		case "invalid_scope":
+			return "the server rejected the requested scopes (invalid_scope): check scopes in the config"
+		}
+	}
+	if errors.Is(err, oauthflow.ErrInsecureURL) || errors.Is(err, oauthflow.ErrBadMetadata) {
+		return "the provider settings are wrong: check the account's URLs in the config"
+	}
+	return "the server rejected the refresh token"
 }
 
 func sameStatus(a, b Account) bool {

@@ -3,6 +3,7 @@ package keepalive
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -279,6 +280,136 @@ func TestWakeRefreshesOverdueAtOnce(t *testing.T) {
 	}
 }
 
+// A token that lives shorter than the lead must not be refreshed in a
+// loop: the lead is capped at half the lifetime.
+func TestShortLivedTokensAreNotRefreshedInALoop(t *testing.T) {
+	r := newRig(t, func(_ *rig, io *oauthtest.Options, _ *OwnedAccount, _ *Options) {
+		io.AccessTTL = 5 * time.Minute // Keycloak's default; the lead is 10m
+	})
+	r.start()
+	var at []time.Time
+	r.until("three refreshes", time.Hour, func() bool {
+		if n := r.refreshes(); n > len(at) {
+			at = append(at, r.clock.Now())
+		}
+		return r.refreshes() >= 3
+	})
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < 2*time.Minute || gap > 2*time.Minute+30*time.Second {
+			t.Errorf("refresh %d came %v after the previous one, want about half the 5m lifetime", i+1, gap)
+		}
+	}
+	if r.refreshes() != len(at) {
+		t.Errorf("%d refreshes in %d steps: a refresh loop", r.refreshes(), len(at))
+	}
+}
+
+// cancelAfterResponse cancels the caller's context once the server has
+// answered (and rotated the refresh token), as a Quit or a Ctrl-C at the
+// wrong moment would.
+type cancelAfterResponse struct{ cancel context.CancelFunc }
+
+func (c cancelAfterResponse) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	c.cancel()
+	if resp != nil {
+		// Like a real connection, the body stops at the request's end.
+		resp.Body = ctxBody{req.Context(), resp.Body}
+	}
+	return resp, err
+}
+
+type ctxBody struct {
+	ctx context.Context
+	io.ReadCloser
+}
+
+func (b ctxBody) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return b.ReadCloser.Read(p)
+}
+
+func TestCancelDuringRefreshKeepsTheRotatedToken(t *testing.T) {
+	r := newRig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.client.HTTPClient = &http.Client{Transport: cancelAfterResponse{cancel}}
+	_, refreshed, err := r.eng.Refresh(ctx, "work", true)
+	if err != nil || !refreshed {
+		t.Fatalf("refresh cancelled after the server answered: refreshed=%v err=%v", refreshed, err)
+	}
+	rec, err := r.store.Load("work")
+	if err != nil || !r.iss.Valid(rec.AccessToken.Reveal()) {
+		t.Fatal("the rotated tokens were not stored")
+	}
+	r.client.HTTPClient = nil
+	if _, _, err := r.eng.Refresh(context.Background(), "work", true); err != nil {
+		t.Fatalf("next refresh: %v", err)
+	}
+	if s := r.iss.Stats(); s.ReuseDetected != 0 || s.FamiliesRevoked != 0 {
+		t.Errorf("a rotated refresh token was replayed: %+v", s)
+	}
+}
+
+// Without fsnotify (a symlinked file, no inotify watches) a dead account
+// still notices a sign-in by another process within one step.
+func TestDeadAccountRereadsStoreEachStep(t *testing.T) {
+	r := newRig(t) // WatchStore off
+	r.iss.RevokeAll()
+	r.start()
+	r.eng.RefreshNow("work")
+	r.until("dead", time.Hour, func() bool { return r.account().State == NeedsSignIn })
+	r.signIn()
+	start := r.clock.Now()
+	at := r.until("the new login", time.Hour, func() bool { return r.account().State == OK })
+	if d := at.Sub(start); d > MaxStep {
+		t.Errorf("new login noticed after %v", d)
+	}
+}
+
+// A reload that is pending must not swallow a "Refresh now".
+func TestRefreshNowAfterPendingReload(t *testing.T) {
+	r := newRig(t)
+	r.start()
+	r.idle()
+	r.eng.Reload("work")
+	r.eng.Reload("work")
+	r.eng.RefreshNow("work")
+	waitReal(t, "the forced refresh", func() bool { return r.refreshes() == 1 && r.account().State == OK })
+}
+
+// When another process refreshed meanwhile, the refresh due in this one is
+// skipped: the decision is taken on the file read under the lock.
+func TestRefreshSkippedWhenAnotherProcessRefreshed(t *testing.T) {
+	r := newRig(t) // no fsnotify: the engine's copy stays stale
+	r.start()
+	r.idle()
+	// Another process refreshes 40 minutes in (before our due time) and
+	// stores a login valid for an hour from then.
+	r.clock.Advance(40 * time.Minute)
+	other := &oauthflow.Client{ClientID: oauthtest.DefaultClientID, Endpoint: r.iss.Endpoint(), Now: r.clock.Now}
+	_, err := r.store.Update(context.Background(), "work", func(cur *store.Record) (*store.Record, error) {
+		tok, err := other.Refresh(context.Background(), cur.RefreshToken)
+		if err != nil {
+			return nil, err
+		}
+		cur.Apply(tok)
+		return cur, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Our old due time (50 minutes in) passes: no second refresh.
+	r.until("our old due time", time.Hour, func() bool { return r.clock.Now().Sub(t0) >= 55*time.Minute })
+	if n := r.refreshes(); n != 1 {
+		t.Fatalf("%d refreshes, want only the other process's one", n)
+	}
+	if a := r.account(); a.State != OK || !a.Expiry.Equal(t0.Add(100*time.Minute)) {
+		t.Errorf("engine did not adopt the other process's login: %+v", a)
+	}
+}
+
 // flakyNet fails the first n dials with ENETUNREACH, as a laptop without
 // network does.
 func flakyNet(n int32) *http.Client {
@@ -366,7 +497,7 @@ func TestMalformedStoreIsBrokenAndUntouched(t *testing.T) {
 	if a.State != Broken || !strings.Contains(a.Reason, filepath.Base(path)) || strings.Contains(a.Reason, "at-secret") {
 		t.Fatalf("status %+v", a)
 	}
-	_, err := e.Refresh(context.Background(), "work", true)
+	_, _, err := e.Refresh(context.Background(), "work", true)
 	var me *store.MalformedError
 	if !errors.As(err, &me) {
 		t.Fatalf("Refresh error %v, want MalformedError", err)
@@ -383,7 +514,7 @@ func TestConcurrentRefreshesOneAtATime(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			if _, err := r.eng.Refresh(context.Background(), "work", true); err != nil {
+			if _, _, err := r.eng.Refresh(context.Background(), "work", true); err != nil {
 				t.Error(err)
 			}
 		})
@@ -400,7 +531,7 @@ func TestConcurrentRefreshesOneAtATime(t *testing.T) {
 
 func TestNotDueSkipsRefresh(t *testing.T) {
 	r := newRig(t)
-	a, err := r.eng.Refresh(context.Background(), "work", false)
+	a, _, err := r.eng.Refresh(context.Background(), "work", false)
 	if err != nil || a.State != OK || r.iss.Stats().Requests != 0 {
 		t.Fatalf("refresh of a fresh token: %v %+v, %d requests", err, a, r.iss.Stats().Requests)
 	}

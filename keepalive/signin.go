@@ -29,7 +29,8 @@ type SignInUI struct {
 	Invalid func(err error)
 }
 
-// signIns tracks the open sign-in flow per owned account.
+// signIns tracks the open sign-in flow per owned account (nil while the
+// flow is starting).
 type signIns struct {
 	mu    sync.Mutex
 	flows map[string]*oauthflow.Flow
@@ -63,27 +64,35 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	name := a.cfg.Name
 	e.signIns.mu.Lock()
-	if f := e.signIns.flows[name]; f != nil {
+	if f, open := e.signIns.flows[name]; open {
 		e.signIns.mu.Unlock()
+		if f == nil {
+			return ErrSignInInProgress // still starting (discovery, listener)
+		}
 		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
 		if err := ui.Open(f.URL()); err != nil {
 			return err
 		}
 		return ErrSignInInProgress
 	}
-	flow, err := a.cfg.Client.StartSignIn(ctx, a.cfg.SignIn)
-	if err != nil {
-		e.signIns.mu.Unlock()
-		return fmt.Errorf("sign-in for %s: %w", name, err)
-	}
-	e.signIns.flows[name] = flow
+	e.signIns.flows[name] = nil // reserve the slot; start outside the lock
 	e.signIns.mu.Unlock()
+	var flow *oauthflow.Flow
 	defer func() {
 		e.signIns.mu.Lock()
 		delete(e.signIns.flows, name)
 		e.signIns.mu.Unlock()
-		flow.Close()
+		if flow != nil {
+			flow.Close()
+		}
 	}()
+	flow, err := a.cfg.Client.StartSignIn(ctx, a.cfg.SignIn)
+	if err != nil {
+		return fmt.Errorf("sign-in for %s: %w", name, err)
+	}
+	e.signIns.mu.Lock()
+	e.signIns.flows[name] = flow
+	e.signIns.mu.Unlock()
 
 	e.log.Info("keepalive: sign-in started", "account", name)
 	if err := ui.Open(flow.URL()); err != nil {
@@ -156,12 +165,20 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 	if a == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownAccount, name)
 	}
-	rec, err := e.store.Load(name)
-	if err == nil && !rec.RefreshToken.IsZero() {
-		revokeErr = a.cfg.Client.Revoke(ctx, rec.RefreshToken, "refresh_token")
-		if revokeErr != nil {
-			e.log.Warn("keepalive: revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
+	// Revoke under the lock, so that it is the newest refresh token that
+	// gets revoked even while another process refreshes.
+	_, err = e.store.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
+		if cur != nil && !cur.RefreshToken.IsZero() {
+			revokeErr = a.cfg.Client.Revoke(ctx, cur.RefreshToken, "refresh_token")
 		}
+		return nil, nil
+	})
+	var me *store.MalformedError
+	if err != nil && !errors.As(err, &me) {
+		return revokeErr, err
+	}
+	if revokeErr != nil {
+		e.log.Warn("keepalive: revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
 	}
 	if err := e.store.Delete(ctx, name); err != nil {
 		return revokeErr, err

@@ -16,7 +16,7 @@ func TestSignInEndsFailureEpisode(t *testing.T) {
 	})
 	r.client.Scopes = []string{"openid", "offline_access"}
 	r.iss.RevokeAll()
-	if _, err := r.eng.Refresh(context.Background(), "work", true); err == nil {
+	if _, _, err := r.eng.Refresh(context.Background(), "work", true); err == nil {
 		t.Fatal("refresh of a revoked login succeeded")
 	}
 	if a := r.account(); a.State != NeedsSignIn || a.Attempt != 1 {
@@ -38,7 +38,7 @@ func TestSignInEndsFailureEpisode(t *testing.T) {
 		t.Errorf("token file mode %v", st.Mode().Perm())
 	}
 	// The new login refreshes normally.
-	if _, err := r.eng.Refresh(context.Background(), "work", true); err != nil {
+	if _, _, err := r.eng.Refresh(context.Background(), "work", true); err != nil {
 		t.Errorf("refresh after sign-in: %v", err)
 	}
 }

@@ -17,8 +17,8 @@ const checkEvery = 15 * time.Minute
 
 type watchedAcc struct {
 	src     watched.Source
-	checked time.Time // last check command run
-	checkOK bool
+	checked time.Time // last check command run; zero: run it at the next probe
+	checkOK bool      // the last check's verdict (true until a check says otherwise)
 	detail  string
 }
 
@@ -56,9 +56,13 @@ func (e *Engine) probeWatched(ctx context.Context, w *watchedAcc) {
 	if len(w.src.CheckCommand) > 0 && a.State < NeedsSignIn {
 		if w.checked.IsZero() || now.Sub(w.checked) >= checkEvery {
 			ok, detail, err := watched.RunCheck(ctx, w.src.CheckCommand)
-			w.checked, w.checkOK, w.detail = now, ok && err == nil, detail
+			w.checked = now
 			if err != nil {
-				w.detail = err.Error()
+				// The command could not run or timed out: that says
+				// nothing about the login, so keep the last verdict.
+				e.log.Warn("keepalive: check command failed", "account", w.src.Name, "err", err)
+			} else {
+				w.checkOK, w.detail = ok, detail
 			}
 		}
 		if !w.checkOK {
@@ -96,6 +100,7 @@ func (e *Engine) runWatched(ctx context.Context) {
 		case name := <-changed:
 			t.Stop()
 			if w := byName[name]; w != nil {
+				w.checked = time.Time{} // the owner changed its login: check again now
 				e.probeWatched(ctx, w)
 				continue
 			}

@@ -115,15 +115,30 @@ func clientFor(a config.Account) *oauthflow.Client {
 	}
 }
 
-func (g *globals) engine(watch bool) *keepalive.Engine {
-	return keepalive.New(keepalive.Options{
+// engine builds the engine. what says which accounts it holds: the owned
+// ones always, the other tools' logins only when the command shows them
+// (reading them is needless work on a script's hot path, and on macOS a
+// Keychain access).
+func (g *globals) engine(what engineScope) *keepalive.Engine {
+	opts := keepalive.Options{
 		Store:      store.Open(g.paths.Data),
 		Log:        g.log,
-		WatchStore: watch,
-		Watched:    g.watchedSources(),
+		WatchStore: what == forRun,
 		OpenURL:    oauthflow.OpenBrowser,
-	}, ownedAccounts(g.cfg))
+	}
+	if what != ownedOnly {
+		opts.Watched = g.watchedSources()
+	}
+	return keepalive.New(opts, ownedAccounts(g.cfg))
 }
+
+type engineScope int
+
+const (
+	ownedOnly   engineScope = iota // token, refresh, logout
+	allAccounts                    // status, login
+	forRun                         // run: all accounts, following file changes
+)
 
 // watchedSources discovers other tools' logins and applies the [watch.*]
 // settings. Only stores that exist (or that the user configured) are shown.

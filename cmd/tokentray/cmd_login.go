@@ -27,7 +27,7 @@ func cmdLogin(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer g.shutdown()
-	return g.login(ctx, g.engine(false), name, *noBrowser)
+	return g.login(ctx, g.engine(allAccounts), name, *noBrowser)
 }
 
 // login runs one sign-in in the terminal.
@@ -103,7 +103,7 @@ func cmdLogout(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer g.shutdown()
-	revokeErr, err := g.engine(false).SignOut(ctx, name)
+	revokeErr, err := g.engine(ownedOnly).SignOut(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -160,5 +160,5 @@ func cmdAdd(ctx context.Context, g *globals, args []string) error {
 	if g.cfg, err = config.Load(g.paths.Config); err != nil {
 		return err
 	}
-	return g.login(ctx, g.engine(false), a.Name, *noBrowser)
+	return g.login(ctx, g.engine(ownedOnly), a.Name, *noBrowser)
 }

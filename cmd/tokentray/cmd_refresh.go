@@ -30,17 +30,16 @@ func cmdRefresh(ctx context.Context, g *globals, args []string) error {
 		g.noAccountsHint(g.stderr)
 		return nil
 	}
-	e := g.engine(false)
+	e := g.engine(ownedOnly)
 	failed := 0
 	for _, n := range names {
-		before, _ := e.Snapshot().Find(n)
-		st, err := e.Refresh(ctx, n, *force)
+		st, refreshed, err := e.Refresh(ctx, n, *force)
 		now := time.Now()
 		switch {
 		case err != nil:
 			failed++
 			fmt.Fprintf(g.stdout, "%s: %s\n", n, describeFailure(n, st, err))
-		case !st.LastRefresh.Equal(before.LastRefresh):
+		case refreshed:
 			fmt.Fprintf(g.stdout, "%s: refreshed, %s\n", n, keepalive.ExpiresIn(st.Expiry, now))
 		default:
 			fmt.Fprintf(g.stdout, "%s: not due (%s; next refresh in %s)\n", n,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/gofrs/flock"
 
@@ -34,7 +35,7 @@ func cmdRun(ctx context.Context, g *globals, args []string) error {
 	}
 	defer unlock()
 
-	e := g.engine(true)
+	e := g.engine(forRun)
 	if len(g.cfg.Accounts) == 0 {
 		g.noAccountsHint(g.stderr)
 	}
@@ -158,8 +159,12 @@ func (g *globals) lockInstance() (func(), error) {
 		return nil, err
 	}
 	l := flock.New(filepath.Join(g.paths.Runtime, "instance.lock"))
-	ok, err := l.TryLock()
-	if err != nil {
+	// `tokentray status` holds the lock for an instant to see whether an
+	// instance runs; try for a moment before concluding one does.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ok, err := l.TryLockContext(ctx, 50*time.Millisecond)
+	if err != nil && ctx.Err() == nil {
 		return nil, fmt.Errorf("instance lock: %w", err)
 	}
 	if !ok {

@@ -22,7 +22,7 @@ func cmdStatus(_ context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer g.shutdown()
-	snap := g.engine(false).Snapshot()
+	snap := g.engine(allAccounts).Snapshot()
 	if g.instanceRunning() {
 		snap = overlayRunning(snap, g.statusFile())
 	}

@@ -19,7 +19,7 @@ func cmdToken(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer g.shutdown()
-	e := g.engine(false)
+	e := g.engine(ownedOnly)
 	tok, err := e.AccessToken(ctx, name)
 	if errors.Is(err, keepalive.ErrNotSignedIn) {
 		fmt.Fprintf(g.stderr, "tokentray: %v\nSign in with: tokentray login %s\n", err, name)

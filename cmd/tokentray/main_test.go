@@ -295,6 +295,14 @@ func TestConcurrentRefreshProcesses(t *testing.T) {
 func TestSingleInstance(t *testing.T) {
 	h := newHome(t, oauthtest.Options{})
 	h.writeConfig(h.ownedAccount("work"))
+	// An overdue login whose refresh fails: the running instance retries,
+	// which only it knows (the file alone says "due").
+	h.signIn("work")
+	h.store.Update(context.Background(), "work", func(cur *store.Record) (*store.Record, error) {
+		cur.ObtainedAt, cur.Expiry = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
+		return cur, nil
+	})
+	h.iss.FailAll(oauthtest.Fault{Kind: oauthtest.ServerError})
 	cmd := exec.Command(binary, "run", "--headless")
 	cmd.Env = h.env
 	if err := cmd.Start(); err != nil {
@@ -322,8 +330,19 @@ func TestSingleInstance(t *testing.T) {
 		t.Fatalf("second instance: %v\n%s", err, out)
 	}
 	// CLI commands still work beside it, and see the running instance's view.
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		data, _ := os.ReadFile(status)
+		if strings.Contains(string(data), `"retrying"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the instance never retried:\n%s", data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	out2, errOut, code := h.run("status")
-	if code != 0 || !strings.Contains(out2, "needs sign-in") {
+	if code != 0 || !strings.Contains(out2, "retrying (attempt 1, next in") || !strings.Contains(out2, "503") {
 		t.Errorf("status beside a running instance: %d %s%s", code, out2, errOut)
 	}
 	// SIGTERM stops it cleanly and removes the status file.

@@ -50,8 +50,13 @@ func TestWakeOnPrepareForSleepFalse(t *testing.T) {
 		emit(logind, false)
 		time.Sleep(50 * time.Millisecond)
 	}
-	for len(woke) > 0 {
-		<-woke
+	// Let wake-ups from the emits above arrive, until it is quiet.
+	for quiet := false; !quiet; {
+		select {
+		case <-woke:
+		case <-time.After(300 * time.Millisecond):
+			quiet = true
+		}
 	}
 	// Going to sleep, and anyone but logind, wake nobody.
 	emit(logind, true)
