@@ -95,6 +95,7 @@ type owned struct {
 	rec        *store.Record // last record read from the store; nil if none
 	loadErr    error         // fs.ErrNotExist or *store.MalformedError
 	user       string        // e-mail from the ID token, for display
+	signedIn   time.Time     // when SignIn last completed
 	jitter     time.Duration // refresh this much before expiry-lead
 	refreshing bool
 	offline    bool
@@ -578,7 +579,7 @@ func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
 
 // statusLocked derives the published status from the worker state.
 func (a *owned) statusLocked(now time.Time) Account {
-	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.user}
+	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.user, SignedIn: a.signedIn}
 	if a.rec != nil {
 		st.Expiry = a.rec.Expiry
 		st.Deadline = a.rec.RefreshExpiry
@@ -684,7 +685,7 @@ func terminalReason(err error) string {
 }
 
 func sameStatus(a, b Account) bool {
-	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason && a.User == b.User &&
+	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason && a.User == b.User && a.SignedIn.Equal(b.SignedIn) &&
 		a.Expiry.Equal(b.Expiry) && a.Deadline.Equal(b.Deadline) && a.NextRefresh.Equal(b.NextRefresh) &&
 		a.LastRefresh.Equal(b.LastRefresh) && a.Attempt == b.Attempt && a.NextTry.Equal(b.NextTry) &&
 		a.LastError == b.LastError

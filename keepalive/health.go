@@ -90,6 +90,9 @@ type Account struct {
 	Deadline time.Time `json:"login_deadline,omitzero"`
 	// NextRefresh is when the engine will refresh next (owned accounts).
 	NextRefresh time.Time `json:"next_refresh,omitzero"`
+	// SignedIn is when this process last completed a sign-in of the
+	// account (owned accounts; zero if it has not).
+	SignedIn time.Time `json:"signed_in_at,omitzero"`
 	// LastRefresh is when the tokens were last obtained.
 	LastRefresh time.Time `json:"last_refresh,omitzero"`
 	// Attempt counts consecutive failed refreshes in the current episode.

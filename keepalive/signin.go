@@ -140,7 +140,8 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	a.mu.Lock()
 	e.adoptLocked(a, rec, nil)
 	a.endEpisodeLocked()
-	e.publishLocked(a, e.clock.Now())
+	a.signedIn = e.clock.Now()
+	e.publishLocked(a, a.signedIn)
 	a.mu.Unlock()
 	e.log.Info("keepalive: signed in", "account", name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil

@@ -182,7 +182,7 @@ func (c *Client) fetchMetadata(ctx context.Context, issuer string) (*metadata, e
 	if md.Issuer == "" && md.TokenEndpoint == "" {
 		return fail(0, "decoding metadata of %s: not a metadata document", issuer)
 	}
-	if strings.TrimSuffix(md.Issuer, "/") != strings.TrimSuffix(issuer, "/") {
+	if !sameIssuer(md.Issuer, issuer) {
 		return fail(0, "metadata issuer %q does not match the configured issuer %q: %w",
 			sanitize(md.Issuer, maxDescription), issuer, ErrBadMetadata)
 	}

@@ -184,6 +184,11 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 func (c *Client) do(req *http.Request) (*http.Response, []byte, error) {
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
+		// *url.Error prints the whole URL; its query may hold a key.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactURL(req.URL)
+		}
 		return nil, nil, err
 	}
 	defer resp.Body.Close()

@@ -347,7 +347,10 @@ func (f *Flow) Paste(input string) error {
 		code = vals.Get("code")
 	} else {
 		var reject error
-		code, final, reject = f.inspect(vals, form == pasteURL)
+		// A pasted address is checked like the callback; a pasted part of
+		// it without iss is treated like a bare code (the user may have
+		// copied only some of the parameters).
+		code, final, reject = f.inspect(vals, form == pasteURL && vals.Has("iss"))
 		if reject != nil {
 			return fmt.Errorf("oauthflow: pasted response: %w", reject)
 		}
@@ -401,6 +404,13 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, pageSignedIn, nil)
 }
 
+// sameIssuer compares issuer identifiers, ignoring one trailing slash: a
+// configured issuer may differ from the published one by it when no
+// discovery confirmed it (RFC 8414 §3.3 is applied the same way there).
+func sameIssuer(a, b string) bool {
+	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+}
+
 // inspect checks an authorization response's parameters. reject means
 // the response is not for this flow, which keeps waiting; otherwise it
 // returns either the code or final, the error that ends the flow. The iss
@@ -415,7 +425,7 @@ func (f *Flow) inspect(q url.Values, checkIss bool) (code string, final, reject 
 		switch {
 		case len(iss) == 0:
 			return "", fmt.Errorf("oauthflow: the response has no iss parameter although %s promised one: %w", ep.Issuer, ErrIssuerMismatch), nil
-		case len(iss) > 1 || iss[0] != ep.Issuer:
+		case len(iss) > 1 || !sameIssuer(iss[0], ep.Issuer):
 			return "", fmt.Errorf("oauthflow: the response names issuer %q, expected %q: %w",
 				sanitize(strings.Join(iss, ","), maxDescription), ep.Issuer, ErrIssuerMismatch), nil
 		}

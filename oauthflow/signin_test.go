@@ -904,3 +904,70 @@ func TestSignInNoSecretsInOutput(t *testing.T) {
 	}
 	assertNoSecrets(t, iss, strings.Join(out, "\n"))
 }
+
+// A configured issuer with a trailing slash that no discovery confirmed
+// still matches the iss the server sends without it.
+func TestIssuerTrailingSlashWithoutDiscovery(t *testing.T) {
+	iss, err := oauthtest.Start(oauthtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iss.Close()
+	c := signInClient(iss)
+	c.Endpoint.Issuer = iss.URL() + "/" // as users write Auth0-style issuers
+	f := startFlow(t, c, oauthflow.SignInOptions{})
+	if err := (&oauthtest.Browser{}).Open(f.URL()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitFlow(t, f); err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+}
+
+// Pasting only the code and state of a response whose server promises iss
+// is accepted like a bare code, not a fatal issuer mismatch.
+func TestPastePartialQueryWithoutIss(t *testing.T) {
+	iss, err := oauthtest.Start(oauthtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iss.Close()
+	f := startFlow(t, signInClient(iss), oauthflow.SignInOptions{})
+	remote := &oauthtest.Browser{NoFollow: true}
+	if err := remote.Open(f.URL()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(remote.Last().Redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("iss") == "" {
+		t.Fatal("the server sent no iss; the test needs one")
+	}
+	if err := f.Paste("code=" + url.QueryEscape(q.Get("code")) + "&state=" + url.QueryEscape(q.Get("state"))); err != nil {
+		t.Fatalf("paste: %v", err)
+	}
+	if _, err := waitFlow(t, f); err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+}
+
+// A transport failure names the endpoint without its query (which may
+// carry a key).
+func TestTransportErrorHidesQuery(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nobody listens: connection refused
+	c := &oauthflow.Client{ClientID: "c", Endpoint: oauthflow.Endpoint{TokenURL: "http://" + addr + "/token?api_key=SECRETKEY"}}
+	_, err = c.Refresh(context.Background(), "rt-secret")
+	if err == nil || strings.Contains(err.Error(), "SECRETKEY") || strings.Contains(err.Error(), "rt-secret") {
+		t.Fatalf("error %v", err)
+	}
+	if oauthflow.Classify(err) != oauthflow.Transient {
+		t.Errorf("connection refused classified %v", oauthflow.Classify(err))
+	}
+}

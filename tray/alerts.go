@@ -37,7 +37,12 @@ type Notice struct {
 // notification episode (an account without an entry has none). It is the
 // memory of the notification decisions: Next is a pure function of it and
 // a snapshot.
-type Alerts map[string]keepalive.State
+type Alerts map[string]episode
+
+type episode struct {
+	state    keepalive.State
+	signedIn time.Time // the account's SignedIn when the episode opened
+}
 
 // alertLevel groups states into the episodes that get a bubble: 0 none,
 // 1 a login about to end, 2 sign-in needed, 3 broken credentials.
@@ -72,9 +77,9 @@ func alertLevel(s keepalive.State) (level int, ok bool) {
 //   - staying in the same state, or passing through Refreshing/Due, shows
 //     nothing: one bubble per episode;
 //   - recovering (OK, Offline, Retrying) closes the bubble; going from
-//     NeedsSignIn to OK (a sign-in) is followed by a short "<name>: signed
-//     in as <email>" ("<name> is signed in again" when the e-mail is
-//     unknown);
+//     NeedsSignIn to OK through a sign-in (not a background retry that
+//     succeeded) is followed by a short "<name>: signed in as <email>"
+//     ("<name> is signed in again" when the e-mail is unknown);
 //   - an account that disappears has its bubble closed.
 //
 // Every bubble's Key is the account name, so an account never has more
@@ -87,11 +92,12 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 	seen := map[string]bool{}
 	for _, a := range s.Accounts {
 		seen[a.Name] = true
-		cur, had := open[a.Name]
+		ep, had := open[a.Name]
+		cur := ep.state
 		level, settled := alertLevel(a.State)
 		if !settled {
 			if had {
-				next[a.Name] = cur
+				next[a.Name] = ep
 			}
 			continue
 		}
@@ -102,11 +108,15 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 		switch {
 		case level == curLevel:
 			if had {
-				next[a.Name] = cur
+				next[a.Name] = ep
 			}
 		case level == 0:
 			out = append(out, Notice{Kind: Dismiss, Notification: notify.Notification{Key: a.Name}})
-			if cur == keepalive.NeedsSignIn && a.State == keepalive.OK {
+			// Confirm a sign-in, not a background recovery: an owned
+			// account has a newer SignedIn; a watched one only recovers
+			// when its owner signed in again.
+			signedIn := a.Kind.IsWatched() || a.SignedIn.After(ep.signedIn)
+			if cur == keepalive.NeedsSignIn && a.State == keepalive.OK && signedIn {
 				title := a.Name + " is signed in again"
 				if a.User != "" {
 					title = a.Name + ": signed in as " + a.User
@@ -118,7 +128,7 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 				}})
 			}
 		default:
-			next[a.Name] = a.State
+			next[a.Name] = episode{state: a.State, signedIn: a.SignedIn}
 			out = append(out, Notice{Kind: Show, Notification: bubble(a, now)})
 		}
 	}

@@ -30,6 +30,8 @@ func TestAlertsSequences(t *testing.T) {
 	}
 	okA := owned("work", keepalive.OK)
 	okA.Expiry = t0.Add(time.Hour)
+	signedIn := okA // after a sign-in by the engine
+	signedIn.SignedIn = t0
 	warn := watchedAcc("claude", keepalive.Warning)
 	warn.Deadline = t0.Add(52 * time.Hour)
 	claudeOK := watchedAcc("claude", keepalive.OK)
@@ -66,12 +68,20 @@ func TestAlertsSequences(t *testing.T) {
 		}},
 		{"sign-in closes the bubble and confirms", []step{
 			{snap(need("the server rejected the refresh token")), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin]"}},
-			{snap(okA), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
-			{snap(okA), nil},
+			{snap(signedIn), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
+			{snap(signedIn), nil},
+		}},
+		{"a watched login recovers only through its owner's sign-in", []step{
+			{snap(watchedAcc("claude", keepalive.NeedsSignIn)), []string{"show claude: claude needs you to sign in |  [signin]"}},
+			{snap(claudeOK), []string{"dismiss claude", "show claude: claude is signed in again | ok"}},
+		}},
+		{"a background retry that succeeds is not a sign-in", []step{
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(okA), []string{"dismiss work"}},
 		}},
 		{"sign-in with a known e-mail says who", []step{
 			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
-			{snap(withUser(okA, "dev@example.com")), []string{"dismiss work", "show work: work: signed in as dev@example.com | ok, expires in 1h"}},
+			{snap(withUser(signedIn, "dev@example.com")), []string{"dismiss work", "show work: work: signed in as dev@example.com | ok, expires in 1h"}},
 		}},
 		{"a watched login near its deadline", []step{
 			{snap(claudeOK), nil},
@@ -108,7 +118,7 @@ func TestAlertsSequences(t *testing.T) {
 				"show work: work needs you to sign in | not signed in [signin]",
 				"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]",
 			}},
-			{snap(okA, warn), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
+			{snap(signedIn, warn), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

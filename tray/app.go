@@ -267,6 +267,9 @@ func (a *app) run(ctx context.Context) {
 			a.decide()
 		case <-tick.C:
 			a.render()
+			// `tokentray autostart disable` in a terminal changes the
+			// registration behind the menu's back: show the OS's truth.
+			a.menu.login.check(a.loginStatus())
 		case c := <-a.clicks:
 			if c.gen != a.menu.gen {
 				continue
