@@ -169,14 +169,28 @@ func (s *fakeShell) callCount() int {
 	return len(s.calls)
 }
 
-// press delivers a click like fyne.io/systray would, except that it
-// insists: the forwarder must be receiving within a second.
+// press delivers a click, waiting up to a second for the item's forwarder
+// to receive it. It is for tests of what a click does; fyne.io/systray
+// does not wait (see systrayClick), which TestAppClicksAreNotLost checks the loop
+// copes with.
 func press(t *testing.T, it *fakeItem) {
 	t.Helper()
 	select {
 	case it.clicked <- struct{}{}:
 	case <-time.After(time.Second):
 		t.Fatalf("nobody receives clicks on %q", it.title)
+	}
+}
+
+// systrayClick delivers a click the way fyne.io/systray does: a send that does
+// not wait, so the click is lost unless the item's forwarder is receiving
+// at that moment. It reports whether the click was delivered.
+func systrayClick(it *fakeItem) bool {
+	select {
+	case it.clicked <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -189,6 +203,9 @@ type fakeEngine struct {
 	refreshes []string
 	signIns   []string
 	signInErr error
+	// refreshGate, when set, makes RefreshNow (which the loop calls
+	// itself) wait until it is closed: the loop is then busy.
+	refreshGate chan struct{}
 }
 
 func newFakeEngine(first keepalive.Snapshot) *fakeEngine {
@@ -207,10 +224,26 @@ func (e *fakeEngine) publish(s keepalive.Snapshot) {
 	e.ch <- s
 }
 
+// publishHandled publishes s and returns once the loop has finished
+// handling it: the loop takes snapshots one at a time, so once it has
+// taken a second copy of s (which the test only publishes after the loop
+// took the first), it is done with the first.
+func (e *fakeEngine) publishHandled(t *testing.T, s keepalive.Snapshot) {
+	t.Helper()
+	for range 2 {
+		e.publish(s)
+		eventually(t, "the loop takes the snapshot", func() bool { return len(e.ch) == 0 })
+	}
+}
+
 func (e *fakeEngine) RefreshNow(name string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.refreshes = append(e.refreshes, name)
+	gate := e.refreshGate
+	e.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	return nil
 }
 
@@ -386,8 +419,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 	// The same snapshot again (e.g. a field the tray does not show
 	// changed): no call at all.
 	before := h.sh.callCount()
-	h.eng.publish(snap(work, claude))
-	time.Sleep(50 * time.Millisecond)
+	h.eng.publishHandled(t, snap(work, claude))
 	h.app.work.Wait()
 	if n := h.sh.callCount(); n != before {
 		h.sh.state(func() { t.Errorf("redundant tray calls: %q", h.sh.calls[before:]) })
@@ -486,13 +518,47 @@ func TestAppCommands(t *testing.T) {
 	}
 }
 
+// fyne.io/systray drops a click nobody is receiving. Each item's forwarder
+// must therefore be back at its channel right after a click, even while
+// the loop is busy (here: blocked in RefreshNow) for as many clicks as the
+// queue holds, and of course while the loop is free.
 func TestAppClicksAreNotLost(t *testing.T) {
 	h := startApp(t, snap(owned("work", keepalive.OK)))
 	refresh := h.sh.find(t, LabelRefreshAll, "")
-	for range 3 * clickBuffer {
-		press(t, refresh)
+	refreshes := func() int { r, _ := h.eng.calls(); return len(r) }
+
+	gate := make(chan struct{})
+	release := sync.OnceFunc(func() { close(gate) })
+	defer release()
+	h.eng.mu.Lock()
+	h.eng.refreshGate = gate
+	h.eng.mu.Unlock()
+	// The first click may wait for the forwarder to start; it then keeps
+	// the loop busy.
+	press(t, refresh)
+	eventually(t, "the loop is busy", func() bool { return refreshes() == 1 })
+
+	// clicks sends n clicks 5 ms apart, many times faster than anyone
+	// clicks: the forwarder only has to be back at its channel by then,
+	// even on a loaded machine. It returns how many were delivered.
+	clicks := func(phase string, n int) int {
+		delivered := 0
+		for range n {
+			if systrayClick(refresh) {
+				delivered++
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if delivered != n {
+			t.Errorf("%d of %d clicks lost while the loop was %s", n-delivered, n, phase)
+		}
+		return delivered
 	}
-	eventually(t, "every click", func() bool { r, _ := h.eng.calls(); return len(r) == 3*clickBuffer })
+	want := 1 + clicks("busy", clickBuffer)
+	release()
+	eventually(t, "the queued clicks", func() bool { return refreshes() == want })
+	want += clicks("free", clickBuffer+1) // more than the queue holds
+	eventually(t, "every click", func() bool { return refreshes() == want })
 }
 
 func TestAppRebuildsWhenAccountsChange(t *testing.T) {

@@ -26,7 +26,8 @@ type Consent struct {
 	// ErrorDescription is sent as error_description with Error.
 	ErrorDescription string
 	// Delay is how long the user takes before the redirect. A client that
-	// gives up first gets no answer and no code is issued.
+	// gives up first gets no answer and no code is issued (see
+	// Stats.Abandoned).
 	Delay time.Duration
 	// Iss, when set, replaces the iss parameter of the redirect (RFC 9207),
 	// as a mix-up attacker's server would; OmitIss leaves it out.
@@ -121,6 +122,7 @@ func (i *Issuer) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			i.abandoned()
 			return
 		case <-i.done:
 			return

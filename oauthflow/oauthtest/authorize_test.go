@@ -155,16 +155,38 @@ func TestAuthorizeConsent(t *testing.T) {
 	}
 
 	// A slow user: a client that gives up gets nothing, and no code is
-	// issued.
-	iss.SetConsent(oauthtest.Consent{Delay: 2 * time.Second})
-	n := iss.Stats().Authorizations
+	// issued. The delay is far longer than waitAbandoned waits, so the
+	// handler must notice the client leaving for the test to pass.
+	iss.SetConsent(oauthtest.Consent{Delay: time.Minute})
+	before := iss.Stats()
 	hc := &http.Client{Timeout: 100 * time.Millisecond, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if _, err := hc.Get(iss.AuthorizeURL() + "?" + authParams(redirect).Encode()); err == nil {
 		t.Error("slow consent answered at once")
 	}
-	time.Sleep(100 * time.Millisecond)
-	if iss.Stats().Authorizations != n {
+	after := waitAbandoned(t, iss, before.Abandoned+1)
+	if after.Authorizations != before.Authorizations {
 		t.Error("code issued to a client that gave up")
+	}
+}
+
+// waitAbandoned waits until the issuer has dropped n requests whose client
+// went away (Stats.Abandoned) and returns its stats then. The handlers of
+// those requests have returned, so the stats show all they did.
+func waitAbandoned(t *testing.T, iss *oauthtest.Issuer, n int) oauthtest.Stats {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := iss.Stats()
+		if st.Abandoned >= n {
+			if st.Abandoned > n {
+				t.Errorf("%d requests abandoned, want %d", st.Abandoned, n)
+			}
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the issuer did not drop the request of a client that went away (stats %+v)", st)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -19,7 +19,8 @@ const (
 	RateLimited
 	// Slow waits Fault.Delay (2 s when zero) and then handles the request
 	// normally. If the client gives up first, the request is dropped
-	// without being processed, so no refresh token is rotated.
+	// without being processed, so no refresh token is rotated (see
+	// Stats.Abandoned).
 	Slow
 	// MalformedJSON answers 200 with a truncated JSON body.
 	MalformedJSON
@@ -132,6 +133,7 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		case <-t.C:
 			return true
 		case <-r.Context().Done():
+			i.abandoned()
 		case <-i.done:
 		}
 	case MalformedJSON:
@@ -163,4 +165,12 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		http.Error(w, "unknown injected fault "+f.Kind.String(), http.StatusInternalServerError)
 	}
 	return false
+}
+
+// abandoned counts a request dropped because its client went away
+// (Stats.Abandoned).
+func (i *Issuer) abandoned() {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.stats.Abandoned++
 }

@@ -139,6 +139,12 @@ type Stats struct {
 	Revocations int
 	// Discoveries counts requests for the metadata documents.
 	Discoveries int
+	// Abandoned counts requests dropped unanswered and unprocessed
+	// because the client went away while they were held by
+	// Consent.Delay or a Slow fault. The count is updated before the
+	// handler returns, so once it has grown, the abandoned request can
+	// no longer issue or rotate anything.
+	Abandoned int
 }
 
 // Request is one request to the token endpoint, as the issuer saw it.

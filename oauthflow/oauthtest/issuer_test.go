@@ -378,8 +378,10 @@ func TestSlowFault(t *testing.T) {
 	}
 	rt = r.str("refresh_token")
 
-	// A client that gives up: the request is dropped unprocessed.
-	iss.Inject(oauthtest.Fault{Kind: oauthtest.Slow, Delay: 5 * time.Second})
+	// A client that gives up: the request is dropped unprocessed. The
+	// delay is far longer than waitAbandoned waits, so the handler must
+	// notice the client leaving for the test to pass.
+	iss.Inject(oauthtest.Fault{Kind: oauthtest.Slow, Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, iss.TokenURL(), strings.NewReader(url.Values{
@@ -388,7 +390,9 @@ func TestSlowFault(t *testing.T) {
 	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	if st := waitAbandoned(t, iss, 1); st.Refreshes != 1 || st.Succeeded != 1 {
+		t.Errorf("abandoned request processed: stats %+v", st)
+	}
 	if r := post(t, iss, refreshParams(rt), false); r.status != 200 {
 		t.Fatalf("refresh token consumed by an abandoned request: %d %s", r.status, r.raw)
 	}

@@ -223,3 +223,39 @@ func claimName(conn *dbus.Conn, name string) error {
 	}
 	return nil
 }
+
+// SendSignal sends the signal name ("interface.Member") on path from conn,
+// addressed to the connection dest only (a unicast signal: the bus delivers
+// it to dest whatever dest's match rules say, which is how a rogue client
+// would try to forge one). The bus sets the sender to conn's unique name.
+func SendSignal(conn *dbus.Conn, dest string, path dbus.ObjectPath, name string, body ...any) error {
+	i := strings.LastIndex(name, ".")
+	if i <= 0 {
+		return fmt.Errorf("dbustest: signal name %q has no interface", name)
+	}
+	msg := &dbus.Message{
+		Type: dbus.TypeSignal,
+		Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldDestination: dbus.MakeVariant(dest),
+			dbus.FieldPath:        dbus.MakeVariant(path),
+			dbus.FieldInterface:   dbus.MakeVariant(name[:i]),
+			dbus.FieldMember:      dbus.MakeVariant(name[i+1:]),
+		},
+		Body: body,
+	}
+	if len(body) > 0 {
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
+	}
+	if err := msg.IsValid(); err != nil {
+		return fmt.Errorf("dbustest: %w", err)
+	}
+	return conn.Send(msg, nil).Err
+}
+
+// Flush returns once the bus has handled every message conn sent before
+// (it makes a round trip to the bus daemon, which handles the messages of
+// one connection in order), so a signal sent with Emit or SendSignal has
+// been queued for its recipients.
+func Flush(conn *dbus.Conn) error {
+	return conn.BusObject().Call("org.freedesktop.DBus.Peer.Ping", 0).Err
+}

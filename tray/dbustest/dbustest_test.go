@@ -280,3 +280,37 @@ func TestNotificationServerWithoutActions(t *testing.T) {
 		t.Errorf("capabilities %q include actions", caps)
 	}
 }
+
+// A signal sent with SendSignal reaches its destination although it has
+// no match rule, and nobody else; Flush orders it before a later message.
+func TestSendSignal(t *testing.T) {
+	b := New(t)
+	from, to, other := connect(t, b), connect(t, b), connect(t, b)
+	// other listens to everything broadcast; to has no match rule at all.
+	if err := other.AddMatchSignal(); err != nil {
+		t.Fatal(err)
+	}
+	toSigs, otherSigs := make(chan *dbus.Signal, 8), make(chan *dbus.Signal, 8)
+	to.Signal(toSigs)
+	other.Signal(otherSigs)
+
+	if err := SendSignal(from, to.Names()[0], "/a/b", "org.example.Test.Ping", uint32(7), "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Flush(from); err != nil {
+		t.Fatal(err)
+	}
+	if err := from.Emit("/a/b", "org.example.Test.Broadcast"); err != nil {
+		t.Fatal(err)
+	}
+	s := nextSignal(t, toSigs, "org.example.Test.Ping")
+	if s.Sender != from.Names()[0] || s.Path != "/a/b" || !slices.Equal(s.Body, []any{uint32(7), "x"}) {
+		t.Errorf("signal from %s on %s: %v", s.Sender, s.Path, s.Body)
+	}
+	// other sees the broadcast but not the unicast signal sent before it.
+	nextSignal(t, otherSigs, "org.example.Test.Broadcast")
+
+	if err := SendSignal(from, to.Names()[0], "/a", "NoInterface"); err == nil {
+		t.Error("SendSignal accepted a name without an interface")
+	}
+}

@@ -214,6 +214,10 @@ func (s *NotificationServer) UniqueName() string {
 	return s.conn.Names()[0]
 }
 
+// Conn returns the server's connection, for a test that sends messages
+// as the server (e.g. SendSignal to one client).
+func (s *NotificationServer) Conn() *dbus.Conn { return s.conn }
+
 // Close releases the name and closes the server's connection.
 func (s *NotificationServer) Close() error {
 	return s.conn.Close()

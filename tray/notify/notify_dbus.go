@@ -82,9 +82,13 @@ func newDBus(appName string, conn *dbus.Conn) (*dbusNotifier, error) {
 		byKey:   map[string]uint32{},
 		byID:    map[uint32]string{},
 	}
-	// Only signals of the current owner of org.freedesktop.Notifications:
-	// nobody else can fake a button press. Signals for the bubbles of
-	// other applications still arrive and are filtered by id.
+	// Broadcast signals of the current owner of
+	// org.freedesktop.Notifications (the bus resolves the name). This
+	// rule only keeps other broadcasts out: the bus delivers a signal
+	// addressed to this connection whatever its match rules say, so
+	// loop also checks the sender of every signal against the owner.
+	// Signals for the bubbles of other applications still arrive and
+	// are filtered by id.
 	err := conn.AddMatchSignal(
 		dbus.WithMatchSender(dbusName),
 		dbus.WithMatchObjectPath(dbusPath),
@@ -93,17 +97,80 @@ func newDBus(appName string, conn *dbus.Conn) (*dbusNotifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify: subscribing to notification signals: %w", err)
 	}
+	// Follow the owner of the name: subscribe to its changes first, then
+	// ask for the current owner, so no change is missed.
+	err = conn.AddMatchSignal(
+		dbus.WithMatchSender(busName),
+		dbus.WithMatchObjectPath(busPath),
+		dbus.WithMatchInterface(busName),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, dbusName),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("notify: subscribing to %s owner changes: %w", dbusName, err)
+	}
 	conn.Signal(d.sigs)
-	go d.loop()
+	owner, err := nameOwner(conn)
+	if err != nil {
+		return nil, err
+	}
+	go d.loop(owner)
 	return d, nil
 }
 
+// The message bus itself (D-Bus Specification, "Message Bus Messages").
+const (
+	busName = "org.freedesktop.DBus"
+	busPath = dbus.ObjectPath("/org/freedesktop/DBus")
+)
+
+// nameOwner returns the unique name of the current owner of
+// org.freedesktop.Notifications, or "" when there is none.
+func nameOwner(conn *dbus.Conn) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	var owner string
+	err := conn.BusObject().CallWithContext(ctx, busName+".GetNameOwner", 0, dbusName).Store(&owner)
+	var derr dbus.Error
+	if errors.As(err, &derr) && derr.Name == busName+".Error.NameHasNoOwner" {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("notify: asking for the owner of %s: %w", dbusName, err)
+	}
+	return owner, nil
+}
+
 // loop handles signals until the connection is closed (which closes sigs).
-func (d *dbusNotifier) loop() {
+// owner is the unique name of the notification server when loop starts;
+// loop follows it through NameOwnerChanged. The bus sends the change of
+// owner before any signal of the new owner, and godbus keeps that order
+// while sigs has room; were it ever reordered, a signal could be dropped
+// or credited to a connection that owns the name a moment later, never to
+// one that does not own it.
+func (d *dbusNotifier) loop(owner string) {
 	defer close(d.done)
 	defer d.actions.close()
 	for sig := range d.sigs {
-		if sig == nil || len(sig.Body) < 2 {
+		if sig == nil {
+			continue
+		}
+		if sig.Name == busName+".NameOwnerChanged" {
+			// Only the bus itself can send as org.freedesktop.DBus.
+			if sig.Sender != busName || sig.Path != busPath || len(sig.Body) != 3 {
+				continue
+			}
+			name, _ := sig.Body[0].(string)
+			newOwner, ok := sig.Body[2].(string)
+			if name == dbusName && ok {
+				owner = newOwner
+			}
+			continue
+		}
+		// Anyone on the bus can send a signal addressed to this
+		// connection: accept only the notification server's, on its
+		// object path.
+		if owner == "" || sig.Sender != owner || sig.Path != dbusPath || len(sig.Body) < 2 {
 			continue
 		}
 		id, ok := sig.Body[0].(uint32)

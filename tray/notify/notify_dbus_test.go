@@ -207,7 +207,9 @@ func TestClosedByUser(t *testing.T) {
 }
 
 // Only the notification server may press buttons: the same signal sent
-// by another connection is ignored.
+// by another connection is ignored, whether broadcast (the match rule
+// keeps it out) or addressed to the notifier's connection (the bus
+// delivers unicast signals whatever the match rules say).
 func TestForgedSignalIgnored(t *testing.T) {
 	b := setup(t)
 	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
@@ -216,22 +218,76 @@ func TestForgedSignalIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := waitCalls(t, s, 1)[0].ID
+	me := n.(*dbusNotifier).conn.Names()[0]
 
 	rogue, err := b.Connect()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rogue.Close()
-	if err := rogue.Emit(dbustest.NotificationsPath, dbustest.NotificationsIface+".ActionInvoked", id, ActionSignIn); err != nil {
+	const invoked = dbustest.NotificationsIface + ".ActionInvoked"
+	if err := rogue.Emit(dbustest.NotificationsPath, invoked, id, ActionSignIn); err != nil {
 		t.Fatal(err)
 	}
-	noAction(t, n)
+	if err := dbustest.SendSignal(rogue, me, dbustest.NotificationsPath, invoked, id, ActionDefault); err != nil {
+		t.Fatal(err)
+	}
+	// The server itself, but on another object path.
+	if err := dbustest.SendSignal(s.Conn(), me, "/org/freedesktop/Other", invoked, id, ActionDefault); err != nil {
+		t.Fatal(err)
+	}
+	// The forgeries reach the notifier before the genuine press: the bus
+	// handles the messages of one connection in order and queues them for
+	// the notifier in the order it handles them.
+	for _, c := range []*dbus.Conn{rogue, s.Conn()} {
+		if err := dbustest.Flush(c); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.EmitAction(id, ActionSignIn); err != nil {
 		t.Fatal(err)
 	}
-	if a := nextAction(t, n); a.Key != "alice" {
-		t.Errorf("action %+v", a)
+	if a := nextAction(t, n); a != (Action{Key: "alice", Name: ActionSignIn}) {
+		t.Errorf("first action %+v, want alice's genuine sign-in", a)
 	}
+	noAction(t, n)
+}
+
+// When another server takes over org.freedesktop.Notifications, the
+// notifier follows the name: the new owner's presses arrive, the old
+// server's no longer do.
+func TestServerReplaced(t *testing.T) {
+	b := setup(t)
+	old := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "alice", Title: "t", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitCalls(t, old, 1)
+	me := n.(*dbusNotifier).conn.Names()[0]
+	if _, err := old.Conn().ReleaseName(dbustest.NotificationsName); err != nil {
+		t.Fatal(err)
+	}
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	if err := n.Show(Notification{Key: "bob", Title: "t", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	id := waitCalls(t, s, 1)[0].ID
+
+	// The old server is still connected but no longer owns the name.
+	if err := dbustest.SendSignal(old.Conn(), me, dbustest.NotificationsPath, dbustest.NotificationsIface+".ActionInvoked", id, ActionDefault); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbustest.Flush(old.Conn()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EmitAction(id, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "bob", Name: ActionSignIn}) {
+		t.Errorf("action %+v, want bob's sign-in from the new server", a)
+	}
+	noAction(t, n)
 }
 
 func TestServerWithoutActions(t *testing.T) {
