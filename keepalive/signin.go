@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
@@ -123,8 +124,16 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 		e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
-	// The lock is taken only now, after the browser: never across it.
-	rec, err := e.store.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
+	// The store lock is taken only now, after the browser: never across
+	// it. a.mu is held from before the write until the new status is
+	// published, so the account goes straight to "signed in": the loop
+	// cannot first reload the file (fsnotify) and publish a plain recovery.
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// The code is spent: store the tokens even if the caller gives up now.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	rec, err := e.store.Update(wctx, name, func(cur *store.Record) (*store.Record, error) {
 		next := store.NewRecord(tok)
 		if cur != nil {
 			cur.Apply(tok)
@@ -137,12 +146,10 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	if err != nil {
 		return fmt.Errorf("storing the new login of %s: %w", name, err)
 	}
-	a.mu.Lock()
 	e.adoptLocked(a, rec, nil)
 	a.endEpisodeLocked()
 	a.signedIn = e.clock.Now()
 	e.publishLocked(a, a.signedIn)
-	a.mu.Unlock()
 	e.log.Info("keepalive: signed in", "account", name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil
 }
