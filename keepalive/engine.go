@@ -78,7 +78,6 @@ type Engine struct {
 	mu       sync.Mutex // guards the fields below
 	statuses map[string]Account
 	order    []string
-	watched  map[string]bool
 	snap     Snapshot
 	subs     map[chan Snapshot]struct{}
 }
@@ -118,7 +117,6 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		store: opts.Store, clock: opts.Clock, log: opts.Log, rand: opts.Rand, watch: opts.WatchStore,
 		byName:      map[string]*owned{},
 		statuses:    map[string]Account{},
-		watched:     map[string]bool{},
 		subs:        map[chan Snapshot]struct{}{},
 		openURL:     opts.OpenURL,
 		policy:      opts.Policy,
@@ -690,5 +688,3 @@ func sameStatus(a, b Account) bool {
 		a.LastRefresh.Equal(b.LastRefresh) && a.Attempt == b.Attempt && a.NextTry.Equal(b.NextTry) &&
 		a.LastError == b.LastError
 }
-
-func asError(err error, target any) bool { return errors.As(err, target) }

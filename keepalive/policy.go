@@ -1,6 +1,7 @@
 package keepalive
 
 import (
+	"errors"
 	"time"
 
 	"github.com/tokentray/tokentray/oauthflow"
@@ -82,7 +83,7 @@ func (p Policy) Decide(err error, failures int, rnd float64) Decision {
 
 func retryAfter(err error) time.Duration {
 	var oe *oauthflow.Error
-	if asError(err, &oe) {
+	if errors.As(err, &oe) {
 		return oe.RetryAfter
 	}
 	return 0

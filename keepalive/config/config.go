@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -251,7 +249,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		if u.val == "" {
 			continue
 		}
-		if err := checkURL(u.val); err != nil {
+		if err := oauthflow.CheckURL(u.val); err != nil {
 			return fail(u.key, "%v", err)
 		}
 	}
@@ -295,19 +293,6 @@ func keySuffix(key string) string {
 	return "." + key
 }
 
-// checkURL requires an absolute http(s) URL; plain http only for loopback
-// hosts, as token requests carry credentials.
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not an absolute http(s) URL", s)
-	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q must use https (plain http is allowed for loopback hosts only)", s)
-	}
-	return nil
-}
-
 func decodeError(path string, err error) error {
 	var de *toml.DecodeError
 	var se *toml.StrictMissingError
@@ -322,12 +307,4 @@ func decodeError(path string, err error) error {
 		return &Error{Path: path, Line: row, Field: strings.Join(de.Key(), "."), Msg: msg}
 	}
 	return &Error{Path: path, Msg: err.Error()}
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }

@@ -1,6 +1,8 @@
 package watched
 
 import (
+	"github.com/tokentray/tokentray/keepalive/internal/human"
+
 	"errors"
 	"fmt"
 	"time"
@@ -89,7 +91,7 @@ func Evaluate(m Meta, readErr error, now time.Time, warnBefore time.Duration) St
 		st.State, st.Reason = NeedsSignIn, "sign-in expired at "+stamp(m.LoginDeadline)+"; sign in again"
 	case !m.LoginDeadline.IsZero() && m.LoginDeadline.Sub(now) <= warnBefore:
 		st.State = DeadlineNear
-		st.Reason = "sign-in expires in " + human(m.LoginDeadline.Sub(now)) + " (" + stamp(m.LoginDeadline) + "); sign in again before then"
+		st.Reason = "sign-in expires in " + human.Duration(m.LoginDeadline.Sub(now)) + " (" + stamp(m.LoginDeadline) + "); sign in again before then"
 	case !m.AccessExpiry.IsZero() && !now.Before(m.AccessExpiry):
 		st.State, st.Reason = AccessExpired, "access token expired at "+stamp(m.AccessExpiry)+"; the owning tool refreshes it on next use"
 	default:
@@ -108,20 +110,3 @@ func Probe(src Source, now time.Time) (Meta, Status) {
 }
 
 func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") }
-
-// human renders a positive duration coarsely: "2d 3h", "5h 10m", "42m".
-func human(d time.Duration) string {
-	if d < time.Minute {
-		return "less than a minute"
-	}
-	days := int(d / (24 * time.Hour))
-	hours := int(d % (24 * time.Hour) / time.Hour)
-	mins := int(d % time.Hour / time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	}
-	return fmt.Sprintf("%dm", mins)
-}
