@@ -85,17 +85,9 @@ func (r *rig) start() {
 	r.t.Cleanup(r.stop)
 }
 
-// idle waits (in real time) until the scheduler loop sleeps on the clock.
-func (r *rig) idle() {
-	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for r.clock.Pending() == 0 {
-		if time.Now().After(deadline) {
-			r.t.Fatal("engine never went back to sleep")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// idle waits until the loop has nothing in flight and has published
+// what it did.
+func (r *rig) idle() { r.eng.settle() }
 
 // until advances the fake clock timer by timer until cond holds, and
 // returns the fake time at which it did.

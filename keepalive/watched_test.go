@@ -83,7 +83,7 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 	for find().State != NeedsSignIn {
 		waitReal(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
 		clock.Advance(MaxStep)
-		time.Sleep(time.Millisecond)
+		e.settle()
 	}
 	if got := clock.Now().Sub(t0); got > 3*MaxStep {
 		t.Errorf("passed deadline noticed after %v", got)
@@ -106,18 +106,19 @@ func TestWatchedCheckCommand(t *testing.T) {
 	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true, CheckCommand: []string{script}}
 	e := New(Options{Store: store.Open(t.TempDir()), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
 	w := e.watchedAccs[0]
-	e.probeWatched(context.Background(), w)
+	probe := func() { e.deliver(evWatched{acc: e.probeOne(context.Background(), w)}) }
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
 		t.Fatalf("check says logged in: %+v", a)
 	}
 	// The owner logged out; the next check (after checkEvery) sees it.
 	os.WriteFile(filepath.Join(dir, "out"), nil, 0o600)
-	e.probeWatched(context.Background(), w)
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
 		t.Fatalf("check ran again before its interval: %+v", a)
 	}
 	e.clock.(*fakeClock).Advance(checkEvery)
-	e.probeWatched(context.Background(), w)
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != NeedsSignIn || a.Reason != "the check command reports no login" {
 		t.Fatalf("check says logged out: %+v", a)
 	}
