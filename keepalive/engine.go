@@ -869,4 +869,3 @@ func (e *Engine) hostOf(name string) string {
 	}
 	return raw
 }
-

@@ -39,9 +39,9 @@ func newState(p Policy) state {
 type acct struct {
 	cfg OwnedAccount
 
-	loaded  bool      // the store was read at least once
-	rec     recInfo   // what the token file holds (valid when loadErr == nil)
-	loadErr error     // fs.ErrNotExist, *store.MalformedError or an I/O error
+	loaded  bool         // the store was read at least once
+	rec     recInfo      // what the token file holds (valid when loadErr == nil)
+	loadErr error        // fs.ErrNotExist, *store.MalformedError or an I/O error
 	health  store.Health // the remembered health read beside the token file
 	jitter  time.Duration
 
@@ -135,18 +135,18 @@ type (
 	evWatched struct{ acc Account }
 )
 
-func (evTick) isEvent()          {}
-func (evResume) isEvent()        {}
-func (evLoaded) isEvent()        {}
-func (evFileChanged) isEvent()   {}
-func (evRefreshDone) isEvent()   {}
-func (evRefreshNow) isEvent()    {}
-func (evSignedIn) isEvent()      {}
-func (evSignedOut) isEvent()     {}
-func (evSigningIn) isEvent()     {}
-func (evSigningOut) isEvent()    {}
-func (evConfig) isEvent()        {}
-func (evWatched) isEvent()       {}
+func (evTick) isEvent()           {}
+func (evResume) isEvent()         {}
+func (evLoaded) isEvent()         {}
+func (evFileChanged) isEvent()    {}
+func (evRefreshDone) isEvent()    {}
+func (evRefreshNow) isEvent()     {}
+func (evSignedIn) isEvent()       {}
+func (evSignedOut) isEvent()      {}
+func (evSigningIn) isEvent()      {}
+func (evSigningOut) isEvent()     {}
+func (evConfig) isEvent()         {}
+func (evWatched) isEvent()        {}
 func (evWatchedChanged) isEvent() {}
 
 // refreshResult is what a refresh effect reports.
