@@ -117,10 +117,10 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 			emit(a.adopt(ev.rec, nil, store.Health{}, now, rnd)...)
 			a.endEpisode()
 			a.signedIn, a.signedOut = now, false
-			if !a.health.IsZero() {
-				a.health = store.Health{}
-				emit(effSaveHealth{name: a.cfg.Name})
-			}
+			// A new login clears what was remembered about the old one
+			// (by any process).
+			a.health = store.Health{}
+			emit(effSaveHealth{name: a.cfg.Name})
 			touch(a, causeSignIn)
 		}
 	case evSignedOut:
