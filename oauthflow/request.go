@@ -24,7 +24,7 @@ const MaxResponseSize = 1 << 20
 const DefaultTimeout = 30 * time.Second
 
 // sensitiveParams are request parameters whose values are credentials.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token", "device_code"}
 
 // CheckURL reports whether raw is acceptable as an OAuth endpoint: an
 // absolute https URL, or an http URL whose host is "localhost" or a loopback

@@ -111,6 +111,7 @@ func clientFor(a config.Account) *oauthflow.Client {
 			AuthURL:       a.AuthorizeURL,
 			TokenURL:      a.TokenURL,
 			RevocationURL: a.RevocationURL,
+			DeviceAuthURL: a.DeviceAuthorizationURL,
 		},
 	}
 }

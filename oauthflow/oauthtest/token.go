@@ -26,7 +26,7 @@ const (
 const maxRequestBody = 64 << 10
 
 // sensitiveParams are redacted in the request log.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token", "device_code"}
 
 // family is one login: the chain of refresh tokens descending from one
 // sign-in (RFC 9700 §4.14.2).
@@ -220,6 +220,8 @@ func (i *Issuer) token(r *http.Request, p map[string]string, perr *oauthError) (
 		return i.refreshGrant(client, p)
 	case "authorization_code":
 		return i.codeGrant(client, p)
+	case oauthflow.DeviceGrantType:
+		return i.deviceGrant(client, p)
 	case "":
 		return nil, errInvalidRequest("missing grant_type")
 	default:
