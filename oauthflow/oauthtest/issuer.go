@@ -63,6 +63,17 @@ type Options struct {
 	// StringNumbers sends expires_in and refresh_token_expires_in as JSON
 	// strings ("3600"), as some servers do.
 	StringNumbers bool
+	// NanosecondExpiresIn sends expires_in in nanoseconds (120000000000
+	// for two minutes), as oauth2-proxy's mockoidc does.
+	NanosecondExpiresIn bool
+	// JWTAccessTokens issues access tokens that are unsigned JWTs (alg
+	// "none") carrying iss, sub, aud, iat, jti and, when they expire,
+	// exp, as mockoidc and many real servers do, instead of opaque strings.
+	JWTAccessTokens bool
+	// NoRefreshToken issues no refresh token, as a server does when
+	// offline_access is not granted: code exchanges and device grants
+	// answer without refresh_token (Mint too).
+	NoRefreshToken bool
 	// Clients are the registered clients; empty means one public client
 	// with ID DefaultClientID and DefaultRedirectURIs.
 	Clients []ClientReg
