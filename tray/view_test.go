@@ -89,7 +89,11 @@ func TestDescribe(t *testing.T) {
 		{owned("work", keepalive.NeedsSignIn), "work: needs sign-in"},
 		{owned("work", keepalive.Broken), "work: broken"},
 		{owned("work", keepalive.SignedOut), "work: signed out"},
-		{func() keepalive.Account { a := owned("work", keepalive.Warning); a.Expiry = t0.Add(time.Minute); return a }(), "work: cannot be kept alive, expires in 1m"},
+		{func() keepalive.Account {
+			a := owned("work", keepalive.Warning)
+			a.Expiry = t0.Add(time.Minute)
+			return a
+		}(), "work: cannot be kept alive, expires in 1m"},
 	} {
 		if got := Describe(tc.a, t0); got != tc.want {
 			t.Errorf("Describe(%v) = %q, want %q", tc.a.State, got, tc.want)
