@@ -9,6 +9,8 @@ package keepalive
 
 import (
 	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
 )
 
 // State is the health of one account. Larger values are worse; the tray
@@ -89,6 +91,10 @@ type Account struct {
 	Reason string `json:"reason,omitempty"`
 	// Expiry is when the access token expires (zero when unknown).
 	Expiry time.Time `json:"expires_at,omitzero"`
+	// ExpirySource says where Expiry comes from: "server" (expires_in),
+	// "jwt" (the access token's exp claim) or "none" (no expiry known: the
+	// token is refreshed every check_interval).
+	ExpirySource oauthflow.ExpirySource `json:"expiry_source,omitempty"`
 	// Deadline is when the login itself ends (refresh-token expiry).
 	Deadline time.Time `json:"login_deadline,omitzero"`
 	// NextRefresh is when the engine will refresh next (owned accounts).

@@ -72,6 +72,7 @@ type recInfo struct {
 	expiry        time.Time
 	refreshExpiry time.Time
 	obtainedAt    time.Time
+	expirySource  oauthflow.ExpirySource
 	user          string
 }
 
@@ -81,7 +82,7 @@ func infoOf(r *store.Record) recInfo {
 	}
 	return recInfo{
 		present: true, refreshToken: r.RefreshToken, expiry: r.Expiry, refreshExpiry: r.RefreshExpiry,
-		obtainedAt: r.ObtainedAt, user: oauthflow.IDTokenEmail(r.IDToken),
+		obtainedAt: r.ObtainedAt, expirySource: r.ExpirySource, user: oauthflow.IDTokenEmail(r.IDToken),
 	}
 }
 

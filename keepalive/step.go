@@ -411,6 +411,12 @@ func (a *acct) status(now time.Time) Account {
 	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.rec.user, SignedIn: a.signedIn}
 	if a.rec.present {
 		st.Expiry = a.rec.expiry
+		st.ExpirySource = a.rec.expirySource
+		if st.Expiry.IsZero() {
+			// Without an expiry the token is refreshed every check
+			// interval; say so instead of showing nothing.
+			st.ExpirySource = oauthflow.ExpiryUnknown
+		}
 		st.Deadline = a.rec.refreshExpiry
 		st.LastRefresh = a.rec.obtainedAt
 	}

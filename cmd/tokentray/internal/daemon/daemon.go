@@ -5,7 +5,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,8 +18,9 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/resume"
-	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/statusfile"
 	"github.com/tokentray/tokentray/tray"
 )
 
@@ -93,7 +93,8 @@ func (g *instance) runHeadless(ctx context.Context, e *keepalive.Engine) error {
 // publisher and the resume watcher — until ctx ends.
 func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	var wg sync.WaitGroup
-	wg.Go(func() { g.publishStatus(ctx, e) })
+	wg.Go(func() { statusfile.Publish(ctx, e.Subscribe, g.f.StatusFile(), g.f.Log) })
+	wg.Go(func() { g.followConfig(ctx, e) })
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
 			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
@@ -107,33 +108,22 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	return err
 }
 
-// publishStatus logs every health change and keeps status.json current so
-// that `tokentray status` in a terminal sees what the running instance sees
-// (retries, last errors).
-func (g *instance) publishStatus(ctx context.Context, e *keepalive.Engine) {
-	snaps, cancel := e.Subscribe()
-	defer cancel()
-	defer os.Remove(g.f.StatusFile())
-	prev := map[string]keepalive.State{}
-	for {
-		select {
-		case <-ctx.Done():
+// followConfig makes the running instance follow config.toml: accounts
+// added, removed or changed take effect without a restart. A file that
+// does not parse is reported and the running accounts are kept.
+func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
+	path := g.f.Paths.Config
+	err := config.Follow(ctx, path, func() {
+		cfg, err := config.Load(path)
+		if err != nil {
+			g.f.Log.Warn("tokentray: the changed configuration is not used", "err", err)
 			return
-		case s := <-snaps:
-			for _, a := range s.Accounts {
-				if old, ok := prev[a.Name]; !ok || old != a.State {
-					g.f.Log.Info("keepalive: health", "account", a.Name, "state", a.State.String(), "reason", a.Reason)
-				}
-				prev[a.Name] = a.State
-			}
-			data, err := json.MarshalIndent(s, "", "  ")
-			if err == nil {
-				err = store.WriteFileAtomic(g.f.StatusFile(), data, 0o600)
-			}
-			if err != nil {
-				g.f.Log.Warn("tokentray: cannot write status file", "err", err)
-			}
 		}
+		e.Configure(cmdutil.OwnedAccounts(cfg))
+		g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
+	})
+	if err != nil {
+		g.f.Log.Info("tokentray: cannot follow the configuration file; restart to apply changes", "err", err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/daemon"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/statusfile"
 )
 
 // Options are status's flags and inputs.
@@ -50,7 +50,7 @@ func Run(opts *Options) error {
 	defer f.Close()
 	snap := f.Engine(cmdutil.AllAccounts).Snapshot()
 	if running, _ := daemon.Running(f); running {
-		snap = overlayRunning(snap, f.StatusFile())
+		snap = statusfile.Overlay(snap, f.StatusFile())
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(f.IO.Out)
@@ -63,28 +63,6 @@ func Run(opts *Options) error {
 	}
 	writeStatus(f.IO.Out, snap, time.Now())
 	return nil
-}
-
-// overlayRunning replaces the file-derived status of each account with the
-// running instance's view, which also knows retries and last errors.
-func overlayRunning(snap keepalive.Snapshot, path string) keepalive.Snapshot {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return snap
-	}
-	var running keepalive.Snapshot
-	if json.Unmarshal(data, &running) != nil {
-		return snap
-	}
-	out := snap
-	out.Accounts = make([]keepalive.Account, len(snap.Accounts))
-	for i, a := range snap.Accounts {
-		if r, ok := running.Find(a.Name); ok && r.Kind == a.Kind {
-			a = r
-		}
-		out.Accounts[i] = a
-	}
-	return out
 }
 
 // writeStatus prints the status table.
