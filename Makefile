@@ -39,6 +39,7 @@ cross:
 
 ## bench: speed and memory figures.
 bench:
+	TOKENTRAY_BENCH=1 $(GO) test -count=1 -run '^TestEngineFigures$$' -v ./keepalive/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
 clean:
