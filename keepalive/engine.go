@@ -106,6 +106,7 @@ type Engine struct {
 	running  bool
 	events   chan envelope
 	loopDone chan struct{}
+	started  chan struct{} // closed once Run's loop takes the events (tests)
 	st       state
 
 	pubMu sync.Mutex
@@ -147,6 +148,7 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		signIns:  signIns{flows: map[string]*oauthflow.Flow{}},
 		unsaved:  unsavedRecords{m: map[string]unsaved{}},
 		events:   make(chan envelope, 64),
+		started:  make(chan struct{}),
 		st:       newState(policy),
 	}
 	if e.openURL == nil {
@@ -379,6 +381,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.running = true
 	e.loopDone = make(chan struct{})
 	e.runMu.Unlock()
+	select {
+	case <-e.started:
+	default:
+		close(e.started)
+	}
 
 	var wg sync.WaitGroup
 	wctx, stopWatchers := context.WithCancel(ctx)

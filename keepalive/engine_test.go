@@ -81,6 +81,7 @@ func (r *rig) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.eng.Run(ctx); close(done) }()
+	<-r.eng.started
 	r.stop = func() { cancel(); <-done }
 	r.t.Cleanup(r.stop)
 }

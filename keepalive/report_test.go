@@ -89,6 +89,7 @@ func TestEngineFigures(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })
+	<-e.started
 	e.settle()
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
