@@ -198,6 +198,14 @@ func (c *Client) fetchMetadata(ctx context.Context, issuer string) (*metadata, e
 		break
 	}
 
+	return parseMetadata(issuer, data)
+}
+
+// parseMetadata decodes and checks a metadata document of issuer.
+func parseMetadata(issuer string, data []byte) (*metadata, error) {
+	fail := func(status int, format string, args ...any) (*metadata, error) {
+		return nil, &Error{Op: "discovery", StatusCode: status, Err: fmt.Errorf(format, args...)}
+	}
 	var md metadata
 	if err := json.Unmarshal(data, &md); err != nil {
 		return fail(0, "decoding metadata of %s: %w", issuer, err)

@@ -96,6 +96,12 @@ func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]
 	if err != nil {
 		return nil, err
 	}
+	return c.tokenResponse(op, resp, data, secrets)
+}
+
+// tokenResponse parses a token endpoint answer: a token (RFC 6749 §5.1)
+// or an error (§5.2), scrubbed of secrets.
+func (c *Client) tokenResponse(op string, resp *http.Response, data []byte, secrets []string) (*Token, error) {
 	fields, jsonErr := decodeObject(data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.statusError(op, resp, fields, jsonErr, secrets)
