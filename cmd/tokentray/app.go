@@ -49,6 +49,9 @@ func (g *globals) setup(verbose bool) error {
 	}
 	g.cfg = cfg
 	g.log = g.openLog(verbose)
+	for _, w := range cfg.Warnings {
+		g.log.Warn("tokentray: " + w)
+	}
 	return nil
 }
 

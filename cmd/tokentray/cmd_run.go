@@ -13,8 +13,8 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/resume"
-	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/tray"
 )
 
@@ -144,7 +144,7 @@ func (g *globals) publishStatus(ctx context.Context, e *keepalive.Engine) {
 			}
 			data, err := json.MarshalIndent(s, "", "  ")
 			if err == nil {
-				err = store.WriteFileAtomic(g.statusFile(), data, 0o600)
+				err = atomicfile.WriteFile(g.statusFile(), data, 0o600)
 			}
 			if err != nil {
 				g.log.Warn("tokentray: cannot write status file", "err", err)

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 func cmdStatus(_ context.Context, g *globals, args []string) error {
@@ -42,7 +42,7 @@ func cmdStatus(_ context.Context, g *globals, args []string) error {
 // overlayRunning replaces the file-derived status of each account with the
 // running instance's view, which also knows retries and last errors.
 func overlayRunning(snap keepalive.Snapshot, path string) keepalive.Snapshot {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, 16<<20)
 	if err != nil {
 		return snap
 	}
