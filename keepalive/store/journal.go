@@ -45,6 +45,9 @@ const (
 	legacyTempAge = time.Minute
 )
 
+// reservePad is the content of a fresh journal: JSON whitespace.
+var reservePad = bytes.Repeat([]byte{' '}, minReserve)
+
 func journalPath(target string) string {
 	dir, base := filepath.Split(target)
 	return filepath.Join(dir, "."+base+".journal")
@@ -65,7 +68,11 @@ func (d *Dir) reserve(target string, size int) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.writeAt(f, bytes.Repeat([]byte{' '}, size), 0); err != nil {
+	pad := reservePad
+	if size > len(pad) {
+		pad = bytes.Repeat([]byte{' '}, size)
+	}
+	if _, err := d.writeAt(f, pad[:size], 0); err != nil {
 		f.Close()
 		os.Remove(j.path)
 		return nil, err

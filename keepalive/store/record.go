@@ -48,8 +48,6 @@ type Record struct {
 
 	// extra holds the JSON fields this version does not know, verbatim.
 	extra map[string]json.RawMessage
-	// size is the length of the file the record was read from.
-	size int
 	// unwritable is why a successor of this record could not be saved
 	// (see Writable).
 	unwritable error

@@ -189,7 +189,6 @@ func load(path string) (*Record, error) {
 		return nil, &MalformedError{Path: path, Err: err}
 	}
 	r.ModeWarning = modeWarning(path, fi.Mode())
-	r.size = len(data)
 	return r, nil
 }
 
@@ -230,10 +229,14 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 		return nil, err
 	}
 	// Reserve the space for the new record before fn can send a request
-	// that rotates the refresh token.
+	// that rotates the refresh token. Encoding cur sizes the reservation
+	// and warms the encoder, which shortens the moment between the
+	// server's answer and the journal write.
 	size := minReserve
 	if cur != nil {
-		size = max(size, 2*cur.size)
+		if b, err := encode(cur); err == nil {
+			size = max(size, 2*len(b))
+		}
 	}
 	j, rerr := d.reserve(target, size)
 	defer j.discard()
@@ -254,7 +257,7 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 	if err := d.save(account, target, j, data); err != nil {
 		return nil, err
 	}
-	next.size, next.ModeWarning, next.unwritable = len(data), "", nil
+	next.ModeWarning, next.unwritable = "", nil
 	return next, nil
 }
 
