@@ -35,7 +35,8 @@ type tokenProxy struct {
 	upstream string
 
 	mu         sync.Mutex
-	conns      sync.WaitGroup
+	idle       *sync.Cond // signalled when active drops to zero
+	active     int        // connections being proxied
 	onResponse func()    // called once, right after a response was forwarded
 	unread     int       // responses forwarded whose client died without reading them
 	answered   time.Time // when the first response since the last settle was forwarded
@@ -49,8 +50,9 @@ func startProxy(t *testing.T, upstream string) *tokenProxy {
 		t.Fatal(err)
 	}
 	p := &tokenProxy{ln: ln, upstream: upstream}
+	p.idle = sync.NewCond(&p.mu)
 	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.conns.Wait() })
+	t.Cleanup(func() { ln.Close(); p.settle() })
 	return p
 }
 
@@ -62,13 +64,21 @@ func (p *tokenProxy) serve() {
 		if err != nil {
 			return
 		}
-		p.conns.Add(1)
+		p.mu.Lock()
+		p.active++
+		p.mu.Unlock()
 		go p.handle(c)
 	}
 }
 
 func (p *tokenProxy) handle(client net.Conn) {
-	defer p.conns.Done()
+	defer func() {
+		p.mu.Lock()
+		if p.active--; p.active == 0 {
+			p.idle.Broadcast()
+		}
+		p.mu.Unlock()
+	}()
 	defer client.Close()
 	up, err := net.Dial("tcp", p.upstream)
 	if err != nil {
@@ -123,9 +133,11 @@ func (p *tokenProxy) handle(client net.Conn) {
 // responses went unread since the last call, and when the first answer
 // was forwarded (zero if none).
 func (p *tokenProxy) settle() (unread int, answered time.Time) {
-	p.conns.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for p.active > 0 {
+		p.idle.Wait()
+	}
 	unread, answered = p.unread, p.answered
 	p.unread, p.answered, p.onResponse = 0, time.Time{}, nil
 	return unread, answered
