@@ -740,6 +740,9 @@ func (e *Engine) refresh(ctx context.Context, name string, force bool, sch sched
 		if cur.RefreshToken.IsZero() {
 			return nil, ErrNoRefreshToken
 		}
+		if err := cur.Writable(); err != nil {
+			return nil, err // a rotated token would have nowhere to go
+		}
 		res.used = cur.RefreshToken
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), oauthflow.DefaultTimeout)
 		defer cancel()

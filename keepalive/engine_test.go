@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -455,7 +456,7 @@ func (x *rotateBehindOurBack) RoundTrip(req *http.Request) (*http.Response, erro
 	x.once.Do(func() {
 		tok := x.r.iss.Mint(oauthtest.DefaultClientID, "")
 		data, _ := store.NewRecord(&tok).MarshalJSON()
-		if err := store.WriteFileAtomic(x.r.store.Path("work"), data, 0o600); err != nil {
+		if err := atomicfile.WriteFile(x.r.store.Path("work"), data, 0o600); err != nil {
 			x.r.t.Error(err)
 		}
 		x.r.iss.Inject(oauthtest.Fault{Kind: oauthtest.InvalidGrant})

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive"
-	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // MinInterval is the shortest gap between two writes of the file.
@@ -36,7 +36,7 @@ func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func())
 			pending = nil
 			return
 		}
-		if err := store.WriteFileAtomic(path, pending, 0o600); err != nil {
+		if err := atomicfile.WriteFile(path, pending, 0o600); err != nil {
 			log.Warn("tokentray: cannot write status file", "err", err)
 		} else {
 			written = pending
@@ -80,7 +80,7 @@ func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func())
 // Overlay replaces the file-derived status of each account in snap with
 // the running instance's view read from path, when it has one.
 func Overlay(snap keepalive.Snapshot, path string) keepalive.Snapshot {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, 16<<20)
 	if err != nil {
 		return snap
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
@@ -118,5 +119,5 @@ func (d *Dir) SaveHealth(account string, h Health) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, append(data, '\n'), FileMode)
+	return atomicfile.WriteFile(path, append(data, '\n'), FileMode)
 }
