@@ -21,6 +21,9 @@ import (
 // MinInterval is the shortest gap between two writes of the file.
 const MinInterval = time.Second
 
+// testHookWritten, when set, is called after each write with the data.
+var testHookWritten func([]byte)
+
 // Publish keeps path current with the snapshots of sub until ctx ends,
 // then removes the file. Every change of an account's health is logged.
 func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func()), path string, log *slog.Logger) {
@@ -40,6 +43,9 @@ func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func())
 			log.Warn("tokentray: cannot write status file", "err", err)
 		} else {
 			written = pending
+			if testHookWritten != nil {
+				testHookWritten(written)
+			}
 		}
 		pending, last = nil, time.Now()
 	}
