@@ -53,13 +53,13 @@ type Options struct {
 	RefreshesPerHost int
 }
 
-// DefaultRefreshesPerHost is the default of Options.RefreshesPerHost.
-const DefaultRefreshesPerHost = 4
+// defaultRefreshesPerHost is the default of Options.RefreshesPerHost.
+const defaultRefreshesPerHost = 4
 
-// TokenMinValidity is how much validity AccessToken wants left: it
+// tokenMinValidity is how much validity AccessToken wants left: it
 // refreshes only when less remains (the background loop keeps its own
 // schedule).
-const TokenMinValidity = 60 * time.Second
+const tokenMinValidity = 60 * time.Second
 
 // publishEvery is the shortest gap between two published snapshots: the
 // changes of a burst (a thousand refreshes) are coalesced.
@@ -67,9 +67,7 @@ const publishEvery = 100 * time.Millisecond
 
 // Errors reported in account health.
 var (
-	ErrNotSignedIn = errors.New("not signed in")
-	// ErrNoRefreshToken: the stored login has no refresh token.
-	ErrNoRefreshToken = oauthflow.ErrNoRefreshToken
+	ErrNotSignedIn    = errors.New("not signed in")
 	ErrUnknownAccount = errors.New("unknown account")
 )
 
@@ -133,7 +131,7 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 	}
 	perHost := opts.RefreshesPerHost
 	if perHost <= 0 {
-		perHost = DefaultRefreshesPerHost
+		perHost = defaultRefreshesPerHost
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = perHost
@@ -257,9 +255,9 @@ func (e *Engine) RefreshNow(name string) error {
 // happens now instead of at the end of the current sleep step.
 func (e *Engine) Wake() { e.send(envelope{ev: evResume{}}) }
 
-// Reload makes the engine re-read an account's token file (after a sign-in
+// reload makes the engine re-read an account's token file (after a sign-in
 // or a change by another process).
-func (e *Engine) Reload(name string) { e.send(envelope{ev: evFileChanged{name: name}}) }
+func (e *Engine) reload(name string) { e.send(envelope{ev: evFileChanged{name: name}}) }
 
 // send hands an event to the loop without waiting, or applies it at once
 // when no loop runs.
@@ -591,7 +589,7 @@ func (l *loop) afterBatch() {
 	}
 	now := e.clock.Now()
 	wake := nextWake(e.st)
-	d := min(wake.Sub(now), MaxStep)
+	d := min(wake.Sub(now), maxStep)
 	if l.timer == nil || !wake.Equal(l.timerAt) || d <= 0 {
 		if l.timer != nil {
 			l.timer.Stop()
@@ -676,13 +674,13 @@ func (e *Engine) refreshSync(ctx context.Context, name string, force bool, minVa
 }
 
 // AccessToken returns a valid access token for an owned account. It
-// refreshes first only when less than TokenMinValidity of the token's
+// refreshes first only when less than tokenMinValidity of the token's
 // validity is left. While the current access token is still valid it is
 // returned even if that refresh failed transiently (check Snapshot for the
 // account's health); a login the server rejected gives no token. Without a
 // usable token the error wraps ErrNotSignedIn when the user has to sign in.
 func (e *Engine) AccessToken(ctx context.Context, name string) (oauthflow.Secret, error) {
-	st, res, rerr := e.refreshSync(ctx, name, false, TokenMinValidity)
+	st, res, rerr := e.refreshSync(ctx, name, false, tokenMinValidity)
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
@@ -738,7 +736,7 @@ func (e *Engine) refresh(ctx context.Context, name string, force bool, sch sched
 			return nil, nil // another process refreshed already
 		}
 		if cur.RefreshToken.IsZero() {
-			return nil, ErrNoRefreshToken
+			return nil, oauthflow.ErrNoRefreshToken
 		}
 		if err := cur.Writable(); err != nil {
 			return nil, err // a rotated token would have nowhere to go

@@ -55,7 +55,7 @@ func TestRejectionIsRememberedAcrossProcesses(t *testing.T) {
 	}
 }
 
-// `token` refreshes only when less than TokenMinValidity is left, while
+// `token` refreshes only when less than tokenMinValidity is left, while
 // the background loop keeps its schedule (lead + jitter).
 func TestTokenRefreshesOnlyWhenNearlyExpired(t *testing.T) {
 	r := newRig(t)

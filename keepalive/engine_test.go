@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -198,7 +199,7 @@ func TestTerminalErrorNeedsSignInAtOnce(t *testing.T) {
 	before := r.iss.Stats().Requests
 	for range 30 {
 		r.idle()
-		r.clock.Advance(MaxStep)
+		r.clock.Advance(maxStep)
 	}
 	r.idle()
 	if got := r.iss.Stats().Requests; got != before {
@@ -206,7 +207,7 @@ func TestTerminalErrorNeedsSignInAtOnce(t *testing.T) {
 	}
 	// A sign-in by another process (seen through fsnotify) ends the episode.
 	r.signIn()
-	waitReal(t, "health ok after sign-in", func() bool { return r.account().State == OK })
+	keepalivetest.Eventually(t, "health ok after sign-in", func() bool { return r.account().State == OK })
 	if a := r.account(); a.Attempt != 0 || a.LastError != "" {
 		t.Errorf("episode not cleared: %+v", a)
 	}
@@ -252,8 +253,8 @@ func TestWallClockJumpRefreshesAtOnce(t *testing.T) {
 		t.Fatalf("state %v", st)
 	}
 	d, _ := r.clock.Next()
-	if d > MaxStep {
-		t.Fatalf("engine sleeps %v in one step, more than %v", d, MaxStep)
+	if d > maxStep {
+		t.Fatalf("engine sleeps %v in one step, more than %v", d, maxStep)
 	}
 	r.clock.Advance(d)
 	r.until("overdue refresh", 0, func() bool { return r.refreshes() == 1 })
@@ -268,7 +269,7 @@ func TestWakeRefreshesOverdueAtOnce(t *testing.T) {
 	r.idle()
 	r.clock.Jump(3 * time.Hour) // suspended; the step timer has not fired
 	r.eng.Wake()                // logind announces the resume
-	waitReal(t, "refresh on wake", func() bool { return r.refreshes() == 1 && r.account().State == OK })
+	keepalivetest.Eventually(t, "refresh on wake", func() bool { return r.refreshes() == 1 && r.account().State == OK })
 	if a := r.account(); !a.Expiry.After(r.clock.Now()) {
 		t.Errorf("after wake: %+v", a)
 	}
@@ -357,7 +358,7 @@ func TestDeadAccountRereadsStoreEachStep(t *testing.T) {
 	r.signIn()
 	start := r.clock.Now()
 	at := r.until("the new login", time.Hour, func() bool { return r.account().State == OK })
-	if d := at.Sub(start); d > MaxStep {
+	if d := at.Sub(start); d > maxStep {
 		t.Errorf("new login noticed after %v", d)
 	}
 }
@@ -367,10 +368,10 @@ func TestRefreshNowAfterPendingReload(t *testing.T) {
 	r := newRig(t)
 	r.start()
 	r.idle()
-	r.eng.Reload("work")
-	r.eng.Reload("work")
+	r.eng.reload("work")
+	r.eng.reload("work")
 	r.eng.RefreshNow("work")
-	waitReal(t, "the forced refresh", func() bool { return r.refreshes() == 1 && r.account().State == OK })
+	keepalivetest.Eventually(t, "the forced refresh", func() bool { return r.refreshes() == 1 && r.account().State == OK })
 }
 
 // When another process refreshed meanwhile, the refresh due in this one is
@@ -554,16 +555,5 @@ func TestNoAccounts(t *testing.T) {
 	e := New(Options{Store: store.Open(t.TempDir())}, nil)
 	if o := e.Snapshot().Overall(); o != NoAccounts {
 		t.Errorf("overall %v", o)
-	}
-}
-
-func waitReal(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -122,11 +122,11 @@ func TestEngineFigures(t *testing.T) {
 	// refresh, write: what any correct refresher must do), at the same
 	// concurrency, with no engine around it.
 	bst, baccs := seed(t.TempDir())
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: DefaultRefreshesPerHost}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: defaultRefreshesPerHost}}
 	jobs := make(chan OwnedAccount)
 	start = time.Now()
 	var bwg sync.WaitGroup
-	for range DefaultRefreshesPerHost {
+	for range defaultRefreshesPerHost {
 		bwg.Go(func() {
 			for a := range jobs {
 				c := *a.Client
@@ -153,11 +153,11 @@ func TestEngineFigures(t *testing.T) {
 	bareBurst := time.Since(start)
 
 	ratio := float64(engineBurst) / float64(bareBurst)
-	fmt.Printf("\nengine figures (%d owned accounts, %d refreshes per host)\n", n, DefaultRefreshesPerHost)
+	fmt.Printf("\nengine figures (%d owned accounts, %d refreshes per host)\n", n, defaultRefreshesPerHost)
 	fmt.Printf("%-38s %12s %12s %8s  %s\n", "figure", "engine", "reference", "ratio", "target")
 	fmt.Printf("%-38s %12v %12v %7.2fx  %s %s\n", "1,000 due at once", engineBurst.Round(time.Millisecond), bareBurst.Round(time.Millisecond), ratio, "<= 1.5x the bare client", verdict(ratio <= 1.5))
 	fmt.Printf("%-38s %12d %12s %8s  %s %s\n", "new connections per 1,000 refreshes", newConns, "-", "-", "<= 50", verdict(newConns <= 50))
-	fmt.Printf("%-38s %12d %12s %8s  %s %s\n", "peak in flight (slow issuer)", slowPeak, "-", "-", "<= 4 by default (<= 16)", verdict(slowPeak <= DefaultRefreshesPerHost))
+	fmt.Printf("%-38s %12d %12s %8s  %s %s\n", "peak in flight (slow issuer)", slowPeak, "-", "-", "<= 4 by default (<= 16)", verdict(slowPeak <= defaultRefreshesPerHost))
 	fmt.Printf("%-38s %12.3f %12s %8s  %s %s\n", "goroutines per idle account", goroutines, "-", "-", "<= 0.05", verdict(goroutines <= 0.05))
 	fmt.Printf("%-38s %10.0f B %12s %8s  %s %s\n", "heap per idle account", heap, "-", "-", "<= 2 KiB", verdict(heap <= 2048))
 	fmt.Println("idle RSS and wakeups/hour of run --headless: not measured here yet")

@@ -91,7 +91,7 @@ type event interface{ isEvent() }
 
 type (
 	// evTick: the timer fired (the earliest deadline, or the wall-clock
-	// check that bounds every sleep to MaxStep).
+	// check that bounds every sleep to maxStep).
 	evTick struct{}
 	// evResume: the machine resumed from suspend; re-read and re-check.
 	evResume struct{}
@@ -159,7 +159,7 @@ type refreshResult struct {
 	rec *store.Record
 	// refreshed: new tokens were obtained and stored.
 	refreshed bool
-	// err is the failure (a store error, ErrNotSignedIn, ErrNoRefreshToken,
+	// err is the failure (a store error, ErrNotSignedIn, oauthflow.ErrNoRefreshToken,
 	// *store.MalformedError or the refresh error).
 	err error
 	// latest is the token file re-read after a terminal refresh error

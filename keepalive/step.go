@@ -42,7 +42,7 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 			}
 		}
 		if !now.Before(s.stepDue) {
-			s.stepDue = now.Add(MaxStep)
+			s.stepDue = now.Add(maxStep)
 			for _, name := range s.order {
 				a := s.owned[name]
 				if _, ok := a.nextAttempt(); !ok && !a.refreshing {
@@ -336,7 +336,7 @@ func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) [
 		return nil // gave up waiting for the lock
 	case errors.Is(err, ErrNotSignedIn):
 		return a.adopt(nil, fs.ErrNotExist, a.health, now, rnd)
-	case errors.Is(err, ErrNoRefreshToken) && res.used.IsZero():
+	case errors.Is(err, oauthflow.ErrNoRefreshToken) && res.used.IsZero():
 		return a.adopt(res.rec, nil, a.health, now, rnd)
 	case errors.As(err, &me):
 		return a.adopt(nil, err, a.health, now, rnd)
@@ -351,7 +351,7 @@ func (a *acct) fail(res refreshResult, p Policy, now time.Time, rnd float64) []e
 	if used != a.failedWith {
 		failures = 0
 	}
-	d := p.Decide(err, failures+1, rnd)
+	d := p.decide(err, failures+1, rnd)
 	if d.SignIn && res.latest != nil && res.latest.RefreshToken != used {
 		// Another process rotated the token without our lock (RFC 6749
 		// §6): use the new one instead of declaring the login dead.
@@ -390,7 +390,7 @@ func (a *acct) fail(res refreshResult, p Policy, now time.Time, rnd float64) []e
 		a.offline = false
 		a.nextTry = now.Add(d.Delay)
 		lvl := slog.LevelInfo
-		if a.failures >= FailuresToAlert {
+		if a.failures >= failuresToAlert {
 			lvl = slog.LevelWarn
 		}
 		out = append(out, effLog{lvl, "keepalive: refresh failed; will retry", []any{"account", name, "attempt", a.failures, "retry_in", HumanDuration(d.Delay), "err", err}})
@@ -448,7 +448,7 @@ func (a *acct) status(now time.Time) Account {
 		st.State, st.Reason = NeedsSignIn, "the login has expired"
 	case a.refreshing:
 		st.State = Refreshing
-	case a.failures >= FailuresToAlert:
+	case a.failures >= failuresToAlert:
 		st.State, st.Reason = NeedsSignIn, fmt.Sprintf("%d refreshes failed in a row", a.failures)
 	case a.failures > 0:
 		st.State = Retrying

@@ -125,19 +125,19 @@ func TestNeededForToken(t *testing.T) {
 		minValid time.Duration
 		want     bool
 	}{
-		{short, t0, TokenMinValidity, true},                       // 30 s left < 60 s
+		{short, t0, tokenMinValidity, true},                       // 30 s left < 60 s
 		{short, t0, 0, false},                                     // the loop: at half the lifetime
 		{short, t0.Add(15 * time.Second), 0, true},                //
 		{long, t0.Add(50 * time.Minute), 0, true},                 // the loop: lead before expiry
-		{long, t0.Add(50 * time.Minute), TokenMinValidity, false}, // token: still 10 min valid
-		{long, t0.Add(59*time.Minute + 1), TokenMinValidity, true},
+		{long, t0.Add(50 * time.Minute), tokenMinValidity, false}, // token: still 10 min valid
+		{long, t0.Add(59*time.Minute + 1), tokenMinValidity, true},
 	} {
 		if got := sch.needed(tc.r, tc.now, tc.minValid); got != tc.want {
 			t.Errorf("needed(ttl=%v, now=%v, minValid=%v) = %v, want %v", tc.r.Expiry.Sub(t0), tc.now.Sub(t0), tc.minValid, got, tc.want)
 		}
 	}
 	noExp := rec("rt", t0, 0)
-	if sch.needed(noExp, t0.Add(29*time.Minute), TokenMinValidity) || !sch.needed(noExp, t0.Add(30*time.Minute), TokenMinValidity) {
+	if sch.needed(noExp, t0.Add(29*time.Minute), tokenMinValidity) || !sch.needed(noExp, t0.Add(30*time.Minute), tokenMinValidity) {
 		t.Error("without an expiry, token refreshes after the check interval")
 	}
 }

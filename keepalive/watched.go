@@ -10,7 +10,7 @@ import (
 
 // Watched accounts belong to other tools (Claude Code, Codex CLI, ...).
 // The engine only reads their expiry metadata, re-reads a store when its
-// owner changes it, and re-evaluates every MaxStep so that deadlines that
+// owner changes it, and re-evaluates every maxStep so that deadlines that
 // pass without any file changing are noticed. It never refreshes them.
 
 // checkEvery is how often a configured check command runs.

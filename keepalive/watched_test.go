@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 )
@@ -68,24 +69,24 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 
 	// The owner logs out (refresh token gone) and then the file goes away.
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), false))
-	waitReal(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
+	keepalivetest.Eventually(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
 	os.Remove(path)
-	waitReal(t, "the store disappearing", func() bool {
+	keepalivetest.Eventually(t, "the store disappearing", func() bool {
 		a := find()
 		return a.State == NeedsSignIn && a.Reason != "" && a.Deadline.IsZero()
 	})
 	// A malformed store is broken, and a deadline passing with no file
 	// change is noticed at the next step.
 	replace(t, path, "{not json")
-	waitReal(t, "broken", func() bool { return find().State == Broken })
+	keepalivetest.Eventually(t, "broken", func() bool { return find().State == Broken })
 	replace(t, path, claudeStore(t0.Add(90*time.Second), true))
-	waitReal(t, "warning", func() bool { return find().State == Warning })
+	keepalivetest.Eventually(t, "warning", func() bool { return find().State == Warning })
 	for find().State != NeedsSignIn {
-		waitReal(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
-		clock.Advance(MaxStep)
+		keepalivetest.Eventually(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
+		clock.Advance(maxStep)
 		e.settle()
 	}
-	if got := clock.Now().Sub(t0); got > 3*MaxStep {
+	if got := clock.Now().Sub(t0); got > 3*maxStep {
 		t.Errorf("passed deadline noticed after %v", got)
 	}
 	data, _ := os.ReadFile(path)

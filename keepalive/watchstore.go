@@ -45,7 +45,7 @@ func (e *Engine) watchStore(ctx context.Context) (func(), error) {
 					name, ok = strings.TrimSuffix(base, ".json"), true
 				}
 				if _, known := e.config(name); ok && known {
-					e.Reload(name)
+					e.reload(name)
 				}
 			case err, ok := <-w.Errors:
 				if !ok {
