@@ -736,7 +736,7 @@ func (e *Engine) refresh(ctx context.Context, name string, force bool, sch sched
 			return nil, nil // another process refreshed already
 		}
 		if cur.RefreshToken.IsZero() {
-			return nil, oauthflow.ErrNoRefreshToken
+			return nil, noRefreshError{}
 		}
 		if err := cur.Writable(); err != nil {
 			return nil, err // a rotated token would have nowhere to go
@@ -877,3 +877,10 @@ func (e *Engine) hostOf(name string) string {
 	}
 	return raw
 }
+
+// noRefreshError is the failure to refresh a login without a refresh
+// token: it says what to do, and it is oauthflow.ErrNoRefreshToken.
+type noRefreshError struct{}
+
+func (noRefreshError) Error() string { return noRefreshReason }
+func (noRefreshError) Unwrap() error { return oauthflow.ErrNoRefreshToken }

@@ -155,3 +155,22 @@ func TestRefreshesPerHostBound(t *testing.T) {
 		t.Errorf("peak in flight %d, want at most 3", p)
 	}
 }
+
+// A sign-in whose server issues no refresh token (offline_access not
+// granted) is no "ok": the account warns that tokentray cannot keep it
+// alive, says how to fix it, schedules nothing, and a refresh says so.
+func TestSignInWithoutRefreshToken(t *testing.T) {
+	r := newRig(t, func(_ *rig, io *oauthtest.Options, _ *OwnedAccount, _ *Options) { io.NoRefreshToken = true })
+	if err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: (&oauthtest.Browser{}).Open}); err != nil {
+		t.Fatal(err)
+	}
+	a := r.account()
+	if a.State != Warning || !strings.Contains(a.Reason, "cannot keep this login alive") || !strings.Contains(a.Reason, "offline_access") ||
+		!strings.Contains(a.Reason, "access_type") || !a.NextRefresh.IsZero() {
+		t.Fatalf("after a sign-in without a refresh token: %+v", a)
+	}
+	_, _, err := r.eng.Refresh(context.Background(), "work", true)
+	if !errors.Is(err, oauthflow.ErrNoRefreshToken) || !strings.Contains(err.Error(), "offline_access") {
+		t.Errorf("refresh: %v", err)
+	}
+}
