@@ -10,6 +10,9 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
+// testHookFollowing, when set, is called once the watch is in place.
+var testHookFollowing func()
+
 // followDebounce lets an editor finish writing before the file is read.
 const followDebounce = 200 * time.Millisecond
 
@@ -31,6 +34,9 @@ func Follow(ctx context.Context, path string, changed func()) error {
 		return err
 	}
 	last, _ := os.ReadFile(path)
+	if testHookFollowing != nil {
+		testHookFollowing()
+	}
 	clean := filepath.Clean(path)
 	var settle <-chan time.Time
 	for {
