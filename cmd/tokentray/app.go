@@ -149,6 +149,7 @@ func (g *globals) watchedSources() []watched.Source {
 		ovs = append(ovs, watched.Override{
 			Key: key, Kind: watched.Kind(w.Kind), Name: w.Rename, Path: w.Path, Disabled: !w.Enabled,
 			LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand, WarnBefore: w.WarnBefore,
+			Check: w.Check, LoginTerminal: w.LoginTerminal,
 		})
 	}
 	sort.Slice(ovs, func(i, j int) bool { return ovs[i].Key < ovs[j].Key })
