@@ -2,6 +2,8 @@ package watched
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +60,30 @@ func FuzzParseOpencode(f *testing.F) {
 				t.Fatal("entries not sorted by provider")
 			}
 			checkParse(t, data, e.Meta, e.Err)
+		}
+	})
+}
+
+func FuzzParseAWSSSOToken(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseAWSSSOToken(data)
+		checkParse(t, data, m, err)
+		assertNoLeak(t, "meta", fmt.Sprintf("%+v", Meta{Mode: m.Mode, Method: m.Method, Email: m.Email, Plan: m.Plan}), data)
+	})
+}
+
+// FuzzParseAWSConfig checks that no config makes the parser panic and that
+// every login it reports is usable: a start URL, and a session or profile
+// name without line breaks.
+func FuzzParseAWSConfig(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, l := range ParseAWSConfig(data) {
+			if l.StartURL == "" || l.Session == "" && l.Profile == "" || strings.ContainsAny(l.Session+l.Profile, "\r\n") {
+				t.Fatalf("unusable login %+v", l)
+			}
+			if len(l.CacheKey()) != 40 {
+				t.Fatalf("cache key %q", l.CacheKey())
+			}
 		}
 	})
 }
