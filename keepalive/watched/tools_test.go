@@ -380,10 +380,26 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 	t.Cleanup(func() { securityPath, keychainWait = old, oldWait })
 
 	src := Source{Kind: ClaudeCode, Name: "claude-code", Path: filepath.Join(dir, "none.json"), KeychainService: "Claude Code-credentials", KeychainAccount: "alice"}
+	// Let the fake end whatever happens.
+	t.Cleanup(func() { os.WriteFile(release, nil, 0o600) })
 	for i := 0; i < 2; i++ {
-		m, err := Read(src)
-		if st := EvaluateSource(src, m, err, fixtureNow); !errors.Is(err, ErrKeychainPending) || st.State != ExpiryUnknown {
-			t.Fatalf("read %d while the prompt is open: %v %+v", i, err, st)
+		type result struct {
+			m   Meta
+			err error
+		}
+		got := make(chan result, 1)
+		go func() {
+			m, err := Read(src)
+			got <- result{m, err}
+		}()
+		var r result
+		select {
+		case r = <-got:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("read %d blocked while the prompt is open", i)
+		}
+		if st := EvaluateSource(src, r.m, r.err, fixtureNow); !errors.Is(r.err, ErrKeychainPending) || st.State != ExpiryUnknown {
+			t.Fatalf("read %d while the prompt is open: %v %+v", i, r.err, st)
 		}
 	}
 	if err := os.WriteFile(release, nil, 0o600); err != nil {
