@@ -1,6 +1,6 @@
 // Package watched reports, read-only, the health of OAuth logins that belong
 // to other tools: Claude Code, the OpenAI Codex CLI, the Gemini CLI,
-// opencode and the AWS CLI's IAM Identity Center sessions. Each tool is a
+// opencode, the AWS CLI's IAM Identity Center sessions and the Azure CLI. Each tool is a
 // [Tool] descriptor in its own file, registered in one list.
 //
 // tokentray is not the OAuth client of these logins, so it never refreshes

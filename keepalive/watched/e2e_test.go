@@ -16,6 +16,7 @@ var storeFile = map[Kind]string{
 	Codex:      "auth.json",
 	Gemini:     "oauth_creds.json",
 	Opencode:   "auth.json",
+	Azure:      "msal_token_cache.json",
 }
 
 type fileState struct {
@@ -71,6 +72,7 @@ func TestEndToEndReadOnly(t *testing.T) {
 	want := map[string]State{
 		"claude-code": Healthy, "codex": Healthy, "gemini": AccessExpired,
 		"opencode-anthropic": Healthy, "opencode-github-copilot": Healthy,
+		"azure": NeedsSignIn, // no cache yet: the placeholder
 	}
 
 	// One extra account per fixture.
@@ -87,6 +89,9 @@ func TestEndToEndReadOnly(t *testing.T) {
 			ovs = append(ovs, Override{Key: key, Kind: tc.kind, Path: path})
 		}
 		name := key
+		if tc.kind == Azure && tc.provider != "" {
+			name = key + "-" + safeName(tc.meta.Email)
+		}
 		if tc.kind == Opencode {
 			switch {
 			case tc.state == Broken && tc.errField == "" || tc.provider == "": // no OAuth entry: placeholder

@@ -87,3 +87,18 @@ func FuzzParseAWSConfig(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseAzureMSAL(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		accts, err := ParseAzureMSAL(data)
+		checkParse(t, data, Meta{}, err)
+		if err != nil && accts != nil {
+			t.Fatal("accounts with a document error")
+		}
+		for _, a := range accts {
+			if a.HomeAccountID == "" || a.Meta.Email != a.Username {
+				t.Fatalf("account %+v", a)
+			}
+		}
+	})
+}

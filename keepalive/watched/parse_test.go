@@ -18,6 +18,8 @@ var fixtureNow = time.Date(2030, 6, 15, 12, 0, 0, 0, time.UTC)
 var farFuture = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
+	azAlice      = "00000000-0000-0000-0000-0000000a11ce.72f988bf-86f1-41af-91ab-2d7cd011db47"
+	azBob        = "00000000-0000-0000-0000-000000000b0b.72f988bf-86f1-41af-91ab-2d7cd011db47"
 	awsURL       = "https://example.awsapps.com/start"
 	awsLegacyURL = "https://legacy.awsapps.com/start"
 )
@@ -81,6 +83,9 @@ func fixtureCases() []fixtureCase {
 		return Meta{HasRefreshToken: refresh, AccessExpiry: exp, Email: "dev@example.com"}
 	}
 	oc := func(exp time.Time, refresh bool) Meta { return Meta{HasRefreshToken: refresh, AccessExpiry: exp} }
+	az := func(exp, deadline time.Time, refresh bool, user string) Meta {
+		return Meta{HasRefreshToken: refresh, AccessExpiry: exp, LoginDeadline: deadline, Email: user}
+	}
 	notOAuth := func(method string) Meta { return Meta{Mode: NotOAuthLogin, Method: method} }
 	aws := func(exp, reg time.Time, refresh bool, url string) Meta {
 		return Meta{HasRefreshToken: refresh, AccessExpiry: exp, LoginDeadline: reg, AccountID: url}
@@ -148,6 +153,19 @@ func fixtureCases() []fixtureCase {
 		{kind: AWSSSO, file: "malformed.json", state: Broken, problem: "invalid JSON"},
 		{kind: AWSSSO, file: "wrong-types.json", state: Broken, errField: "expiresAt", problem: "got a number"},
 		{kind: AWSSSO, file: "empty.json", state: Broken, problem: "empty file"},
+
+		// Azure CLI MSAL token caches.
+		{kind: Azure, provider: azAlice, file: "healthy.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "access-expired.json", state: AccessExpired, meta: az(n.Add(-2*h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "idle-near.json", state: DeadlineNear, meta: az(n.Add(h), n.Add(2*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "idle-passed.json", state: NeedsSignIn, meta: az(n.Add(h), n.Add(-24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "no-refresh.json", state: NeedsSignIn, meta: az(n.Add(h), time.Time{}, false, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "two-accounts.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azBob, file: "two-accounts.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "bob@contoso.com")},
+		{kind: Azure, file: "signed-out.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: Azure, file: "wrong-types.json", state: Broken, errField: "AccessToken.expires_on", problem: "got an object"},
+		{kind: Azure, file: "malformed.json", state: Broken, problem: "invalid JSON"},
+		{kind: Azure, file: "empty.json", state: Broken, problem: "empty file"},
 	}
 }
 

@@ -31,7 +31,10 @@ type Env struct {
 	// Gemini keeps its login in the OS keyring or its encrypted file.
 	GeminiForceEncrypted bool
 	AWSConfigFile        string // $AWS_CONFIG_FILE
-	User                 string // $USER, the Keychain account of Claude Code's item
+	AzureConfigDir       string // $AZURE_CONFIG_DIR
+	// AzureEncryptTokenCache is $AZURE_CORE_ENCRYPT_TOKEN_CACHE.
+	AzureEncryptTokenCache string
+	User                   string // $USER, the Keychain account of Claude Code's item
 }
 
 // EnvFromOS reads [Env] from the running process.
@@ -47,6 +50,8 @@ func EnvFromOS() Env {
 	e.GeminiCLIHome = os.Getenv("GEMINI_CLI_HOME")
 	e.GeminiForceEncrypted = os.Getenv("GEMINI_FORCE_ENCRYPTED_FILE_STORAGE") == "true"
 	e.AWSConfigFile = os.Getenv("AWS_CONFIG_FILE")
+	e.AzureConfigDir = os.Getenv("AZURE_CONFIG_DIR")
+	e.AzureEncryptTokenCache = os.Getenv("AZURE_CORE_ENCRYPT_TOKEN_CACHE")
 	e.Home, _ = os.UserHomeDir()
 	if e.User == "" {
 		if u, err := user.Current(); err == nil {
@@ -212,7 +217,7 @@ func Apply(env Env, srcs []Source, ovs []Override) ([]Source, error) {
 			errs = append(errs, fmt.Errorf("watch.%s: kind %s does not match the %s source", ov.Key, ov.Kind, out[sel[0]].Kind))
 			continue
 		}
-		if path != "" && (out[sel[0]].Kind == Opencode || out[sel[0]].Kind == AWSSSO) {
+		if path != "" && (out[sel[0]].Kind == Opencode || out[sel[0]].Kind == AWSSSO || out[sel[0]].Kind == Azure) {
 			// The entries depend on the file: rebuild them.
 			prefix := string(out[sel[0]].Kind)
 			if ov.Name != "" {

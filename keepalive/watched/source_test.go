@@ -68,7 +68,7 @@ func TestDiscoverDefaults(t *testing.T) {
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
 
 	srcs := Discover(env)
-	if got := names(srcs); got != "claude-code,codex,gemini,opencode-anthropic,opencode-github-copilot" {
+	if got := names(srcs); got != "claude-code,codex,gemini,opencode-anthropic,opencode-github-copilot,azure" {
 		t.Fatalf("names = %s", got)
 	}
 	want := map[string]struct {
@@ -80,6 +80,7 @@ func TestDiscoverDefaults(t *testing.T) {
 		"gemini":                  {filepath.Join(home, ".gemini", "oauth_creds.json"), false},
 		"opencode-anthropic":      {filepath.Join(home, ".local", "share", "opencode", "auth.json"), true},
 		"opencode-github-copilot": {filepath.Join(home, ".local", "share", "opencode", "auth.json"), true},
+		"azure":                   {filepath.Join(home, ".azure", "msal_token_cache.json"), false},
 	}
 	for _, s := range srcs {
 		w := want[s.Name]
@@ -101,7 +102,7 @@ func TestDiscoverEnvOverrides(t *testing.T) {
 		XDGDataHome:     filepath.Join(other, "data"),
 	}
 	srcs := Discover(env)
-	if got := names(srcs); got != "claude-code,codex,gemini,opencode" {
+	if got := names(srcs); got != "claude-code,codex,gemini,opencode,azure" {
 		t.Fatalf("names = %s", got)
 	}
 	if s := srcs[0]; s.Path != filepath.Join(other, "claude-work", ".credentials.json") || s.Exists {
@@ -153,11 +154,11 @@ func TestApply(t *testing.T) {
 
 	t.Run("disable kind and single source", func(t *testing.T) {
 		got, err := Apply(env, base, []Override{{Key: "gemini", Disabled: true}, {Key: "opencode-anthropic", Disabled: true}})
-		if err != nil || names(got) != "claude-code,codex,opencode-github-copilot" {
+		if err != nil || names(got) != "claude-code,codex,opencode-github-copilot,azure" {
 			t.Fatalf("got %s, %v", names(got), err)
 		}
 		got, _ = Apply(env, base, []Override{{Key: "opencode", Disabled: true}})
-		if names(got) != "claude-code,codex,gemini" {
+		if names(got) != "claude-code,codex,gemini,azure" {
 			t.Fatalf("got %s", names(got))
 		}
 	})
@@ -194,7 +195,7 @@ func TestApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if names(got) != "claude-code,codex,gemini,opencode-anthropic,claude-work,Gemini (work)" {
+		if names(got) != "claude-code,codex,gemini,opencode-anthropic,azure,claude-work,Gemini (work)" {
 			t.Fatalf("names = %s", names(got))
 		}
 		if c := byName(t, got, "codex"); c.Path != filepath.Join(home, "alt-codex", "auth.json") || !c.Exists {
@@ -228,7 +229,7 @@ func TestApply(t *testing.T) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
 		}
-		if names(got) != "claude-code,codex,opencode-anthropic,opencode-github-copilot" {
+		if names(got) != "claude-code,codex,opencode-anthropic,opencode-github-copilot,azure" {
 			t.Fatalf("names = %s", names(got))
 		}
 	})

@@ -46,6 +46,7 @@ func init() {
 		&geminiTool,
 		&opencodeTool,
 		&awsSSOTool,
+		&azureTool,
 	}
 	Kinds = kindsOf(tools)
 }

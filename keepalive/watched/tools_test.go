@@ -451,3 +451,45 @@ func TestOwnerOpensBrowser(t *testing.T) {
 		t.Fatal("without a display the printed URL was not opened")
 	}
 }
+
+func TestAzureDiscover(t *testing.T) {
+	home, dir := t.TempDir(), t.TempDir()
+	copyFixture(t, Azure, "two-accounts.json", filepath.Join(dir, "msal_token_cache.json"))
+	srcs := Discover(Env{GOOS: "linux", Home: home, AzureConfigDir: dir})
+	for name, user := range map[string]string{"azure-alice-example.com": "alice@example.com", "azure-bob-contoso.com": "bob@contoso.com"} {
+		s := byName(t, srcs, name)
+		m, err := Read(s)
+		if st := EvaluateSource(s, m, err, fixtureNow); !s.Exists || st.State != Healthy || m.Email != user {
+			t.Errorf("%s: %+v %+v", name, m, st)
+		}
+		if argv, _ := s.LoginAction(); strings.Join(argv, " ") != "az login" {
+			t.Errorf("%s: login %q", name, argv)
+		}
+	}
+	// Encryption on (the Azure CLI's own setting): the .bin cache is
+	// kept by the OS; its expiry is unknown.
+	copyFixture(t, Azure, "config-encrypted", filepath.Join(dir, "config"))
+	writeFile(t, filepath.Join(dir, "msal_token_cache.bin"), []byte("\x01\x00\x00\x00\xd0\x8c\x9d\xdf"))
+	s := byName(t, Discover(Env{GOOS: "linux", Home: home, AzureConfigDir: dir}), "azure")
+	if st := probeState(t, s); !s.Exists || st.State != ExpiryUnknown {
+		t.Fatalf("encrypted: %+v %+v", s, st)
+	}
+	// The variable wins over the file; Windows encrypts by default.
+	s = byName(t, Discover(Env{GOOS: "linux", Home: home, AzureConfigDir: dir, AzureEncryptTokenCache: "false"}), "azure-alice-example.com")
+	if st := probeState(t, s); st.State != Healthy {
+		t.Fatalf("encryption off: %+v", st)
+	}
+	if !azureEncrypted(Env{GOOS: "windows"}, filepath.Join(home, "none")) || azureEncrypted(Env{GOOS: "darwin"}, filepath.Join(home, "none")) {
+		t.Fatal("default encryption per OS")
+	}
+	// An extra Azure config directory signs in with AZURE_CONFIG_DIR.
+	other := filepath.Join(home, "work-azure")
+	copyFixture(t, Azure, "healthy.json", filepath.Join(other, "msal_token_cache.json"))
+	srcs, err := Apply(Env{GOOS: "linux", Home: home}, nil, []Override{{Key: "work-az", Kind: Azure, Path: filepath.Join(other, "msal_token_cache.json")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := byName(t, srcs, "work-az-alice-example.com"); strings.Join(s.LoginEnv, " ") != "AZURE_CONFIG_DIR="+other {
+		t.Fatalf("LoginEnv %q", s.LoginEnv)
+	}
+}
