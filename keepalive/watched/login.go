@@ -77,15 +77,18 @@ var fallbackDelay = time.Second
 // Stdout and stderr go, line by line, to log (written from a background
 // goroutine until the command exits, serialised by RunLogin; log must stay
 // usable after RunLogin returns; nil discards). The output is scanned for
-// https URLs; when the command says it could not open a browser, RunLogin
-// calls openURL once (from another goroutine) with the URL. The heuristic
-// is deliberately small: a line (ANSI escapes removed, case-insensitive)
-// containing "did not open", "didn't open", "could not open", "couldn't
-// open", "unable to open", "failed to open", "navigate to this url", "open
-// this url" or "visit" marks the browser as not opened; the first https URL
-// on that line or a following one is opened, or, if none follows within a
-// second, the last one printed before. Commands that open the browser
-// themselves and say nothing of the kind are left alone.
+// https URLs, and openURL is called once (from another goroutine) only when
+// the owner could not open a browser itself: a line (ANSI escapes removed,
+// case-insensitive) reporting a failure ("could not open", "couldn't
+// open", "unable to open", "failed to open", "will not be automatically
+// opened", "error opening") always counts; the hints that Claude Code,
+// Codex and the AWS CLI print every time ("did not open", "didn't open",
+// "does not open", "navigate to this url", "open this url", "open the
+// following url", "visit", ...) count only when the command's environment
+// has no way to open a browser (see ownerCanOpenBrowser: no $BROWSER, and
+// no display or no opener such as xdg-open; never on macOS and Windows).
+// The first https URL on that line or a following one is opened, or, if
+// none follows within a second, the last one printed before.
 //
 // RunLogin returns once the command has been running for half a second (or
 // earlier if it exits), with an error if it could not start or exited
