@@ -1,7 +1,8 @@
 // Package watched reports, read-only, the health of OAuth logins that belong
 // to other tools: Claude Code, the OpenAI Codex CLI, the Gemini CLI,
-// opencode, the AWS CLI's IAM Identity Center sessions and the Azure CLI. Each tool is a
-// [Tool] descriptor in its own file, registered in one list.
+// opencode, the AWS CLI's IAM Identity Center sessions, the Azure CLI and
+// the Google Cloud CLI. Each tool is a [Tool] descriptor in its own file,
+// registered in one list.
 //
 // tokentray is not the OAuth client of these logins, so it never refreshes
 // them: refresh tokens rotate (RFC 6749 §6) and a second refresher holding a

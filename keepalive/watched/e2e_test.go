@@ -17,6 +17,7 @@ var storeFile = map[Kind]string{
 	Gemini:     "oauth_creds.json",
 	Opencode:   "auth.json",
 	Azure:      "msal_token_cache.json",
+	GCloud:     "adc.json",
 }
 
 type fileState struct {
@@ -111,6 +112,9 @@ func TestEndToEndReadOnly(t *testing.T) {
 	copyFixture(t, AWSSSO, "legacy-ending.json", filepath.Join(cache, "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json"))
 	copyFixture(t, AWSSSO, "registration.json", filepath.Join(cache, "5a2f0d7f2b52bdbb5a5ae8a2b0b3bb7d4e0e4a11.json"))
 	want["aws-sso-work"], want["aws-sso-legacy"] = Healthy, DeadlineNear
+	// gcloud: one account in the default configuration directory.
+	copyFixture(t, GCloud, "healthy.json", filepath.Join(home, ".config", "gcloud", "legacy_credentials", "dev@example.com", "adc.json"))
+	want["gcloud-dev-example.com"] = Healthy
 	// Keyring and encrypted storage, detected from the tools' settings.
 	copyFixture(t, Codex, "config-keyring.toml", filepath.Join(home, "accounts", "codex", "keyring", "config.toml"))
 	copyFixture(t, Codex, "healthy.json", filepath.Join(home, "accounts", "codex", "keyring", "auth.json"))

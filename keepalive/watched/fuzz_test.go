@@ -102,3 +102,10 @@ func FuzzParseAzureMSAL(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseGCloudADC(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseGCloudADC(data)
+		checkParse(t, data, m, err)
+	})
+}

@@ -90,6 +90,8 @@ func TestLoginActions(t *testing.T) {
 	home := t.TempDir()
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
 	writeFile(t, filepath.Join(home, ".aws", "config"), readFixture(t, AWSSSO, "config"))
+	copyFixture(t, GCloud, "healthy.json", filepath.Join(home, ".config", "gcloud", "legacy_credentials", "dev@example.com", "adc.json"))
+	copyFixture(t, Azure, "healthy.json", filepath.Join(home, ".azure", "msal_token_cache.json"))
 	env := Env{GOOS: "linux", Home: home}
 	want := map[string]string{
 		"claude-code":             "claude auth login",
@@ -98,6 +100,8 @@ func TestLoginActions(t *testing.T) {
 		"opencode-github-copilot": "opencode auth login --provider github-copilot",
 		"aws-sso-work":            "aws sso login --sso-session work",
 		"aws-sso-legacy":          "aws sso login --profile legacy",
+		"azure-alice-example.com": "az login",
+		"gcloud-dev-example.com":  "gcloud auth login dev@example.com",
 	}
 	srcs := Discover(env)
 	for name, w := range want {
@@ -106,7 +110,7 @@ func TestLoginActions(t *testing.T) {
 		if strings.Join(argv, " ") != w || url != "" {
 			t.Errorf("%s: %q %q, want %q", name, argv, url, w)
 		}
-		if s.LoginTerminal != (s.Kind == Opencode) {
+		if s.LoginTerminal != (s.Kind == Opencode || s.Kind == GCloud) {
 			t.Errorf("%s: LoginTerminal = %v", name, s.LoginTerminal)
 		}
 	}

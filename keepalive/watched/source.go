@@ -32,6 +32,8 @@ type Env struct {
 	GeminiForceEncrypted bool
 	AWSConfigFile        string // $AWS_CONFIG_FILE
 	AzureConfigDir       string // $AZURE_CONFIG_DIR
+	CloudSDKConfig       string // $CLOUDSDK_CONFIG (gcloud)
+	AppData              string // %APPDATA% (Windows)
 	// AzureEncryptTokenCache is $AZURE_CORE_ENCRYPT_TOKEN_CACHE.
 	AzureEncryptTokenCache string
 	User                   string // $USER, the Keychain account of Claude Code's item
@@ -51,6 +53,8 @@ func EnvFromOS() Env {
 	e.GeminiForceEncrypted = os.Getenv("GEMINI_FORCE_ENCRYPTED_FILE_STORAGE") == "true"
 	e.AWSConfigFile = os.Getenv("AWS_CONFIG_FILE")
 	e.AzureConfigDir = os.Getenv("AZURE_CONFIG_DIR")
+	e.CloudSDKConfig = os.Getenv("CLOUDSDK_CONFIG")
+	e.AppData = os.Getenv("APPDATA")
 	e.AzureEncryptTokenCache = os.Getenv("AZURE_CORE_ENCRYPT_TOKEN_CACHE")
 	e.Home, _ = os.UserHomeDir()
 	if e.User == "" {
@@ -217,7 +221,7 @@ func Apply(env Env, srcs []Source, ovs []Override) ([]Source, error) {
 			errs = append(errs, fmt.Errorf("watch.%s: kind %s does not match the %s source", ov.Key, ov.Kind, out[sel[0]].Kind))
 			continue
 		}
-		if path != "" && (out[sel[0]].Kind == Opencode || out[sel[0]].Kind == AWSSSO || out[sel[0]].Kind == Azure) {
+		if path != "" && (out[sel[0]].Kind == Opencode || out[sel[0]].Kind == AWSSSO || out[sel[0]].Kind == Azure || out[sel[0]].Kind == GCloud) {
 			// The entries depend on the file: rebuild them.
 			prefix := string(out[sel[0]].Kind)
 			if ov.Name != "" {

@@ -47,6 +47,7 @@ func init() {
 		&opencodeTool,
 		&awsSSOTool,
 		&azureTool,
+		&gcloudTool,
 	}
 	Kinds = kindsOf(tools)
 }
