@@ -29,10 +29,11 @@ const awsRefreshWindow = 15 * time.Minute
 // profiles — plus ".json". Sign In runs `aws sso login --sso-session NAME`
 // (legacy: `--profile PROFILE`), with AWS_CONFIG_FILE passed on when set.
 var awsSSOTool = Tool{
-	Kind:  AWSSSO,
-	Title: "AWS IAM Identity Center",
+	Kind:    AWSSSO,
+	Title:   "AWS IAM Identity Center",
+	EnvVars: []string{"AWS_CONFIG_FILE"},
 	Discover: func(env Env) []Source {
-		cfg, loginEnv := env.AWSConfigFile, []string(nil)
+		cfg, loginEnv := env.Var("AWS_CONFIG_FILE"), []string(nil)
 		if cfg == "" {
 			cfg = filepath.Join(env.Home, ".aws", "config")
 		} else {
@@ -45,8 +46,9 @@ var awsSSOTool = Tool{
 		// named <name>-<session>.
 		return awsSources(env, name, path, []string{"AWS_CONFIG_FILE=" + path})
 	},
-	Parse:  func(_ string, data []byte) (Meta, error) { return ParseAWSSSOToken(data) },
-	Health: awsHealth,
+	Parse:      func(_ string, data []byte) (Meta, error) { return ParseAWSSSOToken(data) },
+	Health:     awsHealth,
+	MultiLogin: true,
 }
 
 // AWSLogin is one SSO login configured in an AWS config file.

@@ -29,10 +29,11 @@ const azureRefreshIdle = 90 * 24 * time.Hour
 // kept in the OS keyring. Service principals are not OAuth user logins
 // and are not shown.
 var azureTool = Tool{
-	Kind:  Azure,
-	Title: "Azure CLI",
+	Kind:    Azure,
+	Title:   "Azure CLI",
+	EnvVars: []string{"AZURE_CONFIG_DIR", "AZURE_CORE_ENCRYPT_TOKEN_CACHE"},
 	Discover: func(env Env) []Source {
-		dir := env.AzureConfigDir
+		dir := env.Var("AZURE_CONFIG_DIR")
 		if dir == "" {
 			dir = filepath.Join(env.Home, ".azure")
 		}
@@ -53,7 +54,8 @@ var azureTool = Tool{
 		}
 		return readFile(src)
 	},
-	Status: []string{"az", "account", "show"},
+	Status:     []string{"az", "account", "show"},
+	MultiLogin: true,
 }
 
 func azureSources(env Env, prefix, dir string, loginEnv []string) []Source {
@@ -88,7 +90,7 @@ func azureSources(env Env, prefix, dir string, loginEnv []string) []Source {
 // AZURE_CORE_ENCRYPT_TOKEN_CACHE, else [core] encrypt_token_cache in its
 // config file, else on for Windows only.
 func azureEncrypted(env Env, configPath string) bool {
-	v := env.AzureEncryptTokenCache
+	v := env.Var("AZURE_CORE_ENCRYPT_TOKEN_CACHE")
 	if v == "" {
 		if data, err := readStore(configPath); err == nil {
 			v = iniValue(data, "core", "encrypt_token_cache")

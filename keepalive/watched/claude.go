@@ -19,10 +19,11 @@ const ClaudeCode Kind = "claude-code"
 // deletes that key and keeps e.g. "mcpOAuth") is "not signed in", which is
 // what `claude auth status` reports (loggedIn: false).
 var claudeTool = Tool{
-	Kind:  ClaudeCode,
-	Title: "Claude Code",
+	Kind:    ClaudeCode,
+	Title:   "Claude Code",
+	EnvVars: []string{"CLAUDE_SECURESTORAGE_CONFIG_DIR"},
 	Discover: func(env Env) []Source {
-		dir, explicit := env.ClaudeSecureStorageDir, true
+		dir, explicit := env.Var("CLAUDE_SECURESTORAGE_CONFIG_DIR"), true
 		if dir == "" {
 			dir = env.ClaudeConfigDir
 		}
@@ -36,13 +37,13 @@ var claudeTool = Tool{
 		// The config directory is the file's directory; it counts as an
 		// explicit CLAUDE_CONFIG_DIR unless it is the default one.
 		dir := filepath.Dir(path)
-		for _, set := range []string{env.ClaudeSecureStorageDir, env.ClaudeConfigDir} {
+		for _, set := range []string{env.Var("CLAUDE_SECURESTORAGE_CONFIG_DIR"), env.ClaudeConfigDir} {
 			if set != "" && filepath.Clean(set) == dir {
 				dir = set
 			}
 		}
 		def := filepath.Join(env.Home, ".claude")
-		explicit := env.ClaudeConfigDir != "" || env.ClaudeSecureStorageDir != "" || dir != def
+		explicit := env.ClaudeConfigDir != "" || env.Var("CLAUDE_SECURESTORAGE_CONFIG_DIR") != "" || dir != def
 		var loginEnv []string
 		if dir != def {
 			loginEnv = []string{"CLAUDE_CONFIG_DIR=" + dir}

@@ -19,14 +19,15 @@ const GCloud Kind = "gcloud"
 // workload-identity credentials are not OAuth user logins. `gcloud auth
 // login` may ask for a verification code, so it runs in a terminal window.
 var gcloudTool = Tool{
-	Kind:  GCloud,
-	Title: "Google Cloud CLI",
+	Kind:    GCloud,
+	Title:   "Google Cloud CLI",
+	EnvVars: []string{"CLOUDSDK_CONFIG", "APPDATA"},
 	Discover: func(env Env) []Source {
-		dir := env.CloudSDKConfig
+		dir := env.Var("CLOUDSDK_CONFIG")
 		switch {
 		case dir != "":
-		case env.GOOS == "windows" && env.AppData != "":
-			dir = filepath.Join(env.AppData, "gcloud")
+		case env.GOOS == "windows" && env.Var("APPDATA") != "":
+			dir = filepath.Join(env.Var("APPDATA"), "gcloud")
 		default:
 			dir = filepath.Join(env.Home, ".config", "gcloud")
 		}
@@ -41,7 +42,8 @@ var gcloudTool = Tool{
 		}
 		return gcloudSources(name, path, []string{"CLOUDSDK_CONFIG=" + path})
 	},
-	Parse: func(_ string, data []byte) (Meta, error) { return ParseGCloudADC(data) },
+	Parse:      func(_ string, data []byte) (Meta, error) { return ParseGCloudADC(data) },
+	MultiLogin: true,
 }
 
 func gcloudSources(prefix, dir string, loginEnv []string) []Source {

@@ -16,10 +16,11 @@ const GeminiDocsURL = "https://github.com/google-gemini/gemini-cli"
 // in .gemini/gemini-credentials.json: neither can be read, so the login is
 // shown as kept in the OS keyring with an unknown expiry.
 var geminiTool = Tool{
-	Kind:  Gemini,
-	Title: "Gemini CLI",
+	Kind:    Gemini,
+	Title:   "Gemini CLI",
+	EnvVars: []string{"GEMINI_CLI_HOME", "GEMINI_FORCE_ENCRYPTED_FILE_STORAGE"},
 	Discover: func(env Env) []Source {
-		home := env.GeminiCLIHome
+		home := env.Var("GEMINI_CLI_HOME")
 		if home == "" {
 			home = env.Home
 		}
@@ -45,7 +46,7 @@ var geminiTool = Tool{
 
 func geminiSource(env Env, name, path string, loginEnv []string) Source {
 	s := Source{Kind: Gemini, Name: name, Path: path, LoginEnv: loginEnv,
-		Settings: filepath.Join(filepath.Dir(path), "gemini-credentials.json"), Keyring: env.GeminiForceEncrypted}
+		Settings: filepath.Join(filepath.Dir(path), "gemini-credentials.json"), Keyring: env.Var("GEMINI_FORCE_ENCRYPTED_FILE_STORAGE") == "true"}
 	s.Exists = s.Keyring || fileExists(path) || fileExists(s.Settings)
 	return s
 }

@@ -37,7 +37,8 @@ var opencodeTool = Tool{
 		}
 		return opencodeSources(name, path, loginEnv)
 	},
-	Parse: parseOpencodeEntry,
+	Parse:      parseOpencodeEntry,
+	MultiLogin: true,
 }
 
 // opencodeSources lists one source per OAuth entry of the opencode store at

@@ -22,21 +22,11 @@ type Env struct {
 	Home            string // the user's home directory
 	XDGDataHome     string // $XDG_DATA_HOME (opencode)
 	ClaudeConfigDir string // $CLAUDE_CONFIG_DIR
-	// ClaudeSecureStorageDir is $CLAUDE_SECURESTORAGE_CONFIG_DIR, which
-	// overrides the directory of Claude Code's credentials store.
-	ClaudeSecureStorageDir string
-	CodexHome              string // $CODEX_HOME
-	GeminiCLIHome          string // $GEMINI_CLI_HOME (Gemini CLI's home directory)
-	// GeminiForceEncrypted is $GEMINI_FORCE_ENCRYPTED_FILE_STORAGE == "true":
-	// Gemini keeps its login in the OS keyring or its encrypted file.
-	GeminiForceEncrypted bool
-	AWSConfigFile        string // $AWS_CONFIG_FILE
-	AzureConfigDir       string // $AZURE_CONFIG_DIR
-	CloudSDKConfig       string // $CLOUDSDK_CONFIG (gcloud)
-	AppData              string // %APPDATA% (Windows)
-	// AzureEncryptTokenCache is $AZURE_CORE_ENCRYPT_TOKEN_CACHE.
-	AzureEncryptTokenCache string
-	User                   string // $USER, the Keychain account of Claude Code's item
+	CodexHome       string // $CODEX_HOME
+	User            string // $USER, the Keychain account of Claude Code's item
+	// Vars holds the other variables the tools read ([Tool.EnvVars]),
+	// e.g. GEMINI_CLI_HOME or AWS_CONFIG_FILE; unset ones are absent.
+	Vars map[string]string
 }
 
 // EnvFromOS reads [Env] from the running process.
@@ -48,14 +38,14 @@ func EnvFromOS() Env {
 		CodexHome:       os.Getenv("CODEX_HOME"),
 		User:            os.Getenv("USER"),
 	}
-	e.ClaudeSecureStorageDir = os.Getenv("CLAUDE_SECURESTORAGE_CONFIG_DIR")
-	e.GeminiCLIHome = os.Getenv("GEMINI_CLI_HOME")
-	e.GeminiForceEncrypted = os.Getenv("GEMINI_FORCE_ENCRYPTED_FILE_STORAGE") == "true"
-	e.AWSConfigFile = os.Getenv("AWS_CONFIG_FILE")
-	e.AzureConfigDir = os.Getenv("AZURE_CONFIG_DIR")
-	e.CloudSDKConfig = os.Getenv("CLOUDSDK_CONFIG")
-	e.AppData = os.Getenv("APPDATA")
-	e.AzureEncryptTokenCache = os.Getenv("AZURE_CORE_ENCRYPT_TOKEN_CACHE")
+	e.Vars = map[string]string{}
+	for _, t := range tools {
+		for _, k := range t.EnvVars {
+			if v, ok := os.LookupEnv(k); ok {
+				e.Vars[k] = v
+			}
+		}
+	}
 	e.Home, _ = os.UserHomeDir()
 	if e.User == "" {
 		if u, err := user.Current(); err == nil {
@@ -64,6 +54,10 @@ func EnvFromOS() Env {
 	}
 	return e
 }
+
+// Var returns the environment variable name (one of a tool's
+// [Tool.EnvVars]), "" when unset.
+func (e Env) Var(name string) string { return e.Vars[name] }
 
 // Source is one watched login.
 type Source struct {
@@ -221,7 +215,7 @@ func Apply(env Env, srcs []Source, ovs []Override) ([]Source, error) {
 			errs = append(errs, fmt.Errorf("watch.%s: kind %s does not match the %s source", ov.Key, ov.Kind, out[sel[0]].Kind))
 			continue
 		}
-		if path != "" && (out[sel[0]].Kind == Opencode || out[sel[0]].Kind == AWSSSO || out[sel[0]].Kind == Azure || out[sel[0]].Kind == GCloud) {
+		if path != "" && ToolFor(out[sel[0]].Kind).MultiLogin {
 			// The entries depend on the file: rebuild them.
 			prefix := string(out[sel[0]].Kind)
 			if ov.Name != "" {

@@ -245,4 +245,12 @@ func TestEnvFromOS(t *testing.T) {
 	if e.GOOS != runtime.GOOS || e.Home != home || e.ClaudeConfigDir != "/cfg/claude" || e.CodexHome != "/cfg/codex" || e.XDGDataHome != "/cfg/data" || e.User != "someone" {
 		t.Fatalf("EnvFromOS = %+v", e)
 	}
+	// Every tool's own variables are read, and only those.
+	t.Setenv("GEMINI_CLI_HOME", "/cfg/gemini")
+	t.Setenv("AWS_CONFIG_FILE", "/cfg/aws")
+	t.Setenv("TOKENTRAY_UNRELATED", "x")
+	e = EnvFromOS()
+	if e.Var("GEMINI_CLI_HOME") != "/cfg/gemini" || e.Var("AWS_CONFIG_FILE") != "/cfg/aws" || e.Var("TOKENTRAY_UNRELATED") != "" {
+		t.Fatalf("Vars = %v", e.Vars)
+	}
 }

@@ -17,6 +17,9 @@ type Tool struct {
 	// they exist (see [Source.Exists]), honouring the tool's own
 	// environment overrides and per-OS locations.
 	Discover func(env Env) []Source
+	// EnvVars lists the environment variables, beyond those of [Env]'s
+	// fields, that Discover and NewSource read through [Env.Var].
+	EnvVars []string
 	// NewSource builds the sources of an extra store at path (a
 	// `[watch.<name>] kind = ... path = ...` entry).
 	NewSource func(env Env, name, path string) []Source
@@ -30,6 +33,10 @@ type Tool struct {
 	Health func(m Meta, now time.Time, warnBefore time.Duration) Status
 	// LoginURL is the page opened when the tool has no login command.
 	LoginURL string
+	// MultiLogin is set when one store holds several logins (opencode's
+	// providers, AWS sessions, Azure users, gcloud accounts): its sources
+	// are named <prefix>-<login>, and a path override rebuilds them all.
+	MultiLogin bool
 	// Status is the owner's own status command, used as the check
 	// command when the user turns `check = true` on.
 	Status []string

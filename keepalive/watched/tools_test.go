@@ -53,7 +53,7 @@ func TestToolSettings(t *testing.T) {
 	t.Run("GEMINI_CLI_HOME", func(t *testing.T) {
 		home, gh := t.TempDir(), t.TempDir()
 		copyFixture(t, Gemini, "healthy.json", filepath.Join(gh, ".gemini", "oauth_creds.json"))
-		s := byName(t, Discover(Env{GOOS: "linux", Home: home, GeminiCLIHome: gh}), "gemini")
+		s := byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"GEMINI_CLI_HOME": gh}}), "gemini")
 		if !s.Exists || s.Path != filepath.Join(gh, ".gemini", "oauth_creds.json") || probeState(t, s).State != Healthy {
 			t.Fatalf("%+v %v", s, probeState(t, s))
 		}
@@ -67,7 +67,7 @@ func TestToolSettings(t *testing.T) {
 		}
 		// Forced by the tool's own variable, even with a stale plain file.
 		copyFixture(t, Gemini, "healthy.json", filepath.Join(home, ".gemini", "oauth_creds.json"))
-		s = byName(t, Discover(Env{GOOS: "linux", Home: home, GeminiForceEncrypted: true}), "gemini")
+		s = byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"GEMINI_FORCE_ENCRYPTED_FILE_STORAGE": "true"}}), "gemini")
 		if st := probeState(t, s); st.State != ExpiryUnknown {
 			t.Fatalf("forced: %+v", st)
 		}
@@ -101,7 +101,7 @@ func TestToolSettings(t *testing.T) {
 	t.Run("claude secure storage dir and keychain", func(t *testing.T) {
 		home, dir := t.TempDir(), t.TempDir()
 		copyFixture(t, ClaudeCode, "healthy.json", filepath.Join(dir, ".credentials.json"))
-		env := Env{GOOS: "linux", Home: home, ClaudeConfigDir: filepath.Join(home, "cfg"), ClaudeSecureStorageDir: dir}
+		env := Env{GOOS: "linux", Home: home, ClaudeConfigDir: filepath.Join(home, "cfg"), Vars: map[string]string{"CLAUDE_SECURESTORAGE_CONFIG_DIR": dir}}
 		s := byName(t, Discover(env), "claude-code")
 		if s.Path != filepath.Join(dir, ".credentials.json") || !s.Exists || probeState(t, s).State != Healthy {
 			t.Fatalf("%+v", s)
@@ -181,7 +181,7 @@ func TestAWSDiscoverAndSignIn(t *testing.T) {
 	cache := filepath.Join(home, ".aws", "sso", "cache")
 	copyFixture(t, AWSSSO, "access-expired.json", filepath.Join(cache, "e274eeff768c6396088ec6eb091f4bf4d47ab1e0.json"))
 	copyFixture(t, AWSSSO, "registration.json", filepath.Join(cache, "0d3a4e8d2b1f2a3c4b5d6e7f8091a2b3c4d5e6f7.json"))
-	srcs := Discover(Env{GOOS: "linux", Home: home, AWSConfigFile: cfg})
+	srcs := Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AWS_CONFIG_FILE": cfg}})
 	work, legacy := byName(t, srcs, "aws-sso-work"), byName(t, srcs, "aws-sso-legacy")
 	if !work.Exists || legacy.Exists {
 		t.Fatalf("exists: work %v legacy %v", work.Exists, legacy.Exists)
@@ -455,7 +455,7 @@ func TestOwnerOpensBrowser(t *testing.T) {
 func TestAzureDiscover(t *testing.T) {
 	home, dir := t.TempDir(), t.TempDir()
 	copyFixture(t, Azure, "two-accounts.json", filepath.Join(dir, "msal_token_cache.json"))
-	srcs := Discover(Env{GOOS: "linux", Home: home, AzureConfigDir: dir})
+	srcs := Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AZURE_CONFIG_DIR": dir}})
 	for name, user := range map[string]string{"azure-alice-example.com": "alice@example.com", "azure-bob-contoso.com": "bob@contoso.com"} {
 		s := byName(t, srcs, name)
 		m, err := Read(s)
@@ -470,12 +470,12 @@ func TestAzureDiscover(t *testing.T) {
 	// kept by the OS; its expiry is unknown.
 	copyFixture(t, Azure, "config-encrypted", filepath.Join(dir, "config"))
 	writeFile(t, filepath.Join(dir, "msal_token_cache.bin"), []byte("\x01\x00\x00\x00\xd0\x8c\x9d\xdf"))
-	s := byName(t, Discover(Env{GOOS: "linux", Home: home, AzureConfigDir: dir}), "azure")
+	s := byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AZURE_CONFIG_DIR": dir}}), "azure")
 	if st := probeState(t, s); !s.Exists || st.State != ExpiryUnknown {
 		t.Fatalf("encrypted: %+v %+v", s, st)
 	}
 	// The variable wins over the file; Windows encrypts by default.
-	s = byName(t, Discover(Env{GOOS: "linux", Home: home, AzureConfigDir: dir, AzureEncryptTokenCache: "false"}), "azure-alice-example.com")
+	s = byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AZURE_CONFIG_DIR": dir, "AZURE_CORE_ENCRYPT_TOKEN_CACHE": "false"}}), "azure-alice-example.com")
 	if st := probeState(t, s); st.State != Healthy {
 		t.Fatalf("encryption off: %+v", st)
 	}
