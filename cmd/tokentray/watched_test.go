@@ -171,6 +171,14 @@ func TestStatusShowsOwnerVerdicts(t *testing.T) {
 		cache + "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json": `{"startUrl": "https://legacy.awsapps.com/start", "region": "us-west-2", "accessToken": "SECRET9", "expiresAt": "` +
 			awsTime(-time.Hour) + `", "clientId": "cid", "clientSecret": "SECRET10", "registrationExpiresAt": "` + awsTime(80*24*time.Hour) + `"}`,
 	}
+	// Azure CLI: a user whose refresh token was last used yesterday.
+	stores[".azure/msal_token_cache.json"] = fmt.Sprintf(`{
+    "Account": {"h-login.microsoftonline.com-t": {"home_account_id": "h", "environment": "login.microsoftonline.com", "realm": "t", "username": "alice@example.com", "authority_type": "MSSTS"}},
+    "RefreshToken": {"h-login.microsoftonline.com-refreshtoken-c--s": {"credential_type": "RefreshToken", "secret": "SECRET11", "home_account_id": "h", "client_id": "c", "last_modification_time": "%d"}},
+    "AccessToken": {}
+}`, now.Add(-24*time.Hour).Unix())
+	// gcloud: a service-account key.
+	stores[".config/gcloud/legacy_credentials/ci@proj.iam.gserviceaccount.com/adc.json"] = "{\n  \"private_key\": \"SECRET12\",\n  \"type\": \"service_account\"\n}"
 	before := map[string]os.FileInfo{}
 	for rel, text := range stores {
 		p := h.writeStore(rel, text)

@@ -254,3 +254,31 @@ func TestEnvFromOS(t *testing.T) {
 		t.Fatalf("Vars = %v", e.Vars)
 	}
 }
+
+func TestApplyCheckAndTerminal(t *testing.T) {
+	noSecurity(t)
+	home := t.TempDir()
+	env := Env{GOOS: "linux", Home: home}
+	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
+	off, on := false, true
+	srcs, err := Apply(env, Discover(env), []Override{
+		{Key: "codex", Check: true},
+		{Key: "claude-code", Check: true, CheckCommand: []string{"my-check"}, LoginTerminal: &on},
+		{Key: "opencode", LoginTerminal: &off},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := byName(t, srcs, "codex"); strings.Join(s.CheckCommand, " ") != "codex login status" || s.LoginTerminal {
+		t.Errorf("codex: %+v", s)
+	}
+	if s := byName(t, srcs, "claude-code"); strings.Join(s.CheckCommand, " ") != "my-check" || !s.LoginTerminal {
+		t.Errorf("claude-code: %+v", s)
+	}
+	if s := byName(t, srcs, "opencode-anthropic"); s.LoginTerminal || len(s.CheckCommand) != 0 {
+		t.Errorf("opencode: %+v", s)
+	}
+	if s := byName(t, srcs, "gemini"); len(s.CheckCommand) != 0 {
+		t.Errorf("gemini: %+v", s)
+	}
+}
