@@ -31,12 +31,7 @@ func authIssuer(t *testing.T, method string, advertised []string) *oauthtest.Iss
 func allGrants(t *testing.T, iss *oauthtest.Issuer, c *oauthflow.Client) {
 	t.Helper()
 	ctx := context.Background()
-	f := startFlow(t, c, oauthflow.SignInOptions{})
-	var b oauthtest.Browser
-	if err := b.Open(f.URL()); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := waitFlow(t, f)
+	tok, err := browserSignIn(t, c)
 	if err != nil {
 		t.Fatalf("exchange: %v", err)
 	}

@@ -431,11 +431,8 @@ func (f *Flow) Close() {
 // serve handles requests to the listener: the redirect URI receives the
 // authorization response (RFC 6749 §4.1.2).
 func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path {
-		f.serveStart(w, r)
-		return
-	}
-	if r.URL.Path != f.path {
+	start := strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path
+	if !start && r.URL.Path != f.path {
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 		return
 	}
@@ -448,6 +445,10 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 		// Not addressed to the redirect URI: DNS rebinding or a stray
 		// request. It cannot end the flow.
 		writePage(w, http.StatusBadRequest, pageStray, nil)
+		return
+	}
+	if start {
+		f.serveStart(w, r)
 		return
 	}
 	code, final, reject := f.inspect(r.URL.Query(), true)
@@ -472,16 +473,8 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 
 // serveStart handles a one-time start URL (see StartURL): the first visit
 // is redirected to the authorization request, a second one ends the flow.
+// serve has checked the method and the Host header.
 func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writePage(w, http.StatusMethodNotAllowed, pageNotFound, nil)
-		return
-	}
-	if !strings.EqualFold(r.Host, f.host) {
-		writePage(w, http.StatusBadRequest, pageStray, nil)
-		return
-	}
 	tok := strings.TrimPrefix(r.URL.Path, startPrefix)
 	f.mu.Lock()
 	visited, known := f.starts[tok]
