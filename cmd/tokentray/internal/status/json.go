@@ -97,4 +97,3 @@ func toJSON(rep Report) jsonReport {
 	}
 	return out
 }
-

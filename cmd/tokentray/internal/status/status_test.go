@@ -26,7 +26,7 @@ func report() Report {
 	return Report{
 		Running: true, PID: 4242, StartAtLogin: &on, Config: "/etc/tokentray/config.toml",
 		Issuers: map[string]string{"work": "https://login.example.com", "flaky": "https://idp.example.org/oauth2/token", "mangled": "https://login.example.com", "retry": "https://login.example.com"},
-		Files: map[string]string{"mangled": "/var/lib/tokentray/tokens/mangled.json"},
+		Files:   map[string]string{"mangled": "/var/lib/tokentray/tokens/mangled.json"},
 		Snapshot: keepalive.Snapshot{At: now, Accounts: []keepalive.Account{
 			{Name: "work", Kind: keepalive.Owned, State: keepalive.OK, User: "ada.lovelace@analytical-engines.example.com",
 				Expiry: min(52), NextRefresh: min(42), LastRefresh: min(-8)},
