@@ -122,6 +122,7 @@ func ClientFor(a config.Account) *oauthflow.Client {
 			AuthURL:       a.AuthorizeURL,
 			TokenURL:      a.TokenURL,
 			RevocationURL: a.RevocationURL,
+			DeviceAuthURL: a.DeviceAuthorizationURL,
 		},
 	}
 }
