@@ -31,7 +31,7 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	mode := perm.Perm()
 	switch fi, err := os.Stat(target); {
 	case err == nil && !fi.Mode().IsRegular():
-		return fmt.Errorf("store: write %s: not a regular file", target)
+		return fmt.Errorf("write %s: not a regular file", target)
 	case err == nil:
 		mode = fi.Mode().Perm()
 	case !errors.Is(err, fs.ErrNotExist):
@@ -92,5 +92,5 @@ func resolveSymlinks(path string) (string, error) {
 		}
 		path = link
 	}
-	return "", fmt.Errorf("store: %s: too many levels of symbolic links", path)
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
 }

@@ -39,7 +39,7 @@ type Entry struct {
 }
 
 // ErrInvalid reports an Entry (or ID) that cannot be registered safely.
-var ErrInvalid = errors.New("autostart: invalid entry")
+var ErrInvalid = errors.New("start at login: invalid entry")
 
 // Executable returns the absolute path of the running program with
 // symlinks resolved, suitable for Entry.Exec (a symlink such as a
@@ -47,11 +47,11 @@ var ErrInvalid = errors.New("autostart: invalid entry")
 func Executable() (string, error) {
 	p, err := os.Executable()
 	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
+		return "", fmt.Errorf("start at login: %w", err)
 	}
 	p, err = filepath.EvalSymlinks(p)
 	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
+		return "", fmt.Errorf("start at login: %w", err)
 	}
 	return filepath.Abs(p)
 }
@@ -103,11 +103,11 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
+		return fmt.Errorf("start at login: %w", err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("autostart: %w", err)
+		return fmt.Errorf("start at login: %w", err)
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
@@ -125,7 +125,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("autostart: writing %s: %w", path, err)
+		return fmt.Errorf("start at login: writing %s: %w", path, err)
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // removeFile deletes path; a missing file is not an error.
 func removeFile(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
+		return fmt.Errorf("start at login: %w", err)
 	}
 	return nil
 }
