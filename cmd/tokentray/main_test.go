@@ -25,7 +25,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokentray-bin")
+	// Not in a temporary folder: start at login refuses a program there.
+	base := ""
+	if cache, err := os.UserCacheDir(); err == nil && os.MkdirAll(cache, 0o700) == nil {
+		base = cache
+	}
+	dir, err := os.MkdirTemp(base, "tokentray-test-bin")
 	if err != nil {
 		panic(err)
 	}

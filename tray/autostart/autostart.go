@@ -41,21 +41,6 @@ type Entry struct {
 // ErrInvalid reports an Entry (or ID) that cannot be registered safely.
 var ErrInvalid = errors.New("start at login: invalid entry")
 
-// Executable returns the absolute path of the running program with
-// symlinks resolved, suitable for Entry.Exec (a symlink such as a
-// package manager's shim may move or disappear independently).
-func Executable() (string, error) {
-	p, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("start at login: %w", err)
-	}
-	p, err = filepath.EvalSymlinks(p)
-	if err != nil {
-		return "", fmt.Errorf("start at login: %w", err)
-	}
-	return filepath.Abs(p)
-}
-
 // validID checks an ID for use as a file name and registry value name.
 func validID(id string) error {
 	if id == "" || id[0] == '.' || id[0] == '-' {

@@ -63,9 +63,12 @@ func (g *instance) runTray(ctx context.Context, e *keepalive.Engine) error {
 	}
 	if g.f.Demo {
 		// The demo touches nothing of the user's: no login registration.
-	} else if entry, err := g.f.AutostartEntry(); err != nil {
+	} else if entry, warning, err := g.f.AutostartEntry(); err != nil {
 		g.f.Log.Warn("tokentray: start at login unavailable", "err", err)
 	} else {
+		if warning != "" {
+			g.f.Log.Warn("tokentray: start at login: " + warning)
+		}
 		opts.StartAtLogin = tray.AutostartEntry(entry)
 	}
 	g.f.Log.Info("tokentray: tray started")
