@@ -17,6 +17,7 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/daemon"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/tray/autostart"
 )
@@ -143,7 +144,7 @@ func gather(opts *Options) (Report, error) {
 // overlayRunning replaces the file-derived status of each account with the
 // running instance's view, which also knows retries and last errors.
 func overlayRunning(snap keepalive.Snapshot, path string) keepalive.Snapshot {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, 16<<20)
 	if err != nil {
 		return snap
 	}
