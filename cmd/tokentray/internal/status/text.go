@@ -75,27 +75,56 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 		}
 		a := rep.Snapshot.Accounts[i-1]
 		if step := nextStep(a, rep.Files[a.Name]); step != "" {
-			writeStep(w, step, oneLine(a.Reason), width)
+			reason := oneLine(a.Reason)
+			if f := rep.Files[a.Name]; f != "" && strings.Contains(step, displayPath(f)) {
+				// The step names the file already.
+				reason = strings.ReplaceAll(reason, " "+f, "")
+			}
+			writeStep(w, step, reason, width)
 		}
 	}
 }
 
 const gap = 2
 
-// writeStep prints "  → step (reason)": the step whole, the reason cut to
-// the width, or on a line of its own when little room is left.
+// writeStep prints "  → step (reason)": the step whole, and the reason
+// beside it when it fits, else below it, wrapped to the width.
 func writeStep(w io.Writer, step, reason string, width int) {
 	line := "  → " + step
 	if reason == "" {
 		fmt.Fprintln(w, line)
 		return
 	}
-	room := width - utf8.RuneCountInString(line) - 3
-	if room >= 16 || utf8.RuneCountInString(reason) <= room {
-		fmt.Fprintf(w, "%s (%s)\n", line, truncate(reason, room))
+	if utf8.RuneCountInString(line)+utf8.RuneCountInString(reason)+3 <= width {
+		fmt.Fprintf(w, "%s (%s)\n", line, reason)
 		return
 	}
-	fmt.Fprintf(w, "%s\n    %s\n", line, truncate(reason, max(width-4, 16)))
+	fmt.Fprintln(w, line)
+	for _, l := range wrap(reason, max(width-4, 20)) {
+		fmt.Fprintln(w, "    "+l)
+	}
+}
+
+// wrap breaks s into lines of at most n runes at spaces (a longer word
+// gets a line of its own).
+func wrap(s string, n int) []string {
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case cur == "":
+			cur = word
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(word) <= n:
+			cur += " " + word
+		default:
+			lines = append(lines, cur)
+			cur = word
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
 }
 
 func columnWidths(rows [][]string) []int {
