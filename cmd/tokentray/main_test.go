@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -372,5 +373,41 @@ func TestSingleInstance(t *testing.T) {
 	}
 	if _, err := os.Stat(status); !os.IsNotExist(err) {
 		t.Errorf("status file left behind: %v", err)
+	}
+}
+
+// TestRunWithNothingToKeepAlive: run says that there is nothing to do, how
+// to add an account and how to stop, instead of sitting silent.
+func TestRunWithNothingToKeepAlive(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	cmd := exec.Command(binary, "run", "--headless")
+	cmd.Env = h.env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var text strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		text.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "Ctrl-C stops it") {
+			break
+		}
+	}
+	for _, want := range []string{"nothing to keep alive", h.config, "tokentray add NAME --issuer URL --client-id ID", "Ctrl-C stops it"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("run without accounts lacks %q:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "level=") {
+		t.Errorf("a log record on the terminal without --verbose:\n%s", text.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }
