@@ -51,15 +51,16 @@ func TestStatusShowsWatchedAccounts(t *testing.T) {
 	}
 	h.env = append(h.env, "XDG_DATA_HOME="+filepath.Join(h.root, ".local", "share"))
 
+	// opencode-anthropic needs a sign-in: exit 1.
 	out, errOut, code := h.run("status")
-	if code != 0 {
+	if code != 1 {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
 	want := map[string][]string{
-		"claude-code":        {"watched (claude-code)", "warning", "expires in 59m"},
-		"codex":              {"watched (codex)", "ok", "expires in 4h 59m"},
-		"gemini":             {"watched (gemini)", "ok", "expired 1h ago"},
-		"opencode-anthropic": {"watched (opencode)", "needs sign-in"},
+		"claude-code":        {" claude-code ", "warning", "in 59m"},
+		"codex":              {" codex ", "ok", "in 4h 59m"},
+		"gemini":             {" gemini ", "ok", "1h ago"},
+		"opencode-anthropic": {" opencode ", "needs sign-in"},
 	}
 	lines := strings.Split(out, "\n")
 	for name, parts := range want {
@@ -188,7 +189,7 @@ func TestStatusShowsOwnerVerdicts(t *testing.T) {
 	h.writeConfig("[watch.claude-code]\n[watch.opencode]\n[watch.work-codex]\nkind = \"codex\"\npath = \"~/work/.codex/auth.json\"\n")
 
 	out, errOut, code := h.run("status", "--json")
-	if code != 0 {
+	if code != 1 { // accounts need sign-in
 		t.Fatalf("status: %d %s", code, errOut)
 	}
 	var snap struct{ Accounts []map[string]any }
@@ -197,7 +198,7 @@ func TestStatusShowsOwnerVerdicts(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, a := range snap.Accounts {
-		got[fmt.Sprint(a["account"])] = fmt.Sprint(a["health"]) + ": " + fmt.Sprint(a["reason"])
+		got[fmt.Sprint(a["name"])] = fmt.Sprint(a["status"]) + ": " + fmt.Sprint(a["reason"])
 	}
 	want := map[string]string{
 		"codex":        "ok: not an OAuth login (API key)",

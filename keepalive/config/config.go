@@ -16,11 +16,15 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -43,6 +47,9 @@ type Config struct {
 	// Watch holds per-store settings for watched accounts, keyed by the
 	// table name ([watch.claude-code] -> "claude-code").
 	Watch map[string]Watch
+	// Warnings are problems that do not stop tokentray, such as a file
+	// holding a client_secret that other users can read.
+	Warnings []string
 }
 
 // Account is one owned account: tokentray is the OAuth client, with the
@@ -59,7 +66,10 @@ type Account struct {
 	DeviceAuthorizationURL string
 	ClientID               string
 	ClientSecret           oauthflow.Secret
-	Scopes                 []string
+	// ClientAuth is how the client authenticates (basic, post, none; ""
+	// chooses from discovery).
+	ClientAuth oauthflow.ClientAuth
+	Scopes     []string
 	// AuthParams are extra authorization request parameters (e.g. prompt,
 	// access_type=offline).
 	AuthParams    map[string]string
@@ -152,6 +162,7 @@ type accountTOML struct {
 	DeviceAuthURL string            `toml:"device_authorization_url"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret"`
+	ClientAuth    string            `toml:"client_auth"`
 	Scopes        []string          `toml:"scopes"`
 	AuthParams    map[string]string `toml:"auth_params"`
 	TokenBody     string            `toml:"token_body"`
@@ -179,19 +190,42 @@ type watchTOML struct {
 // Load reads the configuration at path. A missing file yields an empty
 // configuration with Exists false.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, maxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Path: path, Watch: map[string]Watch{}}, nil
 	}
 	if err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
+		return nil, &Error{Path: path, Msg: errText(err)}
 	}
 	c, err := Parse(path, data)
 	if err != nil {
 		return nil, err
 	}
 	c.Exists = true
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o044 != 0 {
+		for _, a := range c.Accounts {
+			if !a.ClientSecret.IsZero() {
+				c.Warnings = append(c.Warnings, fmt.Sprintf(
+					"%s holds a client_secret (account %q) and other users can read it (mode %04o); run: chmod 600 %s",
+					path, a.Name, fi.Mode().Perm(), path))
+				break
+			}
+		}
+	}
 	return c, nil
+}
+
+// maxConfigSize bounds what Load reads.
+const maxConfigSize = 1 << 20
+
+// errText is the system's description of a read error; the caller names
+// the file.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Parse parses configuration text; path is used in error messages only.
@@ -214,6 +248,11 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Accounts = append(c.Accounts, acc)
 	}
 	sort.Slice(c.Accounts, func(i, j int) bool { return c.Accounts[i].Name < c.Accounts[j].Name })
+	if err := caseClash(c.Accounts); err != nil {
+		err.Path = path
+		err.Line = lines.find("account", err.key, "")
+		return nil, &err.Error
+	}
 	for name, w := range f.Watch {
 		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
 			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand,
@@ -224,6 +263,24 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Watch[name] = ww
 	}
 	return c, nil
+}
+
+// caseClash reports two accounts whose names differ only in case: their
+// token files would be one file on Windows and macOS, whose file systems
+// ignore case.
+func caseClash(accounts []Account) *fieldError {
+	seen := map[string]string{}
+	for _, a := range accounts {
+		folded := strings.ToLower(a.Name)
+		if other, ok := seen[folded]; ok {
+			return &fieldError{Error: Error{
+				Field: fmt.Sprintf("account %q", a.Name),
+				Msg:   fmt.Sprintf("differs from account %q only in case; rename one (both would share one token file on Windows and macOS)", other),
+			}, key: a.Name}
+		}
+		seen[folded] = a.Name
+	}
+	return nil
 }
 
 type fieldError struct {
@@ -239,7 +296,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		}, key: key}
 	}
 	if err := store.ValidName(name); err != nil {
-		return fail("", "invalid account name: %v", err)
+		return fail("", "%v", err)
 	}
 	acc := Account{
 		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
@@ -266,6 +323,20 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 			return fail(u.key, "%v", err)
 		}
 	}
+	switch a.ClientAuth {
+	case "":
+	case "basic", "post":
+		if a.ClientSecret == "" {
+			return fail("client_auth", "%q needs a client_secret", a.ClientAuth)
+		}
+	case "none":
+		if a.ClientSecret != "" {
+			return fail("client_auth", "\"none\" sends no secret: remove client_secret, or choose \"basic\" or \"post\"")
+		}
+	default:
+		return fail("client_auth", "must be \"basic\", \"post\" or \"none\", not %q", a.ClientAuth)
+	}
+	acc.ClientAuth = oauthflow.ClientAuth(a.ClientAuth)
 	switch a.TokenBody {
 	case "", "form":
 	case "json":
@@ -313,11 +384,64 @@ func decodeError(path string, err error) error {
 	case errors.As(err, &se) && len(se.Errors) > 0:
 		e := se.Errors[0]
 		row, _ := e.Position()
-		return &Error{Path: path, Line: row, Field: strings.Join(e.Key(), "."), Msg: "unknown setting"}
+		return &Error{Path: path, Line: row, Field: fieldName(e.Key()), Msg: "unknown setting"}
 	case errors.As(err, &de):
 		row, _ := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
-		return &Error{Path: path, Line: row, Field: strings.Join(de.Key(), "."), Msg: msg}
+		if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			// go-toml names Go types ("struct field config.accountTOML.Scopes
+			// of type []string"); people need the expected kind of value.
+			msg = "expected " + goTypeWords(m[2]) + ", not " + tomlKindWords(m[1])
+		}
+		return &Error{Path: path, Line: row, Field: fieldName(de.Key()), Msg: msg}
 	}
 	return &Error{Path: path, Msg: err.Error()}
+}
+
+var typeMismatch = regexp.MustCompile(`^cannot decode TOML (\w+(?: \w+)?) into .* of type (.+)$`)
+
+// fieldName spells a key as the other errors do: account "work".scopes.
+func fieldName(key []string) string {
+	if len(key) >= 2 && (key[0] == "account" || key[0] == "watch") {
+		return fmt.Sprintf("%s %q", key[0], key[1]) + keySuffix(strings.Join(key[2:], "."))
+	}
+	return strings.Join(key, ".")
+}
+
+func goTypeWords(t string) string {
+	switch {
+	case t == "[]string":
+		return "a list of strings"
+	case t == "string":
+		return "a string"
+	case t == "bool", t == "*bool":
+		return "true or false"
+	case strings.HasSuffix(t, "int"), strings.HasSuffix(t, "int64"):
+		return "a whole number"
+	case strings.HasSuffix(t, "duration"):
+		return "a duration such as \"10m\""
+	case t == "map[string]string":
+		return "a table of strings"
+	case strings.HasPrefix(t, "map["):
+		return "tables"
+	case strings.HasPrefix(t, "struct"), strings.HasPrefix(t, "*struct"):
+		return "a table"
+	}
+	return "another kind of value"
+}
+
+func tomlKindWords(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "integer", "float":
+		return "a number"
+	case "boolean":
+		return "true or false"
+	case "array":
+		return "a list"
+	case "inline table", "table":
+		return "a table"
+	}
+	return "a " + k
 }

@@ -44,8 +44,28 @@ type Record struct {
 	// ObtainedAt is when the tokens were received.
 	ObtainedAt time.Time
 
+	// ModeWarning, set by Load and Update and never stored, says when the
+	// token file or its directory can be read by other users; "" when not
+	// (and always on Windows, where access is governed by ACLs).
+	ModeWarning string
+
 	// extra holds the JSON fields this version does not know, verbatim.
 	extra map[string]json.RawMessage
+	// unwritable is why a successor of this record could not be saved
+	// (see Writable).
+	unwritable error
+}
+
+// Writable reports whether a successor of r can be saved. For a record
+// that Update hands to its function it is nil when the space for the new
+// file has been reserved, and a *ReserveError (a full disk) otherwise: then
+// do not send a request that rotates the refresh token, because the new
+// one might have nowhere to go. Nil for records from Load.
+func (r *Record) Writable() error {
+	if r == nil {
+		return nil
+	}
+	return r.unwritable
 }
 
 // The JSON field names of Record.
@@ -144,7 +164,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 	put := func(name string, v any) error {
 		val, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("store: encode field %q: %w", name, err)
+			return fmt.Errorf("encode field %q: %w", name, err)
 		}
 		putRaw(&b, &first, name, val)
 		return nil
@@ -184,7 +204,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		// Compact re-validates the raw value and normalises its layout.
 		var val bytes.Buffer
 		if err := json.Compact(&val, r.extra[name]); err != nil {
-			return nil, fmt.Errorf("store: encode field %q: invalid JSON value", name)
+			return nil, fmt.Errorf("encode field %q: invalid JSON value", name)
 		}
 		putRaw(&b, &first, name, val.Bytes())
 	}

@@ -288,5 +288,5 @@ func parseAzureAccount(home string, data []byte) (Meta, error) {
 	if home == "" && len(accts) == 0 {
 		return Meta{Mode: SignedOut}, nil
 	}
-	return Meta{}, fmt.Errorf("watched: no Azure CLI login for this account: %w", ErrNotFound)
+	return Meta{}, fmt.Errorf("no Azure CLI login for this account: %w", ErrNotFound)
 }

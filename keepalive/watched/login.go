@@ -50,7 +50,7 @@ func SignIn(ctx context.Context, src Source, log io.Writer, openURL func(string)
 	argv, url := src.LoginAction()
 	if len(argv) == 0 {
 		if url == "" {
-			return errors.New("watched: no login command")
+			return errors.New("no login command")
 		}
 		return openURL(url)
 	}
@@ -107,21 +107,21 @@ func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(st
 
 func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openURL func(string) error) error {
 	if len(argv) == 0 {
-		return errors.New("watched: empty login command")
+		return errors.New("empty login command")
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	path, env, err := lookCommand(argv[0], extraEnv)
 	if err != nil {
-		return fmt.Errorf("watched: login command: %w", err)
+		return fmt.Errorf("login command: %w", err)
 	}
 	if log == nil {
 		log = io.Discard
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("watched: login command: %w", err)
+		return fmt.Errorf("login command: %w", err)
 	}
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Env = env
@@ -131,7 +131,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 	if err := cmd.Start(); err != nil {
 		pr.Close()
 		pw.Close()
-		return fmt.Errorf("watched: starting %s: %w", argv[0], err)
+		return fmt.Errorf("starting %s: %w", argv[0], err)
 	}
 	pw.Close() // the child holds the write end now
 
@@ -170,7 +170,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 		case <-time.After(loginGrace):
 		}
 		if werr != nil {
-			return fmt.Errorf("watched: %s: %w", argv[0], werr)
+			return fmt.Errorf("%s: %w", argv[0], werr)
 		}
 		return nil
 	case <-t.C:
@@ -452,11 +452,11 @@ func RunSourceCheck(ctx context.Context, src Source) (ok bool, detail string, er
 
 func runCheck(ctx context.Context, argv, extraEnv []string) (ok bool, detail string, err error) {
 	if len(argv) == 0 {
-		return false, "", errors.New("watched: empty check command")
+		return false, "", errors.New("empty check command")
 	}
 	path, env, err := lookCommand(argv[0], extraEnv)
 	if err != nil {
-		return false, "", fmt.Errorf("watched: check command: %w", err)
+		return false, "", fmt.Errorf("check command: %w", err)
 	}
 	if _, has := ctx.Deadline(); !has {
 		var cancel context.CancelFunc
@@ -480,9 +480,9 @@ func runCheck(ctx context.Context, argv, extraEnv []string) (ok bool, detail str
 	case errors.As(runErr, &ee) && ctx.Err() == nil:
 		exitCode = ee.ExitCode()
 	case ctx.Err() != nil:
-		return false, "", fmt.Errorf("watched: %s: %w", argv[0], ctx.Err())
+		return false, "", fmt.Errorf("%s: %w", argv[0], ctx.Err())
 	default:
-		return false, "", fmt.Errorf("watched: %s: %w", argv[0], runErr)
+		return false, "", fmt.Errorf("%s: %w", argv[0], runErr)
 	}
 
 	ok = exitCode == 0

@@ -83,9 +83,9 @@ func parseOpencodeEntry(provider string, data []byte) (Meta, error) {
 		return m, nil
 	}
 	if provider == "" {
-		return Meta{}, fmt.Errorf("watched: no opencode OAuth login: %w", ErrNotFound)
+		return Meta{}, fmt.Errorf("no opencode OAuth login: %w", ErrNotFound)
 	}
-	return Meta{}, fmt.Errorf("watched: no opencode OAuth login for provider %q: %w", provider, ErrNotFound)
+	return Meta{}, fmt.Errorf("no opencode OAuth login for provider %q: %w", provider, ErrNotFound)
 }
 
 // opencodeNonOAuth reports the entry of provider (any entry, for "") when

@@ -68,7 +68,7 @@ type MalformedError struct {
 
 func (e *MalformedError) Error() string {
 	var b strings.Builder
-	b.WriteString("watched: malformed credentials")
+	b.WriteString("malformed credentials")
 	if e.Path != "" {
 		b.WriteString(" in ")
 		b.WriteString(e.Path)

@@ -94,7 +94,7 @@ func terminalArgv(goos string, argv, env []string, look func(string) (string, er
 // terminal, or when the terminal program failed at once.
 func RunInTerminal(ctx context.Context, argv, env []string) error {
 	if len(argv) == 0 {
-		return errors.New("watched: empty login command")
+		return errors.New("empty login command")
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -102,7 +102,7 @@ func RunInTerminal(ctx context.Context, argv, env []string) error {
 	manual := &NoTerminalError{Command: shellLine(append(append([]string(nil), env...), argv...))}
 	path, childEnv, err := lookCommand(argv[0], env)
 	if err != nil {
-		return fmt.Errorf("watched: login command: %w", err)
+		return fmt.Errorf("login command: %w", err)
 	}
 	full := append([]string{path}, argv[1:]...)
 	targv, ok := terminalArgv(runtime.GOOS, full, env, exec.LookPath, os.Getenv)

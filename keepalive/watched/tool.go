@@ -91,7 +91,7 @@ func (k Kind) Valid() bool { return ToolFor(k) != nil }
 func Parse(kind Kind, provider string, data []byte) (Meta, error) {
 	t := ToolFor(kind)
 	if t == nil {
-		return Meta{}, fmt.Errorf("watched: unknown kind %q", kind)
+		return Meta{}, fmt.Errorf("unknown kind %q", kind)
 	}
 	return t.Parse(provider, data)
 }
