@@ -83,17 +83,17 @@ type DeviceAuthorization struct {
 // [ErrNoDeviceEndpoint]; no error contains the device code.
 func (c *Client) StartDevice(ctx context.Context, scopes []string) (*DeviceAuthorization, error) {
 	if c.ClientID == "" {
-		return nil, errors.New("oauthflow: device sign-in: no client ID configured")
+		return nil, errors.New("device sign-in: no client ID configured")
 	}
 	r, err := c.resolveIf(ctx, c.Endpoint.DeviceAuthURL == "" || c.Endpoint.TokenURL == "")
 	if err != nil {
 		return nil, err
 	}
 	if r.Endpoint.DeviceAuthURL == "" {
-		return nil, fmt.Errorf("oauthflow: device sign-in: %w", ErrNoDeviceEndpoint)
+		return nil, fmt.Errorf("device sign-in: %w", ErrNoDeviceEndpoint)
 	}
 	if r.Endpoint.TokenURL == "" {
-		return nil, errors.New("oauthflow: device sign-in: no token endpoint (set it, or an issuer that publishes one)")
+		return nil, errors.New("device sign-in: no token endpoint (set it, or an issuer that publishes one)")
 	}
 	if scopes == nil {
 		scopes = c.Scopes
@@ -195,7 +195,7 @@ func parseDeviceAuthorization(fields map[string]json.RawMessage, now time.Time) 
 // StartDevice of a client with the same endpoints.
 func (c *Client) PollDevice(ctx context.Context, da *DeviceAuthorization) (*Token, error) {
 	if da == nil || da.deviceCode.IsZero() {
-		return nil, errors.New("oauthflow: device sign-in: no device authorization (call StartDevice first)")
+		return nil, errors.New("device sign-in: no device authorization (call StartDevice first)")
 	}
 	r, err := c.resolveIf(ctx, c.Endpoint.TokenURL == "")
 	if err != nil {
@@ -211,13 +211,13 @@ func (c *Client) PollDevice(ctx context.Context, da *DeviceAuthorization) (*Toke
 			// The code expires before the next poll could be answered.
 			if d := da.ExpiresAt.Sub(r.now()); d > 0 {
 				if err := r.sleep(ctx, d); err != nil {
-					return nil, fmt.Errorf("oauthflow: device sign-in abandoned: %w", err)
+					return nil, fmt.Errorf("device sign-in abandoned: %w", err)
 				}
 			}
-			return nil, fmt.Errorf("oauthflow: device sign-in: %w", ErrDeviceExpired)
+			return nil, fmt.Errorf("device sign-in: %w", ErrDeviceExpired)
 		}
 		if err := r.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("oauthflow: device sign-in abandoned: %w", err)
+			return nil, fmt.Errorf("device sign-in abandoned: %w", err)
 		}
 		tok, err := r.tokenRequest(ctx, "device", map[string]string{
 			"grant_type":  DeviceGrantType,
@@ -227,7 +227,7 @@ func (c *Client) PollDevice(ctx context.Context, da *DeviceAuthorization) (*Toke
 			return tok, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("oauthflow: device sign-in abandoned: %w", ctx.Err())
+			return nil, fmt.Errorf("device sign-in abandoned: %w", ctx.Err())
 		}
 		var oe *Error
 		if !errors.As(err, &oe) {
@@ -264,9 +264,9 @@ func retryStatus(status int) bool {
 // server's description when it gave one.
 func deviceEnd(sentinel error, oe *Error) error {
 	if d := sanitize(oe.Description, maxDescription); d != "" {
-		return fmt.Errorf("oauthflow: device sign-in: %w (%s)", sentinel, d)
+		return fmt.Errorf("device sign-in: %w (%s)", sentinel, d)
 	}
-	return fmt.Errorf("oauthflow: device sign-in: %w", sentinel)
+	return fmt.Errorf("device sign-in: %w", sentinel)
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
