@@ -23,29 +23,44 @@ var ErrNoAccount = errors.New("no such account")
 // form this cannot cut out (an inline table, dotted keys) is an error and
 // the file is left alone.
 func RemoveAccount(path, name string) error {
-	old, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: account %q: %w", path, name, ErrNoAccount)
-	}
-	if err != nil {
-		return &Error{Path: path, Msg: err.Error()}
-	}
-	cur, err := Parse(path, old)
+	out, err := withoutAccount(path, name)
 	if err != nil {
 		return err
 	}
+	return store.WriteFileAtomic(path, out, 0o600)
+}
+
+// CheckRemoveAccount reports whether RemoveAccount would succeed, without
+// writing: remove checks first, then revokes, then edits the file.
+func CheckRemoveAccount(path, name string) error {
+	_, err := withoutAccount(path, name)
+	return err
+}
+
+func withoutAccount(path, name string) ([]byte, error) {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: account %q: %w", path, name, ErrNoAccount)
+	}
+	if err != nil {
+		return nil, &Error{Path: path, Msg: err.Error()}
+	}
+	cur, err := Parse(path, old)
+	if err != nil {
+		return nil, err
+	}
 	if _, ok := cur.Account(name); !ok {
-		return fmt.Errorf("%s: account %q: %w", path, name, ErrNoAccount)
+		return nil, fmt.Errorf("%s: account %q: %w", path, name, ErrNoAccount)
 	}
 	out := cutTables(old, name)
 	next, err := Parse(path, out)
 	if err != nil {
-		return fmt.Errorf("removing account %q would make the file invalid: %w", name, err)
+		return nil, fmt.Errorf("removing account %q would make the file invalid: %w", name, err)
 	}
 	if _, still := next.Account(name); still {
-		return fmt.Errorf("%s: account %q is not written as an [account.%s] table; remove it by hand", path, name, name)
+		return nil, fmt.Errorf("%s: account %q is not written as an [account.%s] table; remove it by hand", path, name, name)
 	}
-	return store.WriteFileAtomic(path, out, 0o600)
+	return out, nil
 }
 
 // cutTables returns data without the lines of every table whose header

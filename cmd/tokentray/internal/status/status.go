@@ -2,6 +2,7 @@
 package status
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,9 +49,19 @@ func Run(opts *Options) error {
 		return err
 	}
 	defer f.Close()
-	snap := f.Engine(cmdutil.AllAccounts).Snapshot()
-	if running, _ := daemon.Running(f); running {
-		snap = overlayRunning(snap, f.StatusFile())
+	var snap keepalive.Snapshot
+	if c := f.Agent(context.Background()); c != nil {
+		// The running instance knows everything (retries, last errors)
+		// and the token files stay untouched.
+		var err error
+		if snap, err = c.Status(context.Background()); err != nil {
+			return err
+		}
+	} else {
+		snap = f.Engine(cmdutil.AllAccounts).Snapshot()
+		if running, _ := daemon.Running(f); running {
+			snap = overlayRunning(snap, f.StatusFile())
+		}
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(f.IO.Out)
