@@ -129,7 +129,9 @@ func (g *instance) reload(e *keepalive.Engine) error {
 	if err != nil {
 		return err
 	}
-	c, ok := any(e).(interface{ Configure([]keepalive.OwnedAccount) })
+	c, ok := any(e).(interface {
+		Configure([]keepalive.OwnedAccount)
+	})
 	if !ok {
 		return errors.New("this version of tokentray cannot reload its configuration; restart it")
 	}
