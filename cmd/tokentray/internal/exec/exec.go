@@ -42,7 +42,10 @@ func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Example: "  tokentray exec work -- sh -c 'curl -H \"Authorization: Bearer $ACCESS_TOKEN\" https://api.example.com/me'\n" +
 			"  tokentray exec gitlab --env GITLAB_TOKEN -- glab mr list",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if dash := cmd.ArgsLenAtDash(); dash > 1 {
+				return cmdutil.Usagef(cmd, "exec: one ACCOUNT before --, not %q", strings.Join(args[:dash], " "))
+			}
+			if len(args) == 0 || cmd.ArgsLenAtDash() == 0 {
 				return cmdutil.Usagef(cmd, "exec: missing ACCOUNT")
 			}
 			if len(args) == 1 {
@@ -62,8 +65,7 @@ func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			return Run(cmd.Context(), opts)
 		},
 	}
-	// Everything after ACCOUNT belongs to the command, flags included.
-	cmd.Flags().SetInterspersed(false)
+	// The command's own flags go after "--".
 	cmd.Flags().StringVar(&opts.Env, "env", DefaultEnv, "environment `variable` that receives the token")
 	cmd.Flags().DurationVar(&opts.MinValid, "min-valid", 0, "refresh first when the token has less than this `duration` left")
 	return cmd
