@@ -280,4 +280,3 @@ func (h *home) mustRun(args ...string) string {
 	}
 	return out
 }
-
