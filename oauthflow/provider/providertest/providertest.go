@@ -110,6 +110,43 @@ type Server struct {
 // behaviour b, in front of a new fake issuer whose client ClientID accepts
 // loopback redirects.
 func Start(s provider.Settings, b Behavior) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return start(ln, s, b)
+}
+
+// StartLoopback runs an emulated provider for preset p whose url or
+// domain parameter is its own loopback address (http://127.0.0.1:PORT),
+// for tests that cannot reroute host names, such as a tokentray process.
+// BaseURL returns that address.
+func StartLoopback(p provider.Preset, params map[string]string, b Behavior) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]string{}
+	for k, v := range params {
+		all[k] = v
+	}
+	for _, q := range p.Params {
+		if q.Name == provider.ParamURL || q.Name == provider.ParamDomain {
+			all[q.Name] = "http://" + ln.Addr().String()
+		}
+	}
+	s, err := p.Resolve(all)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return start(ln, s, b)
+}
+
+// BaseURL is the server's own URL.
+func (p *Server) BaseURL() string { return "http://" + p.Addr() }
+
+func start(ln net.Listener, s provider.Settings, b Behavior) (*Server, error) {
 	iss, err := oauthtest.Start(oauthtest.Options{
 		AccessTTL:  b.AccessTTL,
 		RefreshTTL: b.RefreshTTL,
@@ -119,11 +156,7 @@ func Start(s provider.Settings, b Behavior) (*Server, error) {
 		Scopes: scopesOf(s.Scopes),
 	})
 	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		iss.Close()
+		ln.Close()
 		return nil, err
 	}
 	p := &Server{Issuer: iss, Settings: s, Behavior: b, ln: ln, now: time.Now, codes: map[string]url.Values{}}
@@ -133,6 +166,8 @@ func Start(s provider.Settings, b Behavior) (*Server, error) {
 		}
 		u, err := url.Parse(raw)
 		if err != nil {
+			ln.Close()
+			iss.Close()
 			return nil, err
 		}
 		if !slices.Contains(p.hosts, u.Host) {
