@@ -2,8 +2,6 @@ package tokenfmt
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -57,77 +55,4 @@ func TestWriteErrors(t *testing.T) {
 	if err := Write(&bytes.Buffer{}, Raw, keepalive.Token{}, ""); err == nil {
 		t.Error("empty token written")
 	}
-}
-
-// TestExecCredentialSchema reads the output as an exec credential client
-// does (k8s.io/client-go/plugin/pkg/client/auth/exec): strictly, the
-// apiVersion must be the one asked for, the token set, the expiry RFC 3339.
-func TestExecCredentialSchema(t *testing.T) {
-	for _, version := range []string{"", ExecV1, ExecV1beta1} {
-		info := ""
-		want := ExecV1
-		if version != "" {
-			info = `{"apiVersion":"` + version + `","kind":"ExecCredential","spec":{"interactive":false}}`
-			want = version
-		}
-		var b bytes.Buffer
-		if err := Write(&b, ExecCredential, keepalive.Token{AccessToken: "tok", Expiry: exp}, info); err != nil {
-			t.Fatal(err)
-		}
-		token, expiry, err := consumeExecCredential(b.Bytes(), want)
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", want, err, b.String())
-		}
-		if token != "tok" || !expiry.Equal(exp) {
-			t.Errorf("%s: token %q expiry %v", want, token, expiry)
-		}
-	}
-}
-
-func consumeExecCredential(data []byte, wantVersion string) (string, time.Time, error) {
-	var cred struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Spec       struct {
-			Interactive bool             `json:"interactive"`
-			Cluster     *json.RawMessage `json:"cluster,omitempty"`
-		} `json:"spec"`
-		Status *struct {
-			ExpirationTimestamp   *string `json:"expirationTimestamp,omitempty"`
-			Token                 string  `json:"token,omitempty"`
-			ClientCertificateData string  `json:"clientCertificateData,omitempty"`
-			ClientKeyData         string  `json:"clientKeyData,omitempty"`
-		} `json:"status,omitempty"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cred); err != nil {
-		return "", time.Time{}, err
-	}
-	switch {
-	case cred.Kind != "ExecCredential":
-		return "", time.Time{}, errorf("kind %q", cred.Kind)
-	case cred.APIVersion != wantVersion:
-		return "", time.Time{}, errorf("exec plugin is configured to use API version %s, plugin returned version %s", wantVersion, cred.APIVersion)
-	case cred.Status == nil:
-		return "", time.Time{}, errorf("exec plugin didn't return a status field")
-	case cred.Status.Token == "" && cred.Status.ClientCertificateData == "":
-		return "", time.Time{}, errorf("exec plugin didn't return a token or cert/key pair")
-	}
-	var expiry time.Time
-	if cred.Status.ExpirationTimestamp != nil {
-		var err error
-		if expiry, err = time.Parse(time.RFC3339, *cred.Status.ExpirationTimestamp); err != nil {
-			return "", time.Time{}, err
-		}
-	}
-	return cred.Status.Token, expiry, nil
-}
-
-type schemaError string
-
-func (e schemaError) Error() string { return string(e) }
-
-func errorf(format string, args ...any) error {
-	return schemaError(fmt.Sprintf(format, args...))
 }
