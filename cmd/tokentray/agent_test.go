@@ -141,3 +141,34 @@ func TestAgentSocketMode(t *testing.T) {
 		t.Fatalf("agent socket: %v %v", fi.Mode(), err)
 	}
 }
+
+// TestAddAndRemoveReachTheRunningInstance: the tray shows an added
+// account, and stops showing a removed one, without a restart.
+func TestAddAndRemoveReachTheRunningInstance(t *testing.T) {
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	h.writeConfig(h.ownedAccount("work"))
+	h.signIn("work")
+	startInstance(t, h)
+	shows := func(name string) bool {
+		var snap keepalive.Snapshot
+		json.Unmarshal([]byte(h.mustRun("status", "--json")), &snap)
+		_, ok := snap.Find(name)
+		return ok
+	}
+	_, errOut, code := h.run("add", "new", "--issuer", h.iss.URL(), "--client-id", oauthtest.DefaultClientID, "--no-login")
+	if code != 0 {
+		t.Fatalf("add: exit %d %s", code, errOut)
+	}
+	if strings.Contains(errOut, "cannot reload") {
+		t.Skip("this engine cannot take a new configuration yet")
+	}
+	if errOut != "" {
+		t.Errorf("add beside a running instance: %q", errOut)
+	}
+	waitReal(t, "the running instance to show the added account", func() bool { return shows("new") })
+	if _, errOut, code := h.run("remove", "work"); code != 0 || errOut != "" {
+		t.Fatalf("remove: exit %d %q", code, errOut)
+	}
+	waitReal(t, "the running instance to drop the removed account", func() bool { return !shows("work") })
+	h.assertNoLeaks()
+}
