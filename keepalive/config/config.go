@@ -16,11 +16,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -43,6 +46,9 @@ type Config struct {
 	// Watch holds per-store settings for watched accounts, keyed by the
 	// table name ([watch.claude-code] -> "claude-code").
 	Watch map[string]Watch
+	// Warnings are problems that do not stop tokentray, such as a file
+	// holding a client_secret that other users can read.
+	Warnings []string
 }
 
 // Account is one owned account: tokentray is the OAuth client, with the
@@ -59,7 +65,10 @@ type Account struct {
 	DeviceAuthorizationURL string
 	ClientID               string
 	ClientSecret           oauthflow.Secret
-	Scopes                 []string
+	// ClientAuth is how the client authenticates (basic, post, none; ""
+	// chooses from discovery).
+	ClientAuth oauthflow.ClientAuth
+	Scopes     []string
 	// AuthParams are extra authorization request parameters (e.g. prompt,
 	// access_type=offline).
 	AuthParams    map[string]string
@@ -164,6 +173,7 @@ type accountTOML struct {
 	DeviceAuthURL string            `toml:"device_authorization_url"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret"`
+	ClientAuth    string            `toml:"client_auth"`
 	Scopes        []string          `toml:"scopes"`
 	AuthParams    map[string]string `toml:"auth_params"`
 	TokenBody     string            `toml:"token_body"`
@@ -196,19 +206,42 @@ type watchTOML struct {
 // Load reads the configuration at path. A missing file yields an empty
 // configuration with Exists false.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, maxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Path: path, Watch: map[string]Watch{}}, nil
 	}
 	if err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
+		return nil, &Error{Path: path, Msg: errText(err)}
 	}
 	c, err := Parse(path, data)
 	if err != nil {
 		return nil, err
 	}
 	c.Exists = true
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o044 != 0 {
+		for _, a := range c.Accounts {
+			if !a.ClientSecret.IsZero() {
+				c.Warnings = append(c.Warnings, fmt.Sprintf(
+					"%s holds a client_secret (account %q) and other users can read it (mode %04o); run: chmod 600 %s",
+					path, a.Name, fi.Mode().Perm(), path))
+				break
+			}
+		}
+	}
 	return c, nil
+}
+
+// maxConfigSize bounds what Load reads.
+const maxConfigSize = 1 << 20
+
+// errText is the system's description of a read error; the caller names
+// the file.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Parse parses configuration text; path is used in error messages only.
@@ -231,6 +264,11 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Accounts = append(c.Accounts, acc)
 	}
 	sort.Slice(c.Accounts, func(i, j int) bool { return c.Accounts[i].Name < c.Accounts[j].Name })
+	if err := caseClash(c.Accounts); err != nil {
+		err.Path = path
+		err.Line = lines.find("account", err.key, "")
+		return nil, &err.Error
+	}
 	for name, w := range f.Watch {
 		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
 			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand}
@@ -240,6 +278,24 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Watch[name] = ww
 	}
 	return c, nil
+}
+
+// caseClash reports two accounts whose names differ only in case: their
+// token files would be one file on Windows and macOS, whose file systems
+// ignore case.
+func caseClash(accounts []Account) *fieldError {
+	seen := map[string]string{}
+	for _, a := range accounts {
+		folded := strings.ToLower(a.Name)
+		if other, ok := seen[folded]; ok {
+			return &fieldError{Error: Error{
+				Field: fmt.Sprintf("account %q", a.Name),
+				Msg:   fmt.Sprintf("differs from account %q only in case; rename one (both would share one token file on Windows and macOS)", other),
+			}, key: a.Name}
+		}
+		seen[folded] = a.Name
+	}
+	return nil
 }
 
 type fieldError struct {
@@ -288,6 +344,20 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 			return fail(u.key, "%v", err)
 		}
 	}
+	switch a.ClientAuth {
+	case "":
+	case "basic", "post":
+		if a.ClientSecret == "" {
+			return fail("client_auth", "%q needs a client_secret", a.ClientAuth)
+		}
+	case "none":
+		if a.ClientSecret != "" {
+			return fail("client_auth", "\"none\" sends no secret: remove client_secret, or choose \"basic\" or \"post\"")
+		}
+	default:
+		return fail("client_auth", "must be \"basic\", \"post\" or \"none\", not %q", a.ClientAuth)
+	}
+	acc.ClientAuth = oauthflow.ClientAuth(a.ClientAuth)
 	switch a.TokenBody {
 	case "", "form":
 	case "json":

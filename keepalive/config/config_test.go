@@ -76,6 +76,8 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"unknown key", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nscope = \"x\"\n", `c.toml:4: account.w.scope: unknown setting`},
 		{"syntax", "[account.w\n", `c.toml:1:`},
 		{"redirect host", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n[account.w.redirect]\nhost = \"example.com\"\n", `c.toml:5: account "w".redirect.host: must be a loopback host`},
+		{"names differing in case", "[account.work]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n\n[account.WORK]\nclient_id = \"b\"\nissuer = \"https://y.example\"\n",
+			`c.toml:1: account "work": differs from account "WORK" only in case; rename one`},
 		{"bad name", "[account.\"a b\"]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n", `c.toml:1: account "a b": invalid account name`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +131,46 @@ func TestDefaultPathsFollowXDG(t *testing.T) {
 	}
 }
 
+func TestReadableClientSecretWarns(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permissions")
+	}
+	for _, tc := range []struct {
+		name string
+		text string
+		mode os.FileMode
+		warn bool
+	}{
+		{"secret, 0644", good, 0o644, true},
+		{"secret, 0640", good, 0o640, true},
+		{"secret, 0600", good, 0o600, false},
+		{"no secret, 0644", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n", 0o644, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(c.Warnings) > 0; got != tc.warn {
+				t.Fatalf("warnings %q, want some: %v", c.Warnings, tc.warn)
+			}
+			if tc.warn {
+				w := c.Warnings[0]
+				if !strings.Contains(w, "client_secret") || !strings.Contains(w, "chmod 600 "+path) || strings.Contains(w, "s3cr3t") {
+					t.Errorf("warning %q", w)
+				}
+			}
+		})
+	}
+}
+
 func TestDeviceAuthorizationURL(t *testing.T) {
 	c, err := Parse("c.toml", []byte("[account.tv]\nclient_id = \"a\"\ntoken_url = \"https://x.example/token\"\ndevice_authorization_url = \"https://x.example/device\"\n"))
 	if err != nil {
@@ -140,5 +182,36 @@ func TestDeviceAuthorizationURL(t *testing.T) {
 	_, err = Parse("c.toml", []byte("[account.tv]\nclient_id = \"a\"\nissuer = \"https://x.example\"\ndevice_authorization_url = \"http://x.example/device\"\n"))
 	if err == nil || !strings.HasPrefix(err.Error(), `c.toml:4: account "tv".device_authorization_url:`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestClientAuth(t *testing.T) {
+	base := "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n"
+	for _, tc := range []struct {
+		text, want string
+		auth       oauthflow.ClientAuth
+	}{
+		{base + "client_secret = \"s\"\nclient_auth = \"basic\"\n", "", oauthflow.AuthBasic},
+		{base + "client_secret = \"s\"\nclient_auth = \"post\"\n", "", oauthflow.AuthPost},
+		{base + "client_auth = \"none\"\n", "", oauthflow.AuthNone},
+		{base + "client_secret = \"s\"\n", "", oauthflow.AuthAuto},
+		{base + "client_auth = \"basic\"\n", `c.toml:4: account "w".client_auth: "basic" needs a client_secret`, ""},
+		{base + "client_secret = \"s\"\nclient_auth = \"none\"\n", `c.toml:5: account "w".client_auth: "none" sends no secret`, ""},
+		{base + "client_secret = \"s\"\nclient_auth = \"mtls\"\n", `c.toml:5: account "w".client_auth: must be "basic", "post" or "none", not "mtls"`, ""},
+	} {
+		c, err := Parse("c.toml", []byte(tc.text))
+		if tc.want != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("%q: err = %v, want %q", tc.text, err, tc.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.text, err)
+			continue
+		}
+		if a, _ := c.Account("w"); a.ClientAuth != tc.auth {
+			t.Errorf("%q: ClientAuth %q, want %q", tc.text, a.ClientAuth, tc.auth)
+		}
 	}
 }

@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/pelletier/go-toml/v2/unstable"
 
-	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // ErrNoAccount is returned by RemoveAccount for a name not in the file.
@@ -27,7 +26,7 @@ func RemoveAccount(path, name string) error {
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(path, out, 0o600)
+	return atomicfile.WriteFile(path, out, 0o600)
 }
 
 // CheckRemoveAccount reports whether RemoveAccount would succeed, without
@@ -38,7 +37,7 @@ func CheckRemoveAccount(path, name string) error {
 }
 
 func withoutAccount(path, name string) ([]byte, error) {
-	old, err := os.ReadFile(path)
+	old, err := atomicfile.ReadFile(path, maxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: account %q: %w", path, name, ErrNoAccount)
 	}

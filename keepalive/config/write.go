@@ -10,7 +10,7 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 
-	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // ErrAccountExists is returned by AddAccount for a name already in use.
@@ -28,7 +28,7 @@ func AddAccount(path string, a Account) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(path, data, 0o600)
+	return atomicfile.WriteFile(path, data, 0o600)
 }
 
 // CheckAccount returns a as AddAccount would write and Load would then
@@ -42,7 +42,7 @@ func CheckAccount(path string, a Account) (Account, error) {
 // withAccount returns the file at path with a's table appended, and a as
 // read back from that text.
 func withAccount(path string, a Account) (Account, []byte, error) {
-	old, err := os.ReadFile(path)
+	old, err := atomicfile.ReadFile(path, maxConfigSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Account{}, nil, &Error{Path: path, Msg: err.Error()}
 	}

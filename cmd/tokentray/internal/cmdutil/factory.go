@@ -65,6 +65,10 @@ func (f *Factory) Setup() error {
 	}
 	f.Config = cfg
 	f.Log = f.OpenLog()
+	for _, w := range cfg.Warnings {
+		f.Log.Warn("tokentray: " + w)
+		fmt.Fprintln(f.IO.ErrOut, "tokentray: warning: "+w)
+	}
 	return nil
 }
 
@@ -115,6 +119,7 @@ func ClientFor(a config.Account) *oauthflow.Client {
 	return &oauthflow.Client{
 		ClientID:        a.ClientID,
 		ClientSecret:    a.ClientSecret,
+		ClientAuth:      a.ClientAuth,
 		Scopes:          a.Scopes,
 		TokenBody:       a.TokenBody,
 		AssumedLifetime: a.AssumedLifetime,

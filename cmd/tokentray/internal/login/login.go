@@ -67,6 +67,7 @@ func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name s
 		return oauthflow.OpenBrowser(url)
 	}}
 	if noBrowser {
+		ui.Manual = true
 		lines := stdinLines(f.IO.In)
 		ui.Open = func(url string) error {
 			fmt.Fprintf(f.IO.ErrOut, "Open this URL in a browser and sign in %s:\n\n  %s\n\n"+
