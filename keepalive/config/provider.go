@@ -55,6 +55,7 @@ func (a accountTOML) applyProvider(acc *Account) (key, msg string) {
 	fill(&acc.AuthorizeURL, s.Endpoint.AuthURL)
 	fill(&acc.TokenURL, s.Endpoint.TokenURL)
 	fill(&acc.RevocationURL, s.Endpoint.RevocationURL)
+	fill(&acc.DeviceAuthorizationURL, s.Endpoint.DeviceAuthURL)
 	fill(&acc.Redirect.Host, s.RedirectHost)
 	if acc.Scopes == nil {
 		acc.Scopes = s.Scopes

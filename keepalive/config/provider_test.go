@@ -36,6 +36,7 @@ auth_params = { prompt = "select_account consent" }
 	kc, _ := c.Account("corp")
 	if kc.AuthorizeURL != "https://sso.example.com/realms/main/protocol/openid-connect/auth" ||
 		kc.TokenURL != "https://sso.example.com/realms/main/protocol/openid-connect/token" ||
+		kc.DeviceAuthorizationURL != "https://sso.example.com/realms/main/protocol/openid-connect/auth/device" ||
 		strings.Join(kc.Scopes, " ") != "openid offline_access" || kc.AuthParams["kc_idp_hint"] != "github" ||
 		kc.Provider != "keycloak" || kc.ProviderParams["realm"] != "main" || kc.GitUsername != "oauth2" {
 		t.Errorf("keycloak account = %+v", kc)

@@ -51,6 +51,10 @@ type Preset struct {
 	Params []Param
 
 	AuthURL, TokenURL, RevocationURL string
+	// DeviceAuthURL is the device authorization endpoint (RFC 8628), for
+	// machines without a browser; "" when the provider has none for this
+	// kind of client.
+	DeviceAuthURL string
 
 	// Scopes requested when the user gives none.
 	Scopes []string
@@ -93,9 +97,10 @@ var Presets = []Preset{
 	},
 	{
 		Name: "microsoft", Title: "Microsoft Entra ID",
-		Params:   []Param{{Name: ParamTenant, Default: "common", Help: "tenant: common, organizations, consumers, a domain or a tenant ID"}},
-		AuthURL:  "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
-		TokenURL: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+		Params:        []Param{{Name: ParamTenant, Default: "common", Help: "tenant: common, organizations, consumers, a domain or a tenant ID"}},
+		AuthURL:       "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
+		TokenURL:      "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+		DeviceAuthURL: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode",
 		// A refresh token only with offline_access; add API scopes
 		// (https://graph.microsoft.com/User.Read) as needed.
 		Scopes:       []string{"openid", "profile", "offline_access"},
@@ -105,8 +110,9 @@ var Presets = []Preset{
 	},
 	{
 		Name: "github", Title: "GitHub",
-		AuthURL:  "https://github.com/login/oauth/authorize",
-		TokenURL: "https://github.com/login/oauth/access_token",
+		AuthURL:       "https://github.com/login/oauth/authorize",
+		TokenURL:      "https://github.com/login/oauth/access_token",
+		DeviceAuthURL: "https://github.com/login/device/code",
 		// The token endpoint answers form-encoded unless the request
 		// says Accept: application/json, which every token request does.
 		SecretRequired: true,
@@ -120,6 +126,7 @@ var Presets = []Preset{
 		AuthURL:       "{url}/oauth/authorize",
 		TokenURL:      "{url}/oauth/token",
 		RevocationURL: "{url}/oauth/revoke",
+		DeviceAuthURL: "{url}/oauth/authorize_device",
 		Scopes:        []string{"openid", "read_repository", "write_repository"},
 		// Some versions omit expires_in; tokens live 2 h from created_at.
 		AssumedLifetime: 2 * time.Hour,
@@ -133,6 +140,7 @@ var Presets = []Preset{
 		AuthURL:       "{domain}/oauth2/default/v1/authorize",
 		TokenURL:      "{domain}/oauth2/default/v1/token",
 		RevocationURL: "{domain}/oauth2/default/v1/revoke",
+		DeviceAuthURL: "{domain}/oauth2/default/v1/device/authorize",
 		Scopes:        []string{"openid", "profile", "offline_access"},
 		Register:      `app integration "OIDC - OpenID Connect", type "Native Application", grant types Authorization Code and Refresh Token, sign-in redirect URI http://127.0.0.1/callback; uses the "default" authorization server`,
 		Notes:         `offline_access is requested for a refresh token; a rotated refresh token keeps the original expiry`,
@@ -143,6 +151,7 @@ var Presets = []Preset{
 		AuthURL:       "{domain}/authorize",
 		TokenURL:      "{domain}/oauth/token",
 		RevocationURL: "{domain}/oauth/revoke",
+		DeviceAuthURL: "{domain}/oauth/device/code",
 		Scopes:        []string{"openid", "profile", "offline_access"},
 		Register:      `application of type "Native", allowed callback URL http://127.0.0.1/callback, refresh token rotation as you like; for an API's tokens add auth_params = { audience = "..." }`,
 		Notes:         `offline_access is requested for a refresh token; reusing a rotated refresh token after the leeway revokes the whole login`,
@@ -156,6 +165,7 @@ var Presets = []Preset{
 		AuthURL:       "{url}/realms/{realm}/protocol/openid-connect/auth",
 		TokenURL:      "{url}/realms/{realm}/protocol/openid-connect/token",
 		RevocationURL: "{url}/realms/{realm}/protocol/openid-connect/revoke",
+		DeviceAuthURL: "{url}/realms/{realm}/protocol/openid-connect/auth/device",
 		// offline_access gives an offline session: it survives the SSO
 		// session and dies only after 30 idle days, which the keepalive
 		// prevents.
@@ -254,6 +264,7 @@ func (p Preset) Resolve(params map[string]string) (Settings, error) {
 	s := Settings{
 		Endpoint: oauthflow.Endpoint{
 			AuthURL: fill(p.AuthURL), TokenURL: fill(p.TokenURL), RevocationURL: fill(p.RevocationURL),
+			DeviceAuthURL: fill(p.DeviceAuthURL),
 		},
 		Scopes:          slices.Clone(p.Scopes),
 		SecretRequired:  p.SecretRequired,
@@ -267,7 +278,7 @@ func (p Preset) Resolve(params map[string]string) (Settings, error) {
 			s.AuthParams[k] = v
 		}
 	}
-	for _, u := range []string{s.Endpoint.AuthURL, s.Endpoint.TokenURL, s.Endpoint.RevocationURL} {
+	for _, u := range []string{s.Endpoint.AuthURL, s.Endpoint.TokenURL, s.Endpoint.RevocationURL, s.Endpoint.DeviceAuthURL} {
 		if u == "" {
 			continue
 		}

@@ -22,6 +22,7 @@ type presetCase struct {
 	auth       string // authorization endpoint (scheme, host, path)
 	token      string
 	revoke     string
+	device     string
 	query      map[string]string // required authorization request parameters
 	scopes     []string          // scopes that must be requested
 	secret     bool              // the token requests carry client_secret
@@ -42,16 +43,18 @@ var presetCases = []presetCase{
 		name: "microsoft", params: map[string]string{"tenant": "contoso.example"},
 		auth:   "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/authorize",
 		token:  "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token",
+		device: "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/devicecode",
 		scopes: []string{"offline_access"}, redirect: "localhost", lifetime: time.Hour,
 	},
 	{
 		name: "github", auth: "https://github.com/login/oauth/authorize", token: "https://github.com/login/oauth/access_token",
+		device: "https://github.com/login/device/code",
 		secret: true, redirect: "127.0.0.1", lifetime: 8 * time.Hour, loginLasts: 4380 * time.Hour, gitHost: "github.com",
 	},
 	{
 		name: "gitlab", params: map[string]string{"url": "gitlab.example.com/"},
 		auth: "https://gitlab.example.com/oauth/authorize", token: "https://gitlab.example.com/oauth/token",
-		revoke: "https://gitlab.example.com/oauth/revoke", redirect: "127.0.0.1", lifetime: 2 * time.Hour,
+		revoke: "https://gitlab.example.com/oauth/revoke", device: "https://gitlab.example.com/oauth/authorize_device", redirect: "127.0.0.1", lifetime: 2 * time.Hour,
 		gitHost: "gitlab.example.com",
 	},
 	{
@@ -59,12 +62,13 @@ var presetCases = []presetCase{
 		auth:   "https://dev-123.okta.example/oauth2/default/v1/authorize",
 		token:  "https://dev-123.okta.example/oauth2/default/v1/token",
 		revoke: "https://dev-123.okta.example/oauth2/default/v1/revoke",
+		device: "https://dev-123.okta.example/oauth2/default/v1/device/authorize",
 		scopes: []string{"offline_access"}, redirect: "127.0.0.1", lifetime: time.Hour,
 	},
 	{
 		name: "auth0", params: map[string]string{"domain": "https://example.eu.auth0.example"},
 		auth: "https://example.eu.auth0.example/authorize", token: "https://example.eu.auth0.example/oauth/token",
-		revoke: "https://example.eu.auth0.example/oauth/revoke",
+		revoke: "https://example.eu.auth0.example/oauth/revoke", device: "https://example.eu.auth0.example/oauth/device/code",
 		scopes: []string{"offline_access"}, redirect: "127.0.0.1", lifetime: time.Hour,
 	},
 	{
@@ -72,6 +76,7 @@ var presetCases = []presetCase{
 		auth:   "https://sso.example.com/auth/realms/main/protocol/openid-connect/auth",
 		token:  "https://sso.example.com/auth/realms/main/protocol/openid-connect/token",
 		revoke: "https://sso.example.com/auth/realms/main/protocol/openid-connect/revoke",
+		device: "https://sso.example.com/auth/realms/main/protocol/openid-connect/auth/device",
 		scopes: []string{"offline_access"}, redirect: "127.0.0.1", lifetime: time.Hour,
 	},
 }
@@ -101,8 +106,9 @@ func TestPresetSignInAndRefresh(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := s.Endpoint; got.AuthURL != c.auth || got.TokenURL != c.token || got.RevocationURL != c.revoke {
-				t.Fatalf("endpoints = %q %q %q, want %q %q %q", got.AuthURL, got.TokenURL, got.RevocationURL, c.auth, c.token, c.revoke)
+			if got := s.Endpoint; got.AuthURL != c.auth || got.TokenURL != c.token || got.RevocationURL != c.revoke || got.DeviceAuthURL != c.device {
+				t.Fatalf("endpoints = %q %q %q %q, want %q %q %q %q", got.AuthURL, got.TokenURL, got.RevocationURL, got.DeviceAuthURL,
+					c.auth, c.token, c.revoke, c.device)
 			}
 			if s.GitHost != c.gitHost {
 				t.Errorf("git host = %q, want %q", s.GitHost, c.gitHost)
