@@ -15,6 +15,9 @@ import (
 // ErrNotRunning: no agent answers at the address.
 var ErrNotRunning = errors.New("tokentray is not running")
 
+// callTimeout bounds one call when ctx does not bound it sooner.
+const callTimeout = 2 * time.Minute
+
 // Client talks to a running agent. It implements Service.
 type Client struct {
 	addr string
@@ -37,9 +40,13 @@ func (c *Client) call(ctx context.Context, req request) (response, error) {
 		return response{}, fmt.Errorf("the running tokentray does not answer: %w", err)
 	}
 	defer conn.Close()
-	if d, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(d)
+	// A refresh behind the answer is bounded by oauthflow.DefaultTimeout
+	// and the store's lock; an agent that takes longer is stuck.
+	deadline := time.Now().Add(callTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
+	conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
