@@ -5,7 +5,8 @@
 //
 // The presets are data: one entry of [Presets] per provider. To add one,
 // append an entry (endpoint templates, scopes, authorization parameters,
-// quirks, what to register) and a case to the provider table test.
+// quirks, what to register), a case to the provider table test and a row
+// to the README's provider table.
 //
 // The package lives under oauthflow because everything a preset says is
 // about the authorization server (endpoints, request parameters, response
@@ -73,11 +74,9 @@ type Preset struct {
 	// it is a git forge; "tokentray add" lists it in git_hosts.
 	GitHost string
 
-	// Register says what the user registers at the provider, for the
-	// README and `tokentray add --help`.
+	// Register says what the user registers at the provider, for
+	// `tokentray add --help` (the README's provider table says more).
 	Register string
-	// Notes are the quirks in a sentence or two.
-	Notes string
 }
 
 // Presets is the table of providers, in the order they are documented.
@@ -93,7 +92,6 @@ var Presets = []Preset{
 		AuthParams:     map[string]string{"access_type": "offline", "prompt": "consent"},
 		SecretRequired: true,
 		Register:       `OAuth client ID of type "Desktop app" (Google Cloud console, APIs & Services, Credentials); pass its ID and secret`,
-		Notes:          `access_type=offline and prompt=consent are sent, or Google gives no refresh token after the first consent; the secret of a desktop client is sent although it is not confidential; apps in "Testing" status lose refresh tokens after 7 days`,
 	},
 	{
 		Name: "microsoft", Title: "Microsoft Entra ID",
@@ -106,7 +104,6 @@ var Presets = []Preset{
 		Scopes:       []string{"openid", "profile", "offline_access"},
 		RedirectHost: "localhost",
 		Register:     `app registration, platform "Mobile and desktop applications", redirect URI http://localhost/callback (any port)`,
-		Notes:        `offline_access is requested for a refresh token; every refresh replaces the refresh token; no revocation endpoint`,
 	},
 	{
 		Name: "github", Title: "GitHub",
@@ -118,7 +115,6 @@ var Presets = []Preset{
 		SecretRequired: true,
 		GitHost:        "github.com",
 		Register:       `GitHub App (user tokens expire: 8 h access, 6 months refresh) or OAuth App, callback URL http://127.0.0.1/callback (any port); pass its client ID and a client secret`,
-		Notes:          `JSON answers only with Accept: application/json; GitHub App user tokens report refresh_token_expires_in and both old tokens stop working after a refresh; OAuth App tokens do not expire`,
 	},
 	{
 		Name: "gitlab", Title: "GitLab",
@@ -132,7 +128,6 @@ var Presets = []Preset{
 		AssumedLifetime: 2 * time.Hour,
 		GitHost:         "{host}",
 		Register:        `application (User settings, Applications), not confidential, redirect URI http://127.0.0.1/callback, scopes openid read_repository write_repository`,
-		Notes:           `access tokens live 2 h; when expires_in is missing the expiry is created_at + 7200 s; git username oauth2`,
 	},
 	{
 		Name: "okta", Title: "Okta",
@@ -143,7 +138,6 @@ var Presets = []Preset{
 		DeviceAuthURL: "{domain}/oauth2/default/v1/device/authorize",
 		Scopes:        []string{"openid", "profile", "offline_access"},
 		Register:      `app integration "OIDC - OpenID Connect", type "Native Application", grant types Authorization Code and Refresh Token, sign-in redirect URI http://127.0.0.1/callback; uses the "default" authorization server`,
-		Notes:         `offline_access is requested for a refresh token; a rotated refresh token keeps the original expiry`,
 	},
 	{
 		Name: "auth0", Title: "Auth0",
@@ -154,7 +148,6 @@ var Presets = []Preset{
 		DeviceAuthURL: "{domain}/oauth/device/code",
 		Scopes:        []string{"openid", "profile", "offline_access"},
 		Register:      `application of type "Native", allowed callback URL http://127.0.0.1/callback, refresh token rotation as you like; for an API's tokens add auth_params = { audience = "..." }`,
-		Notes:         `offline_access is requested for a refresh token; reusing a rotated refresh token after the leeway revokes the whole login`,
 	},
 	{
 		Name: "keycloak", Title: "Keycloak",
@@ -171,7 +164,6 @@ var Presets = []Preset{
 		// prevents.
 		Scopes:   []string{"openid", "offline_access"},
 		Register: `OpenID Connect client with Client authentication off and Standard flow on, valid redirect URI http://127.0.0.1/callback`,
-		Notes:    `offline_access is requested: offline sessions end after 30 idle days (Offline Session Idle), which the keepalive prevents`,
 	},
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -79,6 +80,21 @@ var presetCases = []presetCase{
 		device: "https://sso.example.com/auth/realms/main/protocol/openid-connect/auth/device",
 		scopes: []string{"offline_access"}, redirect: "127.0.0.1", lifetime: time.Hour,
 	},
+}
+
+func TestEveryPresetIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range provider.Presets {
+		if !strings.Contains(string(readme), "| `"+p.Name+"` |") {
+			t.Errorf("README's provider table has no row for %s", p.Name)
+		}
+		if p.Register == "" || p.Title == "" {
+			t.Errorf("%s: Title and Register are needed for the help", p.Name)
+		}
+	}
 }
 
 func TestEveryPresetIsTested(t *testing.T) {

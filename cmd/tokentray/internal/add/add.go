@@ -42,7 +42,7 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			"the config file (keeping everything already there), so a failed add leaves the file as it was.\n" +
 			"A running tokentray shows the account at once. Use your own OAuth client registration:\n" +
 			"tokentray never borrows another vendor's client ID.\n\n" +
-			"Providers (--provider): " + providerHelp(),
+			"Providers (--provider) and what to register there:\n" + providerHelp(),
 		Example: "  tokentray add gl --provider gitlab --client-id ID\n" +
 			"  tokentray add work --provider microsoft --tenant contoso.onmicrosoft.com --client-id ID\n" +
 			"  tokentray add corp --provider keycloak --url https://sso.example.com --realm main --client-id ID\n" +
@@ -98,15 +98,15 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 }
 
 func providerHelp() string {
-	var parts []string
+	var b strings.Builder
 	for _, p := range provider.Presets {
-		s := p.Name
+		b.WriteString("  " + p.Name)
 		for _, q := range p.Params {
-			s += " --" + q.Name
+			b.WriteString(" --" + q.Name)
 		}
-		parts = append(parts, s)
+		b.WriteString(" (" + p.Title + "): " + p.Register + "\n")
 	}
-	return strings.Join(parts, "; ") + ". See the README for what to register."
+	return b.String() + "Every registration uses a loopback redirect URI; any port is accepted."
 }
 
 // Run checks the account, signs it in, and writes it.
