@@ -62,6 +62,22 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 					return cmdutil.Usagef(cmd, "invalid value %q for --provider: %v", a.Provider, err)
 				}
 			}
+			// Check the flags before anything is written, so that an error
+			// names the flag rather than a line of a file never written.
+			if err := store.ValidName(a.Name); err != nil {
+				return cmdutil.Usagef(cmd, "add: %v", err)
+			}
+			if opts.Body != "form" && opts.Body != "json" {
+				return cmdutil.Usagef(cmd, "add: --token-body must be form or json, not %q", opts.Body)
+			}
+			for _, u := range []struct{ flag, url string }{{"issuer", a.Issuer}, {"authorize-url", a.AuthorizeURL}, {"token-url", a.TokenURL}} {
+				if u.url == "" {
+					continue
+				}
+				if err := oauthflow.CheckURL(u.url); err != nil {
+					return cmdutil.Usagef(cmd, "add: --%s: %v", u.flag, err)
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
