@@ -19,7 +19,9 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/agent"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/resume"
 	"github.com/tokentray/tokentray/tray"
 )
@@ -102,6 +104,16 @@ func (g *instance) runHeadless(ctx context.Context, e *keepalive.Engine) error {
 func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { g.publishStatus(ctx, e) })
+	if ln, err := agent.Listen(g.f.AgentAddress()); err != nil {
+		g.f.Log.Warn("tokentray: cannot serve the other commands; they use the token files", "err", err)
+	} else {
+		srv := &agent.Server{Service: agent.Local{Engine: e}, Reload: func() error { return g.reload(e) }, Log: g.f.Log}
+		wg.Go(func() {
+			if err := srv.Serve(ctx, ln); err != nil {
+				g.f.Log.Warn("tokentray: agent stopped", "err", err)
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
 			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
@@ -113,6 +125,28 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 		return nil
 	}
 	return err
+}
+
+// reload re-reads config.toml after add or remove and hands the owned
+// accounts to the engine.
+func (g *instance) reload(e *keepalive.Engine) error {
+	if g.f.Demo {
+		return nil // the demo's accounts are its own
+	}
+	cfg, err := config.Load(g.f.Paths.Config)
+	if err != nil {
+		return err
+	}
+	c, ok := any(e).(interface {
+		Configure([]keepalive.OwnedAccount)
+	})
+	if !ok {
+		return errors.New("this version of tokentray cannot reload its configuration; restart it")
+	}
+	g.f.Config = cfg
+	c.Configure(cmdutil.OwnedAccounts(cfg))
+	g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
+	return nil
 }
 
 // publishStatus logs every health change and keeps status.json current so
