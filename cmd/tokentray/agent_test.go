@@ -103,11 +103,17 @@ func TestCommandsAskTheRunningInstance(t *testing.T) {
 	if out := h.mustRun("refresh", "--force", "work"); !strings.Contains(out, "work: refreshed") || h.iss.Stats().Refreshes != 1 {
 		t.Fatalf("refresh beside a running instance: %q, %d refreshes", out, h.iss.Stats().Refreshes)
 	}
-	var snap keepalive.Snapshot
+	var snap struct {
+		Running  bool `json:"running"`
+		Accounts []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		} `json:"accounts"`
+	}
 	if err := json.Unmarshal([]byte(h.mustRun("status", "--json")), &snap); err != nil {
 		t.Fatal(err)
 	}
-	if a, ok := snap.Find("work"); !ok || a.State != keepalive.OK {
+	if !snap.Running || len(snap.Accounts) != 1 || snap.Accounts[0].Name != "work" || snap.Accounts[0].Status != keepalive.OK.String() {
 		t.Fatalf("status beside a running instance: %+v", snap)
 	}
 	next := strings.TrimSpace(h.mustRun("token", "work"))
