@@ -49,7 +49,7 @@ func (s Source) LoginAction() (argv []string, url string) {
 func SignIn(ctx context.Context, src Source, log io.Writer, openURL func(string) error) error {
 	argv, url := src.LoginAction()
 	if len(argv) == 0 {
-		if url == "" {
+		if url == "" || openURL == nil {
 			return errors.New("no login command")
 		}
 		return openURL(url)
