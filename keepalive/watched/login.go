@@ -49,8 +49,11 @@ func (s Source) LoginAction() (argv []string, url string) {
 func SignIn(ctx context.Context, src Source, log io.Writer, openURL func(string) error) error {
 	argv, url := src.LoginAction()
 	if len(argv) == 0 {
-		if url == "" || openURL == nil {
+		switch {
+		case url == "":
 			return errors.New("no login command")
+		case openURL == nil:
+			return errors.New("no login command; sign in at " + url)
 		}
 		return openURL(url)
 	}
