@@ -114,12 +114,10 @@ func (c *Client) StartDevice(ctx context.Context, scopes []string) (*DeviceAutho
 	}
 	da, err := parseDeviceAuthorization(fields, r.now())
 	if err != nil {
-		e := &Error{Op: op, StatusCode: resp.StatusCode, Err: err}
-		if da == nil {
-			e.Code, e.Description = errorFields(fields, secrets)
-			if e.Code != "" {
-				e.Err = nil
-			}
+		// Some servers (GitHub) answer 200 with an error object.
+		e := &Error{Op: op, StatusCode: resp.StatusCode}
+		if e.Code, e.Description = errorFields(fields, secrets); e.Code == "" {
+			e.Err = err
 		}
 		return nil, e
 	}
@@ -152,7 +150,7 @@ func parseDeviceAuthorization(fields map[string]json.RawMessage, now time.Time) 
 		return nil, errors.New("response has no verification_uri")
 	}
 	if n := len([]rune(da.UserCode)); n > maxUserCode || strings.ContainsFunc(da.UserCode, unicode.IsControl) {
-		return da, errors.New("response has a malformed user_code")
+		return nil, errors.New("response has a malformed user_code")
 	}
 	for _, u := range []struct{ name, val string }{
 		{"verification_uri", da.VerificationURI},
@@ -162,7 +160,7 @@ func parseDeviceAuthorization(fields map[string]json.RawMessage, now time.Time) 
 			continue
 		}
 		if err := CheckURL(u.val); err != nil {
-			return da, fmt.Errorf("%s: %w", u.name, err)
+			return nil, fmt.Errorf("%s: %w", u.name, err)
 		}
 	}
 	life, ok := secondsField(fields["expires_in"])

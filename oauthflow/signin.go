@@ -364,8 +364,9 @@ func (f *Flow) RedirectURI() string { return f.redirectURI }
 // "exchange"), when SignInOptions.Timeout passes ([ErrSignInTimeout]),
 // when ctx is done (the error wraps ctx.Err()), when a start URL was
 // visited twice ([ErrSignInIntercepted]) or when Close is called
-// ([ErrFlowClosed]). The returned Token's Identity says who signed in. Requests to the listener that do not carry this
-// flow's state get an error page and do not end the flow.
+// ([ErrFlowClosed]). Requests to the listener that do not carry this
+// flow's state get an error page and do not end the flow. The returned
+// Token's Identity says who signed in.
 //
 // The listener is closed when Wait returns. Wait may be called once.
 func (f *Flow) Wait(ctx context.Context) (*Token, error) {
@@ -431,11 +432,8 @@ func (f *Flow) Close() {
 // serve handles requests to the listener: the redirect URI receives the
 // authorization response (RFC 6749 §4.1.2).
 func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path {
-		f.serveStart(w, r)
-		return
-	}
-	if r.URL.Path != f.path {
+	start := strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path
+	if !start && r.URL.Path != f.path {
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 		return
 	}
@@ -448,6 +446,10 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 		// Not addressed to the redirect URI: DNS rebinding or a stray
 		// request. It cannot end the flow.
 		writePage(w, http.StatusBadRequest, pageStray, nil)
+		return
+	}
+	if start {
+		f.serveStart(w, r)
 		return
 	}
 	code, final, reject := f.inspect(r.URL.Query(), true)
@@ -472,16 +474,8 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 
 // serveStart handles a one-time start URL (see StartURL): the first visit
 // is redirected to the authorization request, a second one ends the flow.
+// serve has checked the method and the Host header.
 func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writePage(w, http.StatusMethodNotAllowed, pageNotFound, nil)
-		return
-	}
-	if !strings.EqualFold(r.Host, f.host) {
-		writePage(w, http.StatusBadRequest, pageStray, nil)
-		return
-	}
 	tok := strings.TrimPrefix(r.URL.Path, startPrefix)
 	f.mu.Lock()
 	visited, known := f.starts[tok]
@@ -559,23 +553,28 @@ func (f *Flow) claim() error {
 }
 
 // complete ends a claimed flow: with final, or with the result of
-// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5), once the hold after
-// the latest StartURL is over. It returns the outcome,
-// which an abort may have decided first.
+// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5) once the hold after
+// the latest StartURL is over. It returns the outcome, which an abort may
+// have decided first.
 func (f *Flow) complete(code string, final error) (*Token, error) {
 	if final != nil {
 		f.end(nil, final, false)
 		return f.result()
 	}
-	f.mu.Lock()
-	until := f.launched.Add(f.hold)
-	f.mu.Unlock()
-	if wait := until.Sub(f.client.now()); !f.launched.IsZero() && wait > 0 {
-		// Held: a second visit of the start URL may still come (StartURL).
+	// Held while a second visit of a start URL may still come (see
+	// StartURL); a StartURL call meanwhile restarts the hold. (Once slept,
+	// the hold counts as over unless it was restarted, whatever the clock
+	// says: a clock that is not advanced must not hold the code forever.)
+	for launched := (time.Time{}); ; {
+		since, wait := f.holdLeft()
+		if wait <= 0 || since.Equal(launched) {
+			break
+		}
 		if err := f.client.sleep(f.ctx, wait); err != nil {
 			f.end(nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err), false)
 			return f.result()
 		}
+		launched = since
 	}
 	tok, err := f.client.tokenRequest(f.ctx, "exchange", map[string]string{
 		"grant_type":    "authorization_code",
@@ -585,6 +584,18 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 	})
 	f.end(tok, err, false)
 	return f.result()
+}
+
+// holdLeft returns the latest StartURL time and how long a code must still
+// be held: until Hold after it, 0 when StartURL was not called.
+func (f *Flow) holdLeft() (launched time.Time, wait time.Duration) {
+	f.mu.Lock()
+	launched = f.launched
+	f.mu.Unlock()
+	if launched.IsZero() {
+		return launched, 0
+	}
+	return launched, launched.Add(f.hold).Sub(f.client.now())
 }
 
 // expire ends the flow when its time is up, unless a response is being

@@ -65,6 +65,7 @@ type Dir struct {
 	now     func() time.Time
 	sleep   func(time.Duration)
 	writeAt func(f *os.File, b []byte, off int64) (int, error)
+	rename  func(from, to string) error
 }
 
 // Open returns the store in directory dir. Nothing is touched on disk: the
@@ -77,6 +78,7 @@ func Open(dir string) *Dir {
 		now:        time.Now,
 		sleep:      time.Sleep,
 		writeAt:    (*os.File).WriteAt,
+		rename:     atomicfile.Rename,
 	}
 }
 
@@ -225,7 +227,8 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err // malformed: the file and any leftovers stay as they are
 	}
-	if cur, err = d.recoverLeftovers(account, target, cur); err != nil {
+	cur, pending, err := d.recoverLeftovers(account, target, cur)
+	if err != nil {
 		return nil, err
 	}
 	// Reserve the space for the new record before fn can send a request
@@ -238,8 +241,12 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 			size = max(size, 2*len(b))
 		}
 	}
-	j, rerr := d.reserve(target, size)
-	defer j.discard()
+	var j *journal
+	rerr := pending // a journal that could not be renamed holds cur: keep it
+	if rerr == nil {
+		j, rerr = d.reserve(target, size)
+		defer j.discard()
+	}
 	if cur != nil && rerr != nil {
 		cur.unwritable = &ReserveError{Dir: filepath.Dir(target), Err: rerr}
 	}
