@@ -81,6 +81,12 @@ func TestNoInternalsInUserOutput(t *testing.T) {
 	run("status", "--json")
 	run("status", "nosuch")
 	run("logout", "nosuch")
+	run("remove", "nosuch")
+	run("exec", "nosuch", "--", "true")
+	run("exec", "work")
+	run("token", "work", "--format", "bogus")
+	run("token", "work", "--min-valid", "soon")
+	run("add", "x", "--provider", "nosuch", "--client-id", "c")
 
 	for _, o := range outputs {
 		if m := internalText.FindString(strings.ReplaceAll(o, "config.toml", "")); m != "" {
