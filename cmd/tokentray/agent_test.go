@@ -103,15 +103,18 @@ func TestCommandsAskTheRunningInstance(t *testing.T) {
 	if out := h.mustRun("refresh", "--force", "work"); !strings.Contains(out, "work: refreshed") || h.iss.Stats().Refreshes != 1 {
 		t.Fatalf("refresh beside a running instance: %q, %d refreshes", out, h.iss.Stats().Refreshes)
 	}
-	var status struct {
-		Running  bool
-		Accounts []struct{ Name, Status string }
+	var snap struct {
+		Running  bool `json:"running"`
+		Accounts []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		} `json:"accounts"`
 	}
-	if err := json.Unmarshal([]byte(h.mustRun("status", "--json")), &status); err != nil {
+	if err := json.Unmarshal([]byte(h.mustRun("status", "--json")), &snap); err != nil {
 		t.Fatal(err)
 	}
-	if !status.Running || len(status.Accounts) != 1 || status.Accounts[0].Name != "work" || status.Accounts[0].Status != "ok" {
-		t.Fatalf("status beside a running instance: %+v", status)
+	if !snap.Running || len(snap.Accounts) != 1 || snap.Accounts[0].Name != "work" || snap.Accounts[0].Status != keepalive.OK.String() {
+		t.Fatalf("status beside a running instance: %+v", snap)
 	}
 	next := strings.TrimSpace(h.mustRun("token", "work"))
 	if next == access || !h.iss.Valid(next) {
