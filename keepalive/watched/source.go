@@ -181,7 +181,7 @@ func Apply(env Env, srcs []Source, ovs []Override) ([]Source, error) {
 			path = p
 		}
 		if ov.Kind != "" && !ov.Kind.Valid() {
-			errs = append(errs, fmt.Errorf("watch.%s: unknown kind %q (want one of %v)", ov.Key, ov.Kind, Kinds))
+			errs = append(errs, fmt.Errorf("watch.%s: unknown kind %q (want one of %s)", ov.Key, ov.Kind, kindList()))
 			continue
 		}
 
@@ -307,4 +307,16 @@ func expandPath(env Env, p string) (string, error) {
 		return filepath.Clean(p), nil
 	}
 	return "", fmt.Errorf("path %q must be absolute or start with ~/", p)
+}
+
+// kindList names the kinds for people: "claude-code, codex, gemini or opencode".
+func kindList() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

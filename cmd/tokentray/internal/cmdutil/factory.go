@@ -38,6 +38,8 @@ type Factory struct {
 	Config *config.Config
 	Log    *slog.Logger
 	close  []func()
+
+	warnedWatch bool
 }
 
 // LoadPaths sets Paths: the defaults, with --config applied.
@@ -173,7 +175,12 @@ func (f *Factory) WatchedSources() []watched.Source {
 	sort.Slice(ovs, func(i, j int) bool { return ovs[i].Key < ovs[j].Key })
 	srcs, err := watched.Apply(env, watched.Discover(env), ovs)
 	if err != nil {
+		// A mistake in the user's file: say it on the terminal too (once).
 		f.Log.Warn("tokentray: "+f.Paths.Config+": [watch] settings", "err", err)
+		if !f.warnedWatch {
+			f.warnedWatch = true
+			fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s: %v\n", f.Paths.Config, err)
+		}
 	}
 	var out []watched.Source
 	for _, s := range srcs {
