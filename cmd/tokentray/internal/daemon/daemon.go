@@ -202,7 +202,7 @@ func Lock(f *cmdutil.Factory) (func(), error) {
 		return nil, errors.New(msg + "; use 'tokentray status' or 'tokentray refresh'")
 	}
 	pidFile := pidPath(f)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if err := atomicfile.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		f.Log.Warn("tokentray: cannot record the process id", "err", err)
 	}
 	return func() {
@@ -215,7 +215,7 @@ func lockPath(f *cmdutil.Factory) string { return filepath.Join(f.Paths.Runtime,
 func pidPath(f *cmdutil.Factory) string  { return filepath.Join(f.Paths.Runtime, "instance.pid") }
 
 func readPID(f *cmdutil.Factory) int {
-	data, err := os.ReadFile(pidPath(f))
+	data, err := atomicfile.ReadFile(pidPath(f), 64)
 	if err != nil {
 		return 0
 	}
