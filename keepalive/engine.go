@@ -680,30 +680,42 @@ func (e *Engine) refreshSync(ctx context.Context, name string, force bool, minVa
 // account's health); a login the server rejected gives no token. Without a
 // usable token the error wraps ErrNotSignedIn when the user has to sign in.
 func (e *Engine) AccessToken(ctx context.Context, name string) (oauthflow.Secret, error) {
-	st, res, rerr := e.refreshSync(ctx, name, false, tokenMinValidity)
+	rec, _, err := e.usable(ctx, name, tokenMinValidity)
+	if err != nil {
+		return "", err
+	}
+	return rec.AccessToken, nil
+}
+
+// usable returns the record holding a usable access token, refreshing
+// first only when less than minValid of its validity is left; see
+// AccessToken. The error of a failed refresh comes along when the token
+// is usable anyway.
+func (e *Engine) usable(ctx context.Context, name string, minValid time.Duration) (*store.Record, error, error) {
+	st, res, rerr := e.refreshSync(ctx, name, false, minValid)
 	if ctx.Err() != nil {
-		return "", ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if errors.Is(rerr, ErrUnknownAccount) {
-		return "", rerr
+		return nil, nil, rerr
 	}
 	var me *store.MalformedError
 	rec := res.rec
 	switch {
 	case errors.As(rerr, &me):
-		return "", rerr
+		return nil, nil, rerr
 	case res.dead:
 		// Rejected by the server: the access token may look valid, but the
 		// login is dead.
-		return "", fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
+		return nil, nil, fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
 	case rec == nil || rec.AccessToken.IsZero():
-		return "", fmt.Errorf("%s: %w", name, ErrNotSignedIn)
+		return nil, nil, fmt.Errorf("%s: %w", name, ErrNotSignedIn)
 	case rec.Expiry.IsZero() || e.clock.Now().Before(rec.Expiry):
-		return rec.AccessToken, nil
+		return rec, rerr, nil
 	case st.State == NeedsSignIn:
-		return "", fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
+		return nil, nil, fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
 	}
-	return "", fmt.Errorf("%s: the access token has expired and could not be refreshed: %w", name, rerr)
+	return nil, nil, fmt.Errorf("%s: the access token has expired and could not be refreshed: %w", name, rerr)
 }
 
 // refresh performs one refresh under the store's cross-process lock:

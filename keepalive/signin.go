@@ -34,6 +34,19 @@ type SignInUI struct {
 	// start URL, so the authorization request is on no command line (see
 	// oauthflow.Flow.StartURL).
 	Manual bool
+	// Print, when set, gets a link to show the user, just before Open
+	// runs: another one-time start URL, so that clicking it after the
+	// browser did open is not a second visit of the browser's URL (in
+	// Manual mode, the authorization URL).
+	Print func(url string)
+}
+
+// show hands flow f to the user: Print, then Open.
+func (ui SignInUI) show(f *oauthflow.Flow) error {
+	if ui.Print != nil {
+		ui.Print(ui.url(f))
+	}
+	return ui.Open(ui.url(f))
 }
 
 // url is what ui.Open gets for flow f.
@@ -85,7 +98,7 @@ func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) e
 			return ErrSignInInProgress // still starting (discovery, listener)
 		}
 		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
-		if err := ui.Open(ui.url(f)); err != nil {
+		if err := ui.show(f); err != nil {
 			return err
 		}
 		return ErrSignInInProgress
@@ -110,7 +123,7 @@ func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) e
 	e.signIns.mu.Unlock()
 
 	e.log.Info("keepalive: sign-in started", "account", name)
-	if err := ui.Open(ui.url(flow)); err != nil {
+	if err := ui.show(flow); err != nil {
 		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
 		if ui.Paste == nil {
 			return fmt.Errorf("cannot open the browser: %w", err)
@@ -170,7 +183,7 @@ func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) 
 		return ui.Open(url)
 	}
 	e.log.Info("keepalive: running the owner's login command", "account", w.src.Name, "command", argv[0])
-	return watched.RunLogin(ctx, argv, e.logWriter, ui.Open)
+	return watched.SignIn(ctx, w.src, e.logWriter, ui.Open)
 }
 
 // SignOut forgets an owned account's login: it revokes the refresh token

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -76,7 +77,24 @@ type Account struct {
 	Redirect      Redirect
 	RefreshLead   time.Duration
 	CheckInterval time.Duration
+
+	// Provider names a preset (oauthflow/provider) that supplies the
+	// endpoints, scopes and quirks; ProviderParams are its parameters
+	// (tenant, url, domain, realm) as written in the file. Settings given
+	// explicitly override the preset's.
+	Provider       string
+	ProviderParams map[string]string
+	// AssumedLifetime is the access token lifetime assumed when the server
+	// omits expires_in (from the preset).
+	AssumedLifetime time.Duration
+	// GitHosts are the hosts `tokentray git-credential` serves this
+	// account's token to, as password for GitUsername (default "oauth2").
+	GitHosts    []string
+	GitUsername string
 }
+
+// DefaultGitUsername is the user name git is given with an access token.
+const DefaultGitUsername = "oauth2"
 
 // Redirect configures the loopback redirect URI of the sign-in flow
 // (RFC 8252 §7.3). Zero values mean host 127.0.0.1, any free port, path
@@ -97,7 +115,12 @@ type Watch struct {
 	Rename       string   // display name
 	LoginCommand []string // replaces the owner's default login command
 	CheckCommand []string // optional status command run on a schedule
-	WarnBefore   time.Duration
+	// Check runs the owner's own status command as the check command.
+	Check bool
+	// LoginTerminal runs the login command in a terminal window; nil
+	// keeps the tool's default.
+	LoginTerminal *bool
+	WarnBefore    time.Duration
 }
 
 // Account returns the owned account with the given name.
@@ -167,16 +190,25 @@ type accountTOML struct {
 	} `toml:"redirect"`
 	RefreshLead   *duration `toml:"refresh_lead"`
 	CheckInterval *duration `toml:"check_interval"`
+	Provider      string    `toml:"provider"`
+	Tenant        string    `toml:"tenant"`
+	URL           string    `toml:"url"`
+	Domain        string    `toml:"domain"`
+	Realm         string    `toml:"realm"`
+	GitHosts      []string  `toml:"git_hosts"`
+	GitUsername   string    `toml:"git_username"`
 }
 
 type watchTOML struct {
-	Enabled      *bool     `toml:"enabled"`
-	Kind         string    `toml:"kind"`
-	Path         string    `toml:"path"`
-	Name         string    `toml:"name"`
-	LoginCommand []string  `toml:"login_command"`
-	CheckCommand []string  `toml:"check_command"`
-	WarnBefore   *duration `toml:"warn_before"`
+	Enabled       *bool     `toml:"enabled"`
+	Kind          string    `toml:"kind"`
+	Path          string    `toml:"path"`
+	Name          string    `toml:"name"`
+	LoginCommand  []string  `toml:"login_command"`
+	CheckCommand  []string  `toml:"check_command"`
+	Check         bool      `toml:"check"`
+	LoginTerminal *bool     `toml:"login_terminal"`
+	WarnBefore    *duration `toml:"warn_before"`
 }
 
 // Load reads the configuration at path. A missing file yields an empty
@@ -247,7 +279,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	for name, w := range f.Watch {
 		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
-			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand}
+			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand,
+			Check: w.Check, LoginTerminal: w.LoginTerminal}
 		if w.WarnBefore != nil {
 			ww.WarnBefore = time.Duration(*w.WarnBefore)
 		}
@@ -287,7 +320,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		}, key: key}
 	}
 	if err := store.ValidName(name); err != nil {
-		return fail("", "invalid account name: %v", err)
+		return fail("", "%v", err)
 	}
 	acc := Account{
 		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
@@ -300,7 +333,13 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	if acc.ClientID == "" {
 		return fail("client_id", "is required (the client ID of your own OAuth client registration)")
 	}
-	if a.Issuer == "" && (a.TokenURL == "" || (a.AuthorizeURL == "" && a.DeviceAuthURL == "")) {
+	if key, msg := a.applyProvider(&acc); msg != "" {
+		return fail(key, "%s", msg)
+	}
+	if key, msg := a.applyGit(&acc); msg != "" {
+		return fail(key, "%s", msg)
+	}
+	if a.Provider == "" && a.Issuer == "" && (a.TokenURL == "" || (a.AuthorizeURL == "" && a.DeviceAuthURL == "")) {
 		return fail("issuer", "set issuer (for OIDC discovery) or token_url and authorize_url (or device_authorization_url)")
 	}
 	for _, u := range []struct{ key, val string }{
@@ -375,11 +414,64 @@ func decodeError(path string, err error) error {
 	case errors.As(err, &se) && len(se.Errors) > 0:
 		e := se.Errors[0]
 		row, _ := e.Position()
-		return &Error{Path: path, Line: row, Field: strings.Join(e.Key(), "."), Msg: "unknown setting"}
+		return &Error{Path: path, Line: row, Field: fieldName(e.Key()), Msg: "unknown setting"}
 	case errors.As(err, &de):
 		row, _ := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
-		return &Error{Path: path, Line: row, Field: strings.Join(de.Key(), "."), Msg: msg}
+		if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			// go-toml names Go types ("struct field config.accountTOML.Scopes
+			// of type []string"); people need the expected kind of value.
+			msg = "expected " + goTypeWords(m[2]) + ", not " + tomlKindWords(m[1])
+		}
+		return &Error{Path: path, Line: row, Field: fieldName(de.Key()), Msg: msg}
 	}
 	return &Error{Path: path, Msg: err.Error()}
+}
+
+var typeMismatch = regexp.MustCompile(`^cannot decode TOML (\w+(?: \w+)?) into .* of type (.+)$`)
+
+// fieldName spells a key as the other errors do: account "work".scopes.
+func fieldName(key []string) string {
+	if len(key) >= 2 && (key[0] == "account" || key[0] == "watch") {
+		return fmt.Sprintf("%s %q", key[0], key[1]) + keySuffix(strings.Join(key[2:], "."))
+	}
+	return strings.Join(key, ".")
+}
+
+func goTypeWords(t string) string {
+	switch {
+	case t == "[]string":
+		return "a list of strings"
+	case t == "string":
+		return "a string"
+	case t == "bool", t == "*bool":
+		return "true or false"
+	case strings.HasSuffix(t, "int"), strings.HasSuffix(t, "int64"):
+		return "a whole number"
+	case strings.HasSuffix(t, "duration"):
+		return "a duration such as \"10m\""
+	case t == "map[string]string":
+		return "a table of strings"
+	case strings.HasPrefix(t, "map["):
+		return "tables"
+	case strings.HasPrefix(t, "struct"), strings.HasPrefix(t, "*struct"):
+		return "a table"
+	}
+	return "another kind of value"
+}
+
+func tomlKindWords(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "integer", "float":
+		return "a number"
+	case "boolean":
+		return "true or false"
+	case "array":
+		return "a list"
+	case "inline table", "table":
+		return "a table"
+	}
+	return "a " + k
 }

@@ -37,6 +37,10 @@ enabled = false
 [watch.claude-code]
 warn_before = "72h"
 login_command = ["claude", "auth", "login"]
+check = true
+
+[watch.opencode]
+login_terminal = false
 `
 
 func TestParseGood(t *testing.T) {
@@ -61,6 +65,10 @@ func TestParseGood(t *testing.T) {
 	if c.Watch["gemini"].Enabled || !c.Watch["claude-code"].Enabled || c.Watch["claude-code"].WarnBefore != 72*time.Hour {
 		t.Errorf("watch = %+v", c.Watch)
 	}
+	if cc, oc := c.Watch["claude-code"], c.Watch["opencode"]; !cc.Check || cc.LoginTerminal != nil || oc.Check ||
+		oc.LoginTerminal == nil || *oc.LoginTerminal {
+		t.Errorf("check / login_terminal: %+v %+v", cc, oc)
+	}
 }
 
 func TestParseErrorsNameFileLineAndField(t *testing.T) {
@@ -71,9 +79,16 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"no endpoints", "\n[account.w]\nclient_id = \"a\"\n", `c.toml:2: account "w".issuer: set issuer`},
 		{"bad token_body", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\ntoken_body = \"xml\"\n", `c.toml:4: account "w".token_body: must be "form" or "json"`},
 		{"http not loopback", "[account.w]\nclient_id = \"a\"\nissuer = \"http://x.example\"\n", `c.toml:3: account "w".issuer:`},
-		{"bad duration", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nrefresh_lead = \"soon\"\n", `c.toml:4: account.w.refresh_lead: invalid duration "soon"`},
-		{"wrong type", "[account.w]\nclient_id = 5\n", `c.toml:2: account.w.client_id:`},
-		{"unknown key", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nscope = \"x\"\n", `c.toml:4: account.w.scope: unknown setting`},
+		{"bad duration", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nrefresh_lead = \"soon\"\n", `c.toml:4: account "w".refresh_lead: invalid duration "soon"`},
+		{"wrong type", "[account.w]\nclient_id = 5\n", `c.toml:2: account "w".client_id: expected a string, not a number`},
+		{"scopes not a list", "[account.w]\nclient_id = \"a\"\nscopes = \"openid\"\n", `c.toml:3: account "w".scopes: expected a list of strings, not a string`},
+		{"redirect not a table", "[account.w]\nclient_id = \"a\"\nredirect = 5\n", `c.toml:3: account "w".redirect: expected a table, not a number`},
+		{"port not a number", "[account.w]\nclient_id = \"a\"\n[account.w.redirect]\nport = \"x\"\n", `c.toml:4: account "w".redirect.port: expected a whole number, not a string`},
+		{"auth_params not a table", "[account.w]\nclient_id = \"a\"\nauth_params = [1]\n", `c.toml:3: account "w".auth_params: expected a table of strings, not a list`},
+		{"enabled not a bool", "[watch.x]\nenabled = \"yes\"\n", `c.toml:2: watch "x".enabled: expected true or false, not a string`},
+		{"login_command not a list", "[watch.x]\nlogin_command = \"claude login\"\n", `c.toml:2: watch "x".login_command: expected a list of strings, not a string`},
+		{"account not a table", "account = 5\n", `c.toml:1: account: expected tables, not a number`},
+		{"unknown key", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nscope = \"x\"\n", `c.toml:4: account "w".scope: unknown setting`},
 		{"syntax", "[account.w\n", `c.toml:1:`},
 		{"redirect host", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n[account.w.redirect]\nhost = \"example.com\"\n", `c.toml:5: account "w".redirect.host: must be a loopback host`},
 		{"names differing in case", "[account.work]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n\n[account.WORK]\nclient_id = \"b\"\nissuer = \"https://y.example\"\n",

@@ -19,6 +19,8 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/agent"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/resume"
 	"github.com/tokentray/tokentray/keepalive/statusfile"
@@ -62,11 +64,19 @@ func (g *instance) runTray(ctx context.Context, e *keepalive.Engine) error {
 		Log:     g.f.Log,
 		LogFile: g.f.Paths.LogFile(),
 	}
+	if !g.f.Demo {
+		cfg := g.f.Paths.Config
+		opts.AddAccount = func() error { return OpenConfig(cfg, true, tray.OpenPath) }
+		opts.OpenConfig = func() error { return OpenConfig(cfg, false, tray.OpenPath) }
+	}
 	if g.f.Demo {
 		// The demo touches nothing of the user's: no login registration.
-	} else if entry, err := g.f.AutostartEntry(); err != nil {
+	} else if entry, warning, err := g.f.AutostartEntry(); err != nil {
 		g.f.Log.Warn("tokentray: start at login unavailable", "err", err)
 	} else {
+		if warning != "" {
+			g.f.Log.Warn("tokentray: start at login: " + warning)
+		}
 		opts.StartAtLogin = tray.AutostartEntry(entry)
 	}
 	g.f.Log.Info("tokentray: tray started")
@@ -96,6 +106,16 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { statusfile.Publish(ctx, e.Subscribe, g.f.StatusFile(), g.f.Log) })
 	wg.Go(func() { g.followConfig(ctx, e) })
+	if ln, err := agent.Listen(g.f.AgentAddress()); err != nil {
+		g.f.Log.Warn("tokentray: cannot serve the other commands; they use the token files", "err", err)
+	} else {
+		srv := &agent.Server{Service: agent.Local{Engine: e}, Reload: func() error { return g.reload(e) }, Log: g.f.Log}
+		wg.Go(func() {
+			if err := srv.Serve(ctx, ln); err != nil {
+				g.f.Log.Warn("tokentray: agent stopped", "err", err)
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
 			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
@@ -117,19 +137,32 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 // added, removed or changed take effect without a restart. A file that
 // does not parse is reported and the running accounts are kept.
 func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
-	path := g.f.Paths.Config
-	err := config.Follow(ctx, path, func() {
-		cfg, err := config.Load(path)
-		if err != nil {
+	if g.f.Demo {
+		return // the demo's accounts are its own
+	}
+	err := config.Follow(ctx, g.f.Paths.Config, func() {
+		if err := g.reload(e); err != nil {
 			g.f.Log.Warn("tokentray: the changed configuration is not used", "err", err)
-			return
 		}
-		e.Configure(cmdutil.OwnedAccounts(cfg))
-		g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
 	})
 	if err != nil {
 		g.f.Log.Info("tokentray: cannot follow the configuration file; restart to apply changes", "err", err)
 	}
+}
+
+// reload re-reads config.toml (after a change, add or remove) and hands
+// the owned accounts to the engine.
+func (g *instance) reload(e *keepalive.Engine) error {
+	if g.f.Demo {
+		return nil // the demo's accounts are its own
+	}
+	cfg, err := config.Load(g.f.Paths.Config)
+	if err != nil {
+		return err
+	}
+	e.Configure(cmdutil.OwnedAccounts(cfg))
+	g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
+	return nil
 }
 
 // Lock makes sure only one background instance runs per user. It records
@@ -155,7 +188,7 @@ func Lock(f *cmdutil.Factory) (func(), error) {
 		return nil, errors.New(msg + "; use 'tokentray status' or 'tokentray refresh'")
 	}
 	pidFile := pidPath(f)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if err := atomicfile.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		f.Log.Warn("tokentray: cannot record the process id", "err", err)
 	}
 	return func() {
@@ -168,7 +201,7 @@ func lockPath(f *cmdutil.Factory) string { return filepath.Join(f.Paths.Runtime,
 func pidPath(f *cmdutil.Factory) string  { return filepath.Join(f.Paths.Runtime, "instance.pid") }
 
 func readPID(f *cmdutil.Factory) int {
-	data, err := os.ReadFile(pidPath(f))
+	data, err := atomicfile.ReadFile(pidPath(f), 64)
 	if err != nil {
 		return 0
 	}
@@ -189,4 +222,44 @@ func Running(f *cmdutil.Factory) (running bool, pid int) {
 		return false, 0
 	}
 	return true, readPID(f)
+}
+
+// ConfigExample is what "Add an account…" puts into the config file: an
+// owned account to uncomment and fill in.
+const ConfigExample = `
+# An account tokentray keeps signed in. Uncomment these lines, fill in the
+# issuer and the client ID of your own OAuth client registration, save,
+# and restart tokentray. Or run:
+#   tokentray add work --issuer URL --client-id ID
+#
+# [account.work]
+# issuer    = "https://login.example.com"   # OIDC discovery, or authorize_url + token_url
+# client_id = "your-own-client-id"
+# scopes    = ["openid", "offline_access"]
+`
+
+// OpenConfig opens the config file with open, creating it (and its
+// folder) when missing. withExample first appends ConfigExample unless the
+// file has it already; the rest of the file is kept as it is.
+func OpenConfig(path string, withExample bool, open func(string) error) error {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	missing := err != nil
+	if withExample && !strings.Contains(string(data), ConfigExample) {
+		if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
+			data = append(data, '\n')
+		}
+		data = append(data, ConfigExample...)
+	} else if !missing {
+		return open(path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	return open(path)
 }

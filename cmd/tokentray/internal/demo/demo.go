@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Headless {
 		fmt.Fprintln(g.IO.Out, "Headless: the demo then signs flaky in by itself. Press Ctrl-C to stop.")
 	} else {
-		fmt.Fprintln(g.IO.Out, "Then click the notification's Sign In button, or the tray menu's Sign In…. Ctrl-C or Quit to stop.")
+		fmt.Fprintln(g.IO.Out, "Then click the notification's Sign In button, or the tray menu's Sign In to flaky…. Ctrl-C or Quit to stop.")
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -147,6 +147,7 @@ func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, fl
 	breakAt := time.After(failAfter)
 	var autoAt <-chan time.Time
 	needed := false
+	told := 0 // the failed attempt last told
 	for {
 		select {
 		case <-ctx.Done():
@@ -157,7 +158,9 @@ func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, fl
 		case s := <-snaps:
 			a, _ := s.Find("flaky")
 			switch {
-			case a.State == keepalive.Retrying:
+			case a.State == keepalive.Retrying && a.Attempt != told:
+				// Once per failed attempt, however many snapshots show it.
+				told = a.Attempt
 				fmt.Fprintf(g.IO.Out, "demo: flaky refresh failed (attempt %d); retrying in %s\n",
 					a.Attempt, keepalive.HumanDuration(time.Until(a.NextTry)))
 			case a.State == keepalive.NeedsSignIn && !needed:
@@ -170,8 +173,8 @@ func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, fl
 					autoAt = time.After(autoSignIn)
 				}
 			case a.State == keepalive.OK && needed:
-				needed = false
-				fmt.Fprintln(g.IO.Out, "demo: flaky is signed in again and healthy: the cycle is complete")
+				needed, told = false, 0
+				fmt.Fprintln(g.IO.Out, "demo: flaky is signed in again and healthy: the cycle is complete. Press Ctrl-C to stop.")
 			}
 		case <-autoAt:
 			fmt.Fprintln(g.IO.Out, "demo: signing flaky in (as if you had clicked Sign In)")

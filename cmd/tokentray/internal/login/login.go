@@ -62,12 +62,16 @@ func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name s
 	if _, ok := e.Snapshot().Find(name); !ok {
 		return fmt.Errorf("no account %q (see 'tokentray status')", name)
 	}
-	ui := keepalive.SignInUI{Open: func(url string) error {
-		fmt.Fprintf(f.IO.ErrOut, "Opening your browser to sign in %s. If it does not open, visit:\n\n  %s\n\n", name, url)
-		return oauthflow.OpenBrowser(url)
-	}}
+	ui := keepalive.SignInUI{
+		// The printed link is its own one-time URL: clicking it after the
+		// browser opened is not a second visit of the browser's link.
+		Print: func(url string) {
+			fmt.Fprintf(f.IO.ErrOut, "Opening your browser to sign in %s. If it does not open, visit:\n\n  %s\n\n", name, url)
+		},
+		Open: oauthflow.OpenBrowser,
+	}
 	if noBrowser {
-		ui.Manual = true
+		ui.Manual, ui.Print = true, nil
 		lines := stdinLines(f.IO.In)
 		ui.Open = func(url string) error {
 			fmt.Fprintf(f.IO.ErrOut, "Open this URL in a browser and sign in %s:\n\n  %s\n\n"+

@@ -12,10 +12,13 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/autostart"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/demo"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/exec"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/gitcredential"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/login"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/logout"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/refresh"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/remove"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/run"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/status"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/token"
@@ -64,8 +67,11 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		status.NewCmdStatus(f, nil),
 		refresh.NewCmdRefresh(f, nil),
 		token.NewCmdToken(f, nil),
+		exec.NewCmdExec(f, nil),
+		gitcredential.NewCmdGitCredential(f, nil),
 		login.NewCmdLogin(f, nil),
 		add.NewCmdAdd(f, nil),
+		remove.NewCmdRemove(f, nil),
 		logout.NewCmdLogout(f, nil),
 		autostart.NewCmdAutostart(f, nil),
 		demo.NewCmdDemo(f, nil),
@@ -74,6 +80,29 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	// Shell completion comes from cobra's completion command; flags that
 	// take a file complete files.
 	cmd.MarkPersistentFlagFilename("config", "toml")
+	// cobra adds help and completion when the tree runs; adding them now
+	// lets an unknown word after them be a usage mistake like any other
+	// ("tokentray completion bsh": did you mean "bash"?).
+	cmd.InitDefaultCompletionCmd()
+	cmd.InitDefaultHelpCmd()
+	for _, c := range cmd.Commands() {
+		switch c.Name() {
+		case "completion":
+			c.Args = cmdutil.SubcommandRequired
+			c.RunE = func(c *cobra.Command, args []string) error {
+				return cmdutil.Usagef(c, "completion: say bash, zsh, fish or powershell")
+			}
+		case "help":
+			c.Run = nil
+			c.RunE = func(c *cobra.Command, args []string) error {
+				target, rest, err := c.Root().Find(args)
+				if err != nil || target == nil || len(rest) > 0 {
+					return cmdutil.SubcommandRequired(c.Root(), args)
+				}
+				return target.Help()
+			}
+		}
+	}
 	return cmd
 }
 

@@ -96,3 +96,39 @@ func TestCompletionOfAccountNames(t *testing.T) {
 		t.Errorf("token work <TAB>:\n%s", out)
 	}
 }
+
+// TestReadmeMatchesHelp: README's Command line section is the help's
+// command and flag list, verbatim.
+func TestReadmeMatchesHelp(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ := runRoot(t, "--help")
+	start := strings.Index(out, "Available Commands:")
+	end := strings.Index(out, "\nUse \"tokentray [command]")
+	if start < 0 || end < 0 {
+		t.Fatalf("unexpected help:\n%s", out)
+	}
+	want := "```\n" + strings.TrimRight(out[start:end], "\n") + "\n```\n"
+	if !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's Command line section differs from --help; paste this:\n%s", want)
+	}
+}
+
+func TestHelpAndCompletionRefuseUnknownWords(t *testing.T) {
+	for args, want := range map[string]string{
+		"help stauts":     `unknown command "stauts"; did you mean "status"?`,
+		"completion bsh":  `completion: unknown command "bsh"; did you mean "bash"?`,
+		"completion":      "completion: say bash, zsh, fish or powershell",
+		"help status foo": `unknown command "status"`,
+	} {
+		out, errOut, code := runRoot(t, strings.Fields(args)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	if out, _, code := runRoot(t, "help", "autostart", "enable"); code != 0 || !strings.Contains(out, "tokentray autostart enable") {
+		t.Errorf("help autostart enable: exit %d\n%s", code, out)
+	}
+}
