@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,11 +100,11 @@ func TestSecretNotInErrors(t *testing.T) {
 }
 
 func TestLoadMissingFileIsEmpty(t *testing.T) {
-	c, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
+	c, err := Load(filepath.Join(testfs.TempDir(t), "nope.toml"))
 	if err != nil || c.Exists || len(c.Accounts) != 0 {
 		t.Fatalf("Load missing: %+v, %v", c, err)
 	}
-	p := filepath.Join(t.TempDir(), "config.toml")
+	p := filepath.Join(testfs.TempDir(t), "config.toml")
 	os.WriteFile(p, []byte(good), 0o600)
 	c, err = Load(p)
 	if err != nil || !c.Exists || len(c.Accounts) != 2 {

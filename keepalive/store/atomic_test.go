@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/tokentray/tokentray/internal/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ func dirNames(t *testing.T, dir string) []string {
 }
 
 func TestWriteFileAtomicReplace(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, "f.json")
 	if err := WriteFileAtomic(path, []byte("first"), 0o600); err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func TestWriteFileAtomicModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permission bits")
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 
 	fresh := filepath.Join(dir, "new")
 	if err := WriteFileAtomic(fresh, []byte("x"), FileMode); err != nil {
@@ -95,6 +96,7 @@ func assertMode(t *testing.T, path string, want fs.FileMode) {
 // privilege (Windows without developer mode).
 func symlinkOrSkip(t *testing.T, target, link string) {
 	t.Helper()
+	testfs.SkipOnWine(t, testfs.WineSymlinks)
 	if err := os.Symlink(target, link); err != nil {
 		if runtime.GOOS == "windows" {
 			t.Skipf("cannot create symlinks: %v", err)
@@ -104,7 +106,7 @@ func symlinkOrSkip(t *testing.T, target, link string) {
 }
 
 func TestWriteFileAtomicSymlink(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	realDir := filepath.Join(dir, "real")
 	linkDir := filepath.Join(dir, "links")
 	for _, d := range []string{realDir, linkDir} {
@@ -164,7 +166,7 @@ func TestWriteFileAtomicSymlink(t *testing.T) {
 }
 
 func TestWriteFileAtomicNotRegular(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	sub := filepath.Join(dir, "sub")
 	if err := os.Mkdir(sub, 0o700); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +39,7 @@ func fakeOwner(t *testing.T, name, body string) (argsFile string) {
 	if runtime.GOOS == "windows" {
 		t.Skip("fake owner commands are shell scripts")
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	argsFile = filepath.Join(dir, name+".args")
 	script := "#!/bin/sh\necho \"$*\" > '" + argsFile + "'\n" + body + "\n"
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700); err != nil {
@@ -228,7 +229,7 @@ func TestRunLoginDetached(t *testing.T) {
 	}
 	// Field 6 of /proc/PID/stat is the session id; a session leader's
 	// equals its pid.
-	out := filepath.Join(t.TempDir(), "sid")
+	out := filepath.Join(testfs.TempDir(t), "sid")
 	fakeOwner(t, "claude", `set -- $(cat /proc/$$/stat); echo "$1 $6" > '`+out+`'`)
 	if err := RunLogin(context.Background(), []string{"claude"}, nil, nil); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -106,7 +107,7 @@ func plistEnabled(data []byte) (bool, error) {
 }
 
 func launchdEnable(home string, e Entry) error {
-	if err := e.validate(); err != nil {
+	if err := e.validate(path.IsAbs); err != nil {
 		return err
 	}
 	content, err := launchAgentPlist(e)
