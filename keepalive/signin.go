@@ -28,6 +28,33 @@ type SignInUI struct {
 	Paste func(ctx context.Context) (string, error)
 	// Invalid reports a pasted input that was not accepted.
 	Invalid func(err error)
+	// Manual says the user opens the sign-in elsewhere (another machine,
+	// --no-browser): Open then gets the authorization URL itself.
+	// Otherwise Open launches a browser here and gets a one-time loopback
+	// start URL, so the authorization request is on no command line (see
+	// oauthflow.Flow.StartURL).
+	Manual bool
+	// Print, when set, gets a link to show the user, just before Open
+	// runs: another one-time start URL, so that clicking it after the
+	// browser did open is not a second visit of the browser's URL (in
+	// Manual mode, the authorization URL).
+	Print func(url string)
+}
+
+// show hands flow f to the user: Print, then Open.
+func (ui SignInUI) show(f *oauthflow.Flow) error {
+	if ui.Print != nil {
+		ui.Print(ui.url(f))
+	}
+	return ui.Open(ui.url(f))
+}
+
+// url is what ui.Open gets for flow f.
+func (ui SignInUI) url(f *oauthflow.Flow) string {
+	if ui.Manual {
+		return f.URL()
+	}
+	return f.StartURL()
 }
 
 // signIns tracks the open sign-in flow per owned account (nil while the
@@ -71,7 +98,7 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 			return ErrSignInInProgress // still starting (discovery, listener)
 		}
 		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
-		if err := ui.Open(f.URL()); err != nil {
+		if err := ui.show(f); err != nil {
 			return err
 		}
 		return ErrSignInInProgress
@@ -96,7 +123,7 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	e.signIns.mu.Unlock()
 
 	e.log.Info("keepalive: sign-in started", "account", name)
-	if err := ui.Open(flow.URL()); err != nil {
+	if err := ui.show(flow); err != nil {
 		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
 		if ui.Paste == nil {
 			return fmt.Errorf("cannot open the browser: %w", err)
@@ -150,7 +177,7 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	a.endEpisodeLocked()
 	a.signedIn = e.clock.Now()
 	e.publishLocked(a, a.signedIn)
-	e.log.Info("keepalive: signed in", "account", name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
+	e.log.Info("keepalive: signed in", "account", name, "as", tok.Identity().String(), "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil
 }
 
@@ -161,7 +188,7 @@ func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) 
 		return ui.Open(url)
 	}
 	e.log.Info("keepalive: running the owner's login command", "account", w.src.Name, "command", argv[0])
-	return watched.RunLogin(ctx, argv, e.logWriter, ui.Open)
+	return watched.SignIn(ctx, w.src, e.logWriter, ui.Open)
 }
 
 // SignOut forgets an owned account's login: it revokes the refresh token

@@ -114,24 +114,24 @@ func TestErrorString(t *testing.T) {
 		want string
 	}{
 		{&Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant", Description: "Refresh token expired"},
-			"oauthflow: refresh: 400 invalid_grant: Refresh token expired"},
-		{&Error{Op: "refresh", StatusCode: 502}, "oauthflow: refresh: 502 Bad Gateway"},
+			"refresh failed: 400 invalid_grant: Refresh token expired"},
+		{&Error{Op: "refresh", StatusCode: 502}, "refresh failed: 502 Bad Gateway"},
 		{&Error{Op: "refresh", StatusCode: 200, Err: errors.New("response has no access_token")},
-			"oauthflow: refresh: 200 OK: response has no access_token"},
-		{&Error{Op: "exchange", Err: context.Canceled}, "oauthflow: exchange: context canceled"},
+			"refresh failed: 200 OK: response has no access_token"},
+		{&Error{Op: "exchange", Err: context.Canceled}, "sign-in (code exchange) failed: context canceled"},
 		{&Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant", Description: "line1\nline2\x1b[31m"},
-			"oauthflow: refresh: 400 invalid_grant: line1 line2 [31m"},
-		{&Error{}, "oauthflow: token request failed"},
+			"refresh failed: 400 invalid_grant: line1 line2 [31m"},
+		{&Error{}, "token request failed"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
 	}
-	long := &Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant", Description: strings.Repeat("é", 1000)}
+	long := &Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant", Description: strings.Repeat("é", 3000)}
 	got := long.Error()
-	if n := strings.Count(got, "é"); n != maxDescription {
-		t.Errorf("description kept %d runes, want %d", n, maxDescription)
+	if n := strings.Count(got, "é"); n != 1000 {
+		t.Errorf("description kept %d runes, want 1000", n)
 	}
 	if !strings.HasSuffix(got, "…") {
 		t.Errorf("truncated description not marked: %q", got[len(got)-10:])

@@ -29,12 +29,16 @@ const (
 // metadata is the part of the server metadata (RFC 8414 §2, OpenID Connect
 // Discovery 1.0 §3) that tokentray uses.
 type metadata struct {
-	Issuer                string   `json:"issuer"`
-	AuthorizationEndpoint string   `json:"authorization_endpoint"`
-	TokenEndpoint         string   `json:"token_endpoint"`
-	RevocationEndpoint    string   `json:"revocation_endpoint"`
-	IssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
-	CodeChallengeMethods  []string `json:"code_challenge_methods_supported"`
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	// DeviceAuthorizationEndpoint is RFC 8628 §4.
+	DeviceAuthorizationEndpoint string   `json:"device_authorization_endpoint"`
+	IssParameterSupported       bool     `json:"authorization_response_iss_parameter_supported"`
+	CodeChallengeMethods        []string `json:"code_challenge_methods_supported"`
+	// TokenAuthMethods is token_endpoint_auth_methods_supported.
+	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // discovered caches metadata per configured issuer URL for the life of the
@@ -64,8 +68,13 @@ func (e Endpoint) needsDiscovery() bool {
 // endpoint must pass [CheckURL]. Successful results are cached per issuer
 // URL for the life of the process.
 //
+// A client with a secret and ClientAuth AuthAuto authenticates with
+// client_secret_basic when token_endpoint_auth_methods_supported lists it,
+// else with client_secret_post.
+//
 // From the metadata it takes authorization_endpoint, token_endpoint,
-// revocation_endpoint, the issuer identifier as published, and
+// revocation_endpoint, device_authorization_endpoint (RFC 8628 §4), the
+// issuer identifier as published, and
 // authorization_response_iss_parameter_supported (RFC 9207).
 //
 // Discover modifies c, so it must not run concurrently with other uses of
@@ -79,14 +88,20 @@ func (c *Client) Discover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Endpoint = r.Endpoint
+	c.Endpoint, c.discoveredAuth = r.Endpoint, r.discoveredAuth
 	return nil
 }
 
 // resolve returns c itself when it needs no discovery, or else a shallow
 // copy whose Endpoint is completed from the (cached) metadata.
 func (c *Client) resolve(ctx context.Context) (*Client, error) {
-	if !c.Endpoint.needsDiscovery() {
+	return c.resolveIf(ctx, c.Endpoint.needsDiscovery())
+}
+
+// resolveIf is resolve, discovering only when need is set (and an issuer
+// is configured).
+func (c *Client) resolveIf(ctx context.Context, need bool) (*Client, error) {
+	if !need || c.Endpoint.Issuer == "" {
 		return c, nil
 	}
 	md, err := c.metadata(ctx, c.Endpoint.Issuer)
@@ -103,6 +118,14 @@ func (c *Client) resolve(ctx context.Context) (*Client, error) {
 	}
 	if e.RevocationURL == "" {
 		e.RevocationURL = md.RevocationEndpoint
+	}
+	if e.DeviceAuthURL == "" {
+		e.DeviceAuthURL = md.DeviceAuthorizationEndpoint
+	}
+	if slices.Contains(md.TokenAuthMethods, "client_secret_basic") {
+		r.discoveredAuth = AuthBasic
+	} else {
+		r.discoveredAuth = AuthPost
 	}
 	e.Issuer = md.Issuer
 	e.IssParameterSupported = e.IssParameterSupported || md.IssParameterSupported
@@ -175,6 +198,14 @@ func (c *Client) fetchMetadata(ctx context.Context, issuer string) (*metadata, e
 		break
 	}
 
+	return parseMetadata(issuer, data)
+}
+
+// parseMetadata decodes and checks a metadata document of issuer.
+func parseMetadata(issuer string, data []byte) (*metadata, error) {
+	fail := func(status int, format string, args ...any) (*metadata, error) {
+		return nil, &Error{Op: "discovery", StatusCode: status, Err: fmt.Errorf(format, args...)}
+	}
 	var md metadata
 	if err := json.Unmarshal(data, &md); err != nil {
 		return fail(0, "decoding metadata of %s: %w", issuer, err)
@@ -196,6 +227,7 @@ func (c *Client) fetchMetadata(ctx context.Context, issuer string) (*metadata, e
 		{"authorization_endpoint", md.AuthorizationEndpoint},
 		{"token_endpoint", md.TokenEndpoint},
 		{"revocation_endpoint", md.RevocationEndpoint},
+		{"device_authorization_endpoint", md.DeviceAuthorizationEndpoint},
 	} {
 		if ep.url == "" {
 			continue

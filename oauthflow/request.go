@@ -3,6 +3,7 @@ package oauthflow
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ const MaxResponseSize = 1 << 20
 const DefaultTimeout = 30 * time.Second
 
 // sensitiveParams are request parameters whose values are credentials.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token", "device_code"}
 
 // CheckURL reports whether raw is acceptable as an OAuth endpoint: an
 // absolute https URL, or an http URL whose host is "localhost" or a loopback
@@ -95,6 +96,12 @@ func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]
 	if err != nil {
 		return nil, err
 	}
+	return c.tokenResponse(op, resp, data, secrets)
+}
+
+// tokenResponse parses a token endpoint answer: a token (RFC 6749 §5.1)
+// or an error (§5.2), scrubbed of secrets.
+func (c *Client) tokenResponse(op string, resp *http.Response, data []byte, secrets []string) (*Token, error) {
 	fields, jsonErr := decodeObject(data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.statusError(op, resp, fields, jsonErr, secrets)
@@ -115,7 +122,8 @@ func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]
 	return c.buildToken(fields, access), nil
 }
 
-// post sends params, plus client_id and client_secret when set, to
+// post sends params with the client's authentication (client_id and
+// client_secret in the body, or an HTTP Basic header; see ClientAuth) to
 // endpoint as a POST body encoded as c.TokenBody says, without following
 // redirects, and reads at most MaxResponseSize bytes of the answer. Empty
 // params are not sent. It returns the response (its body already closed),
@@ -131,17 +139,38 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 			all[k] = v
 		}
 	}
-	if c.ClientID != "" {
+	// Client authentication, RFC 6749 §2.3.1.
+	var basic string
+	switch m := c.authMethod(); m {
+	case AuthBasic:
+		// The ID and secret are form-urlencoded before they are joined
+		// and base64-encoded (§2.3.1, Appendix B).
+		basic = "Basic " + base64.StdEncoding.EncodeToString(
+			[]byte(url.QueryEscape(c.ClientID)+":"+url.QueryEscape(c.ClientSecret.Reveal())))
+	case AuthPost:
 		all["client_id"] = c.ClientID
-	}
-	if !c.ClientSecret.IsZero() {
 		all["client_secret"] = c.ClientSecret.Reveal()
+	case AuthNone:
+		all["client_id"] = c.ClientID
+	default:
+		return nil, nil, nil, &Error{Op: op, Err: fmt.Errorf("unknown client authentication method %q (want basic, post or none)", sanitize(string(m), maxCode))}
+	}
+	for k, v := range all {
+		if v == "" {
+			delete(all, k)
+		}
 	}
 	var secrets []string
 	for _, k := range sensitiveParams {
 		if v := all[k]; v != "" {
 			secrets = append(secrets, v)
 		}
+	}
+	if !c.ClientSecret.IsZero() {
+		secrets = append(secrets, c.ClientSecret.Reveal(), url.QueryEscape(c.ClientSecret.Reveal()))
+	}
+	if basic != "" {
+		secrets = append(secrets, strings.TrimPrefix(basic, "Basic "))
 	}
 
 	var body []byte
@@ -168,6 +197,9 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 		return nil, nil, nil, &Error{Op: op, Err: err}
 	}
 	req.Header.Set("Content-Type", contentType)
+	if basic != "" {
+		req.Header.Set("Authorization", basic)
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tokentray/"+Version)
 
@@ -223,8 +255,7 @@ func (c *Client) statusError(op string, resp *http.Response, fields map[string]j
 // buildToken turns a successful response into a Token. Optional fields are
 // parsed leniently: once the server has answered with a new access token it
 // may already have rotated the refresh token, so failing over a malformed
-// expires_in would lose the login. A malformed or non-positive expires_in is
-// treated as absent.
+// expires_in would lose the login (see accessExpiry).
 func (c *Client) buildToken(fields map[string]json.RawMessage, access string) *Token {
 	now := c.now().Round(0)
 	t := &Token{
@@ -235,13 +266,51 @@ func (c *Client) buildToken(fields map[string]json.RawMessage, access string) *T
 		Scope:        scopeField(fields["scope"]),
 		ObtainedAt:   now,
 	}
-	if d, ok := secondsField(fields["expires_in"]); ok {
-		t.Expiry = now.Add(d)
+	t.Expiry, t.ExpirySource = accessExpiry(fields["expires_in"], access, now)
+	if t.ExpirySource == ExpiryUnknown && c.AssumedLifetime > 0 {
+		t.Expiry, t.ExpirySource = now.Add(c.AssumedLifetime), ExpiryAssumed
+		if at, ok := createdAt(fields["created_at"], now); ok {
+			t.Expiry = at.Add(c.AssumedLifetime)
+		}
 	}
 	if d, ok := secondsField(fields["refresh_token_expires_in"]); ok {
 		t.RefreshExpiry = now.Add(d)
 	}
 	return t
+}
+
+// createdAt parses a created_at member (seconds since the epoch) and
+// accepts it only when it is not after now and less than a day before, so
+// a skewed or bogus value cannot make a token look valid for long.
+func createdAt(raw json.RawMessage, now time.Time) (time.Time, bool) {
+	var n json.Number
+	if len(raw) == 0 || json.Unmarshal(raw, &n) != nil {
+		return time.Time{}, false
+	}
+	secs, err := n.Int64()
+	if err != nil {
+		return time.Time{}, false
+	}
+	at := time.Unix(secs, 0)
+	if at.After(now) || now.Sub(at) > 24*time.Hour {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+// accessExpiry decides when the access token expires: after expires_in
+// when it is plausible (positive, at most MaxExpiresIn); otherwise at the
+// access token's JWT "exp" when it is a JWT whose exp lies no further than
+// MaxExpiresIn ahead (an exp in the past is kept: the token is then already
+// expired); otherwise unknown.
+func accessExpiry(expiresIn json.RawMessage, access string, now time.Time) (time.Time, ExpirySource) {
+	if d, ok := secondsField(expiresIn); ok && d <= MaxExpiresIn {
+		return now.Add(d), ExpiryFromServer
+	}
+	if exp, ok := jwtExpiry(access); ok && !exp.After(now.Add(MaxExpiresIn)) {
+		return exp, ExpiryFromJWT
+	}
+	return time.Time{}, ExpiryUnknown
 }
 
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {

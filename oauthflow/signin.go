@@ -24,7 +24,13 @@ import (
 const (
 	DefaultSignInTimeout = 5 * time.Minute
 	DefaultRedirectPath  = "/callback"
+	// DefaultHold is how long after the browser was launched with a
+	// start URL no code is exchanged (see [Flow.StartURL]).
+	DefaultHold = 5 * time.Second
 )
+
+// startPrefix is the path prefix of the one-time start URLs.
+const startPrefix = "/tokentray-start/"
 
 // Errors of the sign-in flow. Test them with errors.Is.
 var (
@@ -44,6 +50,10 @@ var (
 	// ErrInvalidPaste: Paste got something that is neither a redirect URL,
 	// nor a code, nor code#state. The flow keeps waiting.
 	ErrInvalidPaste = errors.New("not a redirect URL, a code or code#state")
+	// ErrSignInIntercepted: a one-time start URL was visited a second
+	// time, so another program has seen the authorization request; the
+	// flow ends and nothing is exchanged (see [Flow.StartURL]).
+	ErrSignInIntercepted = errors.New("another program opened your sign-in link; sign-in cancelled")
 )
 
 // AuthorizationError is an error response of the authorization endpoint
@@ -58,9 +68,9 @@ type AuthorizationError struct {
 func (e *AuthorizationError) Error() string {
 	var b strings.Builder
 	if e.Code == "access_denied" {
-		b.WriteString("oauthflow: sign-in was denied (access_denied)")
+		b.WriteString("sign-in was denied (access_denied)")
 	} else {
-		b.WriteString("oauthflow: the authorization server refused the sign-in: ")
+		b.WriteString("the authorization server refused the sign-in: ")
 		b.WriteString(sanitize(e.Code, maxCode))
 	}
 	if d := sanitize(e.Description, maxDescription); d != "" {
@@ -98,6 +108,10 @@ type SignInOptions struct {
 	// Timeout bounds the whole sign-in, counted from StartSignIn; 0 means
 	// DefaultSignInTimeout.
 	Timeout time.Duration
+	// Hold is how long after the latest [Flow.StartURL] a code is held
+	// before it is exchanged; 0 means DefaultHold, a negative value none.
+	// It is timed with the Client's Now and Sleep.
+	Hold time.Duration
 }
 
 // reservedAuthParams are set by the flow and cannot come from AuthParams.
@@ -122,6 +136,7 @@ type Flow struct {
 	state       string
 	verifier    string
 	timeout     time.Duration
+	hold        time.Duration
 
 	ln     net.Listener
 	srv    *http.Server
@@ -133,6 +148,9 @@ type Flow struct {
 	tok   *Token
 	err   error
 	done  chan struct{} // closed once tok/err are final
+
+	starts   map[string]bool // one-time start URL token -> visited
+	launched time.Time       // the latest StartURL: the hold counts from it
 
 	waited   atomic.Bool
 	shutOnce sync.Once
@@ -160,7 +178,7 @@ const (
 // an error naming the port.
 func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, error) {
 	if c.ClientID == "" {
-		return nil, errors.New("oauthflow: sign-in: no client ID configured")
+		return nil, errors.New("sign-in: no client ID configured")
 	}
 	r, err := c.resolve(ctx)
 	if err != nil {
@@ -169,42 +187,49 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 	ep := r.Endpoint
 	switch {
 	case ep.AuthURL == "":
-		return nil, errors.New("oauthflow: sign-in: no authorization endpoint (set it, or an issuer that publishes one)")
+		return nil, errors.New("sign-in: no authorization endpoint (set it, or an issuer that publishes one)")
 	case ep.TokenURL == "":
-		return nil, errors.New("oauthflow: sign-in: no token endpoint (set it, or an issuer that publishes one)")
+		return nil, errors.New("sign-in: no token endpoint (set it, or an issuer that publishes one)")
 	case ep.IssParameterSupported && ep.Issuer == "":
-		return nil, errors.New("oauthflow: sign-in: IssParameterSupported is set but the issuer is unknown")
+		return nil, errors.New("sign-in: IssParameterSupported is set but the issuer is unknown")
 	}
 	for _, u := range []string{ep.AuthURL, ep.TokenURL} {
 		if err := CheckURL(u); err != nil {
-			return nil, fmt.Errorf("oauthflow: sign-in: %w", err)
+			return nil, fmt.Errorf("sign-in: %w", err)
 		}
 	}
 	authURL, err := url.Parse(ep.AuthURL)
 	if err != nil {
-		return nil, fmt.Errorf("oauthflow: sign-in: authorization endpoint: %w", err)
+		return nil, fmt.Errorf("sign-in: authorization endpoint: %w", err)
 	}
 	if authURL.Fragment != "" {
-		return nil, errors.New("oauthflow: sign-in: the authorization endpoint URL must not have a fragment (RFC 6749 §3.1)")
+		return nil, errors.New("sign-in: the authorization endpoint URL must not have a fragment (RFC 6749 §3.1)")
 	}
 	for _, k := range reservedAuthParams {
 		if _, ok := opts.AuthParams[k]; ok {
-			return nil, fmt.Errorf("oauthflow: sign-in: AuthParams cannot set %q: the sign-in sets it", k)
+			return nil, fmt.Errorf("sign-in: AuthParams cannot set %q: the sign-in sets it", k)
 		}
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultSignInTimeout
 	}
+	hold := opts.Hold
+	switch {
+	case hold == 0:
+		hold = DefaultHold
+	case hold < 0:
+		hold = 0
+	}
 	path := opts.Redirect.Path
 	if path == "" {
 		path = DefaultRedirectPath
 	}
 	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#%") {
-		return nil, fmt.Errorf("oauthflow: sign-in: redirect path %q must start with / and contain no ?, # or %%", path)
+		return nil, fmt.Errorf("sign-in: redirect path %q must start with / and contain no ?, # or %%", path)
 	}
 	if opts.Redirect.Port < 0 || opts.Redirect.Port > 65535 {
-		return nil, fmt.Errorf("oauthflow: sign-in: redirect port %d is out of range", opts.Redirect.Port)
+		return nil, fmt.Errorf("sign-in: redirect port %d is out of range", opts.Redirect.Port)
 	}
 	network, bindHost, uriHost, err := loopbackHost(opts.Redirect.Host)
 	if err != nil {
@@ -214,10 +239,10 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 	ln, err := net.Listen(network, net.JoinHostPort(bindHost, strconv.Itoa(opts.Redirect.Port)))
 	if err != nil {
 		if opts.Redirect.Port != 0 {
-			return nil, fmt.Errorf("oauthflow: sign-in: cannot listen on port %d of %s for the redirect (is another program using port %d?): %w",
+			return nil, fmt.Errorf("sign-in: cannot listen on port %d of %s for the redirect (is another program using port %d?): %w",
 				opts.Redirect.Port, bindHost, opts.Redirect.Port, err)
 		}
-		return nil, fmt.Errorf("oauthflow: sign-in: cannot listen on %s for the redirect: %w", bindHost, err)
+		return nil, fmt.Errorf("sign-in: cannot listen on %s for the redirect: %w", bindHost, err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := net.JoinHostPort(uriHost, strconv.Itoa(port))
@@ -250,8 +275,10 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 		state:       state,
 		verifier:    verifier,
 		timeout:     timeout,
+		hold:        hold,
 		ln:          ln,
 		done:        make(chan struct{}),
+		starts:      make(map[string]bool),
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.srv = &http.Server{
@@ -285,7 +312,7 @@ func loopbackHost(h string) (network, bind, uriHost string, err error) {
 	}
 	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"))
 	if ip == nil || !ip.IsLoopback() {
-		return "", "", "", fmt.Errorf("oauthflow: sign-in: redirect host %q is not a loopback address (use 127.0.0.1, [::1] or localhost; RFC 8252 §7.3)", h)
+		return "", "", "", fmt.Errorf("sign-in: redirect host %q is not a loopback address (use 127.0.0.1, [::1] or localhost; RFC 8252 §7.3)", h)
 	}
 	if ip4 := ip.To4(); ip4 != nil {
 		return "tcp4", ip4.String(), ip4.String(), nil
@@ -293,8 +320,38 @@ func loopbackHost(h string) (network, bind, uriHost string, err error) {
 	return "tcp6", ip.String(), ip.String(), nil
 }
 
-// URL is the authorization request URL to open in the browser.
+// URL is the authorization request URL, with state and the PKCE challenge.
+// Print it for a browser on another machine (the manual fallback, see
+// Paste). To launch a browser on this machine use StartURL instead: a URL
+// given to a browser program is on its command line, where every local
+// user can read it.
 func (f *Flow) URL() string { return f.authURL }
+
+// StartURL returns a new one-time start URL on the loopback listener, e.g.
+// "http://127.0.0.1:49152/tokentray-start/…", to launch the browser with.
+// Its first visit redirects (302) to URL, so the state and the PKCE
+// challenge appear on no command line. It is meant for the browser
+// tokentray launches, right after this call:
+//
+//   - a second visit of a start URL ends the flow with
+//     [ErrSignInIntercepted], whatever has happened so far (nothing is
+//     exchanged; that browser page says so): either the visitor or the
+//     browser came second, and the first one has seen the request;
+//   - no code is exchanged sooner than SignInOptions.Hold (5 s) after the
+//     latest StartURL call: a code that arrives earlier is held, so that
+//     a program that read the start URL from the browser's command line
+//     and raced it is always caught by the browser's own visit.
+//
+// Calling it again (to open the sign-in once more) gives another one-time
+// URL and restarts the hold.
+func (f *Flow) StartURL() string {
+	tok := rand.Text()
+	f.mu.Lock()
+	f.starts[tok] = false
+	f.launched = f.client.now()
+	f.mu.Unlock()
+	return (&url.URL{Scheme: "http", Host: f.host, Path: startPrefix + tok}).String()
+}
 
 // RedirectURI is the loopback redirect URI sent in the authorization
 // request, e.g. "http://127.0.0.1:49152/callback".
@@ -305,19 +362,21 @@ func (f *Flow) RedirectURI() string { return f.redirectURI }
 // e.g. access_denied), when the response fails the RFC 9207 check
 // ([ErrIssuerMismatch]), when the code exchange fails (an *[Error] with Op
 // "exchange"), when SignInOptions.Timeout passes ([ErrSignInTimeout]),
-// when ctx is done (the error wraps ctx.Err()) or when Close is called
+// when ctx is done (the error wraps ctx.Err()), when a start URL was
+// visited twice ([ErrSignInIntercepted]) or when Close is called
 // ([ErrFlowClosed]). Requests to the listener that do not carry this
-// flow's state get an error page and do not end the flow.
+// flow's state get an error page and do not end the flow. The returned
+// Token's Identity says who signed in.
 //
 // The listener is closed when Wait returns. Wait may be called once.
 func (f *Flow) Wait(ctx context.Context) (*Token, error) {
 	if !f.waited.CompareAndSwap(false, true) {
-		return nil, errors.New("oauthflow: Flow.Wait called more than once")
+		return nil, errors.New("Flow.Wait called more than once")
 	}
 	select {
 	case <-f.done:
 	case <-ctx.Done():
-		f.abort(fmt.Errorf("oauthflow: sign-in abandoned: %w", ctx.Err()))
+		f.abort(fmt.Errorf("sign-in abandoned: %w", ctx.Err()))
 	}
 	f.shutdown()
 	return f.result()
@@ -352,7 +411,7 @@ func (f *Flow) Paste(input string) error {
 		// copied only some of the parameters).
 		code, final, reject = f.inspect(vals, form == pasteURL && vals.Has("iss"))
 		if reject != nil {
-			return fmt.Errorf("oauthflow: pasted response: %w", reject)
+			return fmt.Errorf("pasted response: %w", reject)
 		}
 	}
 	if err := f.claim(); err != nil {
@@ -366,14 +425,15 @@ func (f *Flow) Paste(input string) error {
 // exchange in progress is cancelled, and the listener is closed. It is
 // safe to call more than once and after Wait.
 func (f *Flow) Close() {
-	f.abort(fmt.Errorf("oauthflow: %w", ErrFlowClosed))
+	f.abort(fmt.Errorf("%w", ErrFlowClosed))
 	f.shutdown()
 }
 
 // serve handles requests to the listener: the redirect URI receives the
 // authorization response (RFC 6749 §4.1.2).
 func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != f.path {
+	start := strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path
+	if !start && r.URL.Path != f.path {
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 		return
 	}
@@ -388,6 +448,10 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusBadRequest, pageStray, nil)
 		return
 	}
+	if start {
+		f.serveStart(w, r)
+		return
+	}
 	code, final, reject := f.inspect(r.URL.Query(), true)
 	if reject != nil {
 		writePage(w, http.StatusBadRequest, pageStray, nil)
@@ -398,10 +462,44 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := f.complete(code, final); err != nil {
+		if errors.Is(err, ErrSignInIntercepted) {
+			writePage(w, http.StatusConflict, pageIntercepted, nil)
+			return
+		}
 		writePage(w, http.StatusBadRequest, pageFailed, err)
 		return
 	}
 	writePage(w, http.StatusOK, pageSignedIn, nil)
+}
+
+// serveStart handles a one-time start URL (see StartURL): the first visit
+// is redirected to the authorization request, a second one ends the flow.
+// serve has checked the method and the Host header.
+func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
+	tok := strings.TrimPrefix(r.URL.Path, startPrefix)
+	f.mu.Lock()
+	visited, known := f.starts[tok]
+	if known {
+		f.starts[tok] = true
+	}
+	f.mu.Unlock()
+	switch {
+	case !known:
+		writePage(w, http.StatusNotFound, pageNotFound, nil)
+	case visited:
+		f.abort(fmt.Errorf("oauthflow: %w", ErrSignInIntercepted))
+		if _, err := f.result(); errors.Is(err, ErrSignInIntercepted) {
+			writePage(w, http.StatusConflict, pageIntercepted, nil)
+		} else {
+			writePage(w, http.StatusConflict, pageAlreadyDone, nil)
+		}
+	default:
+		h := w.Header()
+		h.Set("Location", f.authURL)
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		w.WriteHeader(http.StatusFound)
+	}
 }
 
 // sameIssuer compares issuer identifiers, ignoring one trailing slash: a
@@ -424,9 +522,9 @@ func (f *Flow) inspect(q url.Values, checkIss bool) (code string, final, reject 
 	if iss := q["iss"]; checkIss && (ep.IssParameterSupported || (len(iss) > 0 && ep.Issuer != "")) {
 		switch {
 		case len(iss) == 0:
-			return "", fmt.Errorf("oauthflow: the response has no iss parameter although %s promised one: %w", ep.Issuer, ErrIssuerMismatch), nil
+			return "", fmt.Errorf("the response has no iss parameter although %s promised one: %w", ep.Issuer, ErrIssuerMismatch), nil
 		case len(iss) > 1 || !sameIssuer(iss[0], ep.Issuer):
-			return "", fmt.Errorf("oauthflow: the response names issuer %q, expected %q: %w",
+			return "", fmt.Errorf("the response names issuer %q, expected %q: %w",
 				sanitize(strings.Join(iss, ","), maxDescription), ep.Issuer, ErrIssuerMismatch), nil
 		}
 	}
@@ -438,7 +536,7 @@ func (f *Flow) inspect(q url.Values, checkIss bool) (code string, final, reject 
 		}, nil
 	}
 	if c := q["code"]; len(c) != 1 || c[0] == "" {
-		return "", errors.New("oauthflow: the authorization response has no code"), nil
+		return "", errors.New("the authorization response has no code"), nil
 	}
 	return q.Get("code"), nil, nil
 }
@@ -448,19 +546,35 @@ func (f *Flow) claim() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.phase != waiting {
-		return fmt.Errorf("oauthflow: %w", ErrFlowFinished)
+		return fmt.Errorf("%w", ErrFlowFinished)
 	}
 	f.phase = exchanging
 	return nil
 }
 
 // complete ends a claimed flow: with final, or with the result of
-// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5). It returns the outcome,
-// which an abort may have decided first.
+// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5) once the hold after
+// the latest StartURL is over. It returns the outcome, which an abort may
+// have decided first.
 func (f *Flow) complete(code string, final error) (*Token, error) {
 	if final != nil {
 		f.end(nil, final, false)
 		return f.result()
+	}
+	// Held while a second visit of a start URL may still come (see
+	// StartURL); a StartURL call meanwhile restarts the hold. (Once slept,
+	// the hold counts as over unless it was restarted, whatever the clock
+	// says: a clock that is not advanced must not hold the code forever.)
+	for launched := (time.Time{}); ; {
+		since, wait := f.holdLeft()
+		if wait <= 0 || since.Equal(launched) {
+			break
+		}
+		if err := f.client.sleep(f.ctx, wait); err != nil {
+			f.end(nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err), false)
+			return f.result()
+		}
+		launched = since
 	}
 	tok, err := f.client.tokenRequest(f.ctx, "exchange", map[string]string{
 		"grant_type":    "authorization_code",
@@ -472,10 +586,22 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 	return f.result()
 }
 
+// holdLeft returns the latest StartURL time and how long a code must still
+// be held: until Hold after it, 0 when StartURL was not called.
+func (f *Flow) holdLeft() (launched time.Time, wait time.Duration) {
+	f.mu.Lock()
+	launched = f.launched
+	f.mu.Unlock()
+	if launched.IsZero() {
+		return launched, 0
+	}
+	return launched, launched.Add(f.hold).Sub(f.client.now())
+}
+
 // expire ends the flow when its time is up, unless a response is being
 // exchanged.
 func (f *Flow) expire() {
-	f.end(nil, fmt.Errorf("oauthflow: no sign-in response within %v: %w", f.timeout, ErrSignInTimeout), true)
+	f.end(nil, fmt.Errorf("no sign-in response within %v: %w", f.timeout, ErrSignInTimeout), true)
 }
 
 // abort ends the flow with err, cancelling an exchange in progress.

@@ -80,7 +80,7 @@ for p in $pkgs; do
 	bin="$work/bin/$(echo "$short" | tr / _).test.exe"
 	log="$work/$(echo "$short" | tr / _).log"
 	rc=0
-	(cd "$dir" && timeout 300 wine "$bin" -test.v -test.timeout 4m >"$log" 2>&1) || rc=$?
+	(cd "$dir" && timeout 300 wine "$bin" -test.v -test.timeout=4m >"$log" 2>&1) || rc=$?
 	np=$(grep -c -- '--- PASS' "$log" || true)
 	nf=$(grep -c -- '--- FAIL' "$log" || true)
 	ns=$(grep -c -- '--- SKIP' "$log" || true)
@@ -94,6 +94,17 @@ for p in $pkgs; do
 		printf 'ok   %-32s %3d passed, %d skipped\n' "$short" "$np" "$ns"
 	fi
 	grep -h -o -E '(Wine|Windows|windows):.*' "$log" | sort | uniq -c | sed 's/^ */     skipped x/' || true
+done
+# Tests that must have run and passed here, not been skipped: the
+# durability issue's Windows share-violation cases.
+for req in keepalive/atomicfile:TestWriteFileWhileHeldWithoutShareDelete keepalive/atomicfile:TestOpenSharesDelete; do
+	log="$work/$(echo "${req%%:*}" | tr / _).log"
+	if ! grep -q -- "^--- PASS: ${req#*:} " "$log" 2>/dev/null; then
+		echo "FAIL ${req%%:*}: ${req#*:} did not pass (skipped or missing)"
+		fail=$((fail + 1)) failed_pkgs="$failed_pkgs ${req%%:*}"
+	else
+		echo "ok   required: ${req#*:}"
+	fi
 done
 stamp "tests run"
 

@@ -26,7 +26,7 @@ func TestDemoHeadlessCycle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "demo", "--headless",
-		"--access-ttl", "8s", "--fail-after", "1s", "--backoff", "300ms", "--auto-signin", "200ms")
+		"--access-ttl", "3s", "--fail-after", "1s", "--backoff", "1s", "--auto-signin", "200ms")
 	cmd.Env = h.env
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
@@ -60,6 +60,14 @@ func TestDemoHeadlessCycle(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	// The story tells each step once.
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l] {
+			t.Errorf("demo line repeated: %q\n%s", l, out)
+		}
+		seen[l] = true
 	}
 	go io.Copy(io.Discard, stdout)
 	cmd.Process.Signal(syscall.SIGINT)

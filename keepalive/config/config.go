@@ -16,11 +16,15 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -43,6 +47,9 @@ type Config struct {
 	// Watch holds per-store settings for watched accounts, keyed by the
 	// table name ([watch.claude-code] -> "claude-code").
 	Watch map[string]Watch
+	// Warnings are problems that do not stop tokentray, such as a file
+	// holding a client_secret that other users can read.
+	Warnings []string
 }
 
 // Account is one owned account: tokentray is the OAuth client, with the
@@ -54,9 +61,15 @@ type Account struct {
 	AuthorizeURL  string
 	TokenURL      string
 	RevocationURL string
-	ClientID      string
-	ClientSecret  oauthflow.Secret
-	Scopes        []string
+	// DeviceAuthorizationURL is the device authorization endpoint
+	// (RFC 8628); discovery supplies it when the issuer publishes one.
+	DeviceAuthorizationURL string
+	ClientID               string
+	ClientSecret           oauthflow.Secret
+	// ClientAuth is how the client authenticates (basic, post, none; ""
+	// chooses from discovery).
+	ClientAuth oauthflow.ClientAuth
+	Scopes     []string
 	// AuthParams are extra authorization request parameters (e.g. prompt,
 	// access_type=offline).
 	AuthParams    map[string]string
@@ -64,7 +77,24 @@ type Account struct {
 	Redirect      Redirect
 	RefreshLead   time.Duration
 	CheckInterval time.Duration
+
+	// Provider names a preset (oauthflow/provider) that supplies the
+	// endpoints, scopes and quirks; ProviderParams are its parameters
+	// (tenant, url, domain, realm) as written in the file. Settings given
+	// explicitly override the preset's.
+	Provider       string
+	ProviderParams map[string]string
+	// AssumedLifetime is the access token lifetime assumed when the server
+	// omits expires_in (from the preset).
+	AssumedLifetime time.Duration
+	// GitHosts are the hosts `tokentray git-credential` serves this
+	// account's token to, as password for GitUsername (default "oauth2").
+	GitHosts    []string
+	GitUsername string
 }
+
+// DefaultGitUsername is the user name git is given with an access token.
+const DefaultGitUsername = "oauth2"
 
 // Redirect configures the loopback redirect URI of the sign-in flow
 // (RFC 8252 §7.3). Zero values mean host 127.0.0.1, any free port, path
@@ -85,7 +115,12 @@ type Watch struct {
 	Rename       string   // display name
 	LoginCommand []string // replaces the owner's default login command
 	CheckCommand []string // optional status command run on a schedule
-	WarnBefore   time.Duration
+	// Check runs the owner's own status command as the check command.
+	Check bool
+	// LoginTerminal runs the login command in a terminal window; nil
+	// keeps the tool's default.
+	LoginTerminal *bool
+	WarnBefore    time.Duration
 }
 
 // Account returns the owned account with the given name.
@@ -141,8 +176,10 @@ type accountTOML struct {
 	AuthorizeURL  string            `toml:"authorize_url"`
 	TokenURL      string            `toml:"token_url"`
 	RevocationURL string            `toml:"revocation_url"`
+	DeviceAuthURL string            `toml:"device_authorization_url"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret"`
+	ClientAuth    string            `toml:"client_auth"`
 	Scopes        []string          `toml:"scopes"`
 	AuthParams    map[string]string `toml:"auth_params"`
 	TokenBody     string            `toml:"token_body"`
@@ -153,34 +190,66 @@ type accountTOML struct {
 	} `toml:"redirect"`
 	RefreshLead   *duration `toml:"refresh_lead"`
 	CheckInterval *duration `toml:"check_interval"`
+	Provider      string    `toml:"provider"`
+	Tenant        string    `toml:"tenant"`
+	URL           string    `toml:"url"`
+	Domain        string    `toml:"domain"`
+	Realm         string    `toml:"realm"`
+	GitHosts      []string  `toml:"git_hosts"`
+	GitUsername   string    `toml:"git_username"`
 }
 
 type watchTOML struct {
-	Enabled      *bool     `toml:"enabled"`
-	Kind         string    `toml:"kind"`
-	Path         string    `toml:"path"`
-	Name         string    `toml:"name"`
-	LoginCommand []string  `toml:"login_command"`
-	CheckCommand []string  `toml:"check_command"`
-	WarnBefore   *duration `toml:"warn_before"`
+	Enabled       *bool     `toml:"enabled"`
+	Kind          string    `toml:"kind"`
+	Path          string    `toml:"path"`
+	Name          string    `toml:"name"`
+	LoginCommand  []string  `toml:"login_command"`
+	CheckCommand  []string  `toml:"check_command"`
+	Check         bool      `toml:"check"`
+	LoginTerminal *bool     `toml:"login_terminal"`
+	WarnBefore    *duration `toml:"warn_before"`
 }
 
 // Load reads the configuration at path. A missing file yields an empty
 // configuration with Exists false.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, maxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Path: path, Watch: map[string]Watch{}}, nil
 	}
 	if err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
+		return nil, &Error{Path: path, Msg: errText(err)}
 	}
 	c, err := Parse(path, data)
 	if err != nil {
 		return nil, err
 	}
 	c.Exists = true
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o044 != 0 {
+		for _, a := range c.Accounts {
+			if !a.ClientSecret.IsZero() {
+				c.Warnings = append(c.Warnings, fmt.Sprintf(
+					"%s holds a client_secret (account %q) and other users can read it (mode %04o); run: chmod 600 %s",
+					path, a.Name, fi.Mode().Perm(), path))
+				break
+			}
+		}
+	}
 	return c, nil
+}
+
+// maxConfigSize bounds what Load reads.
+const maxConfigSize = 1 << 20
+
+// errText is the system's description of a read error; the caller names
+// the file.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Parse parses configuration text; path is used in error messages only.
@@ -203,15 +272,39 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Accounts = append(c.Accounts, acc)
 	}
 	sort.Slice(c.Accounts, func(i, j int) bool { return c.Accounts[i].Name < c.Accounts[j].Name })
+	if err := caseClash(c.Accounts); err != nil {
+		err.Path = path
+		err.Line = lines.find("account", err.key, "")
+		return nil, &err.Error
+	}
 	for name, w := range f.Watch {
 		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
-			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand}
+			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand,
+			Check: w.Check, LoginTerminal: w.LoginTerminal}
 		if w.WarnBefore != nil {
 			ww.WarnBefore = time.Duration(*w.WarnBefore)
 		}
 		c.Watch[name] = ww
 	}
 	return c, nil
+}
+
+// caseClash reports two accounts whose names differ only in case: their
+// token files would be one file on Windows and macOS, whose file systems
+// ignore case.
+func caseClash(accounts []Account) *fieldError {
+	seen := map[string]string{}
+	for _, a := range accounts {
+		folded := strings.ToLower(a.Name)
+		if other, ok := seen[folded]; ok {
+			return &fieldError{Error: Error{
+				Field: fmt.Sprintf("account %q", a.Name),
+				Msg:   fmt.Sprintf("differs from account %q only in case; rename one (both would share one token file on Windows and macOS)", other),
+			}, key: a.Name}
+		}
+		seen[folded] = a.Name
+	}
+	return nil
 }
 
 type fieldError struct {
@@ -227,11 +320,11 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		}, key: key}
 	}
 	if err := store.ValidName(name); err != nil {
-		return fail("", "invalid account name: %v", err)
+		return fail("", "%v", err)
 	}
 	acc := Account{
 		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
-		RevocationURL: a.RevocationURL, ClientID: a.ClientID,
+		RevocationURL: a.RevocationURL, DeviceAuthorizationURL: a.DeviceAuthURL, ClientID: a.ClientID,
 		ClientSecret: oauthflow.Secret(a.ClientSecret), Scopes: a.Scopes, AuthParams: a.AuthParams,
 		TokenBody:   oauthflow.BodyForm,
 		RefreshLead: DefaultRefreshLead, CheckInterval: DefaultCheckInterval,
@@ -240,11 +333,18 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	if acc.ClientID == "" {
 		return fail("client_id", "is required (the client ID of your own OAuth client registration)")
 	}
-	if a.Issuer == "" && (a.TokenURL == "" || a.AuthorizeURL == "") {
-		return fail("issuer", "set issuer (for OIDC discovery) or both authorize_url and token_url")
+	if key, msg := a.applyProvider(&acc); msg != "" {
+		return fail(key, "%s", msg)
+	}
+	if key, msg := a.applyGit(&acc); msg != "" {
+		return fail(key, "%s", msg)
+	}
+	if a.Provider == "" && a.Issuer == "" && (a.TokenURL == "" || (a.AuthorizeURL == "" && a.DeviceAuthURL == "")) {
+		return fail("issuer", "set issuer (for OIDC discovery) or token_url and authorize_url (or device_authorization_url)")
 	}
 	for _, u := range []struct{ key, val string }{
 		{"issuer", a.Issuer}, {"authorize_url", a.AuthorizeURL}, {"token_url", a.TokenURL}, {"revocation_url", a.RevocationURL},
+		{"device_authorization_url", a.DeviceAuthURL},
 	} {
 		if u.val == "" {
 			continue
@@ -253,6 +353,20 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 			return fail(u.key, "%v", err)
 		}
 	}
+	switch a.ClientAuth {
+	case "":
+	case "basic", "post":
+		if a.ClientSecret == "" {
+			return fail("client_auth", "%q needs a client_secret", a.ClientAuth)
+		}
+	case "none":
+		if a.ClientSecret != "" {
+			return fail("client_auth", "\"none\" sends no secret: remove client_secret, or choose \"basic\" or \"post\"")
+		}
+	default:
+		return fail("client_auth", "must be \"basic\", \"post\" or \"none\", not %q", a.ClientAuth)
+	}
+	acc.ClientAuth = oauthflow.ClientAuth(a.ClientAuth)
 	switch a.TokenBody {
 	case "", "form":
 	case "json":
@@ -300,11 +414,64 @@ func decodeError(path string, err error) error {
 	case errors.As(err, &se) && len(se.Errors) > 0:
 		e := se.Errors[0]
 		row, _ := e.Position()
-		return &Error{Path: path, Line: row, Field: strings.Join(e.Key(), "."), Msg: "unknown setting"}
+		return &Error{Path: path, Line: row, Field: fieldName(e.Key()), Msg: "unknown setting"}
 	case errors.As(err, &de):
 		row, _ := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
-		return &Error{Path: path, Line: row, Field: strings.Join(de.Key(), "."), Msg: msg}
+		if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			// go-toml names Go types ("struct field config.accountTOML.Scopes
+			// of type []string"); people need the expected kind of value.
+			msg = "expected " + goTypeWords(m[2]) + ", not " + tomlKindWords(m[1])
+		}
+		return &Error{Path: path, Line: row, Field: fieldName(de.Key()), Msg: msg}
 	}
 	return &Error{Path: path, Msg: err.Error()}
+}
+
+var typeMismatch = regexp.MustCompile(`^cannot decode TOML (\w+(?: \w+)?) into .* of type (.+)$`)
+
+// fieldName spells a key as the other errors do: account "work".scopes.
+func fieldName(key []string) string {
+	if len(key) >= 2 && (key[0] == "account" || key[0] == "watch") {
+		return fmt.Sprintf("%s %q", key[0], key[1]) + keySuffix(strings.Join(key[2:], "."))
+	}
+	return strings.Join(key, ".")
+}
+
+func goTypeWords(t string) string {
+	switch {
+	case t == "[]string":
+		return "a list of strings"
+	case t == "string":
+		return "a string"
+	case t == "bool", t == "*bool":
+		return "true or false"
+	case strings.HasSuffix(t, "int"), strings.HasSuffix(t, "int64"):
+		return "a whole number"
+	case strings.HasSuffix(t, "duration"):
+		return "a duration such as \"10m\""
+	case t == "map[string]string":
+		return "a table of strings"
+	case strings.HasPrefix(t, "map["):
+		return "tables"
+	case strings.HasPrefix(t, "struct"), strings.HasPrefix(t, "*struct"):
+		return "a table"
+	}
+	return "another kind of value"
+}
+
+func tomlKindWords(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "integer", "float":
+		return "a number"
+	case "boolean":
+		return "true or false"
+	case "array":
+		return "a list"
+	case "inline table", "table":
+		return "a table"
+	}
+	return "a " + k
 }

@@ -45,9 +45,8 @@ func TestAddAccountKeepsExistingText(t *testing.T) {
 	if len(c.Accounts) != 3 {
 		t.Errorf("%d accounts", len(c.Accounts))
 	}
-	// Windows has no Unix permission bits (Go reports 0666).
-	if st, _ := os.Stat(path); runtime.GOOS != "windows" && st.Mode().Perm() != 0o640 {
-		t.Errorf("mode %v, want the original 0640", st.Mode().Perm())
+	if st, _ := os.Stat(path); runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600: a write tightens the original 0640 (the file may hold a client secret)", st.Mode().Perm())
 	}
 	add2 := add
 	add2.Name = "newer"

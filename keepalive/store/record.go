@@ -19,8 +19,8 @@ const SchemaVersion = 1
 // latest token response (RFC 6749 §5.1) and when they expire.
 //
 // On disk it is a JSON object with the fields version, access_token,
-// refresh_token, id_token, token_type, scope, expiry, refresh_expiry and
-// obtained_at; times are RFC 3339 strings in UTC and empty values are
+// refresh_token, id_token, token_type, scope, expiry, expiry_source,
+// refresh_expiry and obtained_at; times are RFC 3339 strings in UTC and empty values are
 // omitted. Fields the record does not know are kept verbatim and written
 // back, so a newer tokentray (or a user) can add fields without an older
 // one dropping them on the next refresh.
@@ -35,14 +35,37 @@ type Record struct {
 	Scope        string
 	// Expiry is when the access token expires; zero when unknown.
 	Expiry time.Time
+	// ExpirySource is where Expiry came from (server, jwt, none); "" in
+	// records written before it was kept.
+	ExpirySource oauthflow.ExpirySource
 	// RefreshExpiry is when the refresh token (the login) expires; zero
 	// when the server never said.
 	RefreshExpiry time.Time
 	// ObtainedAt is when the tokens were received.
 	ObtainedAt time.Time
 
+	// ModeWarning, set by Load and Update and never stored, says when the
+	// token file or its directory can be read by other users; "" when not
+	// (and always on Windows, where access is governed by ACLs).
+	ModeWarning string
+
 	// extra holds the JSON fields this version does not know, verbatim.
 	extra map[string]json.RawMessage
+	// unwritable is why a successor of this record could not be saved
+	// (see Writable).
+	unwritable error
+}
+
+// Writable reports whether a successor of r can be saved. For a record
+// that Update hands to its function it is nil when the space for the new
+// file has been reserved, and a *ReserveError (a full disk) otherwise: then
+// do not send a request that rotates the refresh token, because the new
+// one might have nowhere to go. Nil for records from Load.
+func (r *Record) Writable() error {
+	if r == nil {
+		return nil
+	}
+	return r.unwritable
 }
 
 // The JSON field names of Record.
@@ -54,6 +77,7 @@ const (
 	fieldTokenType     = "token_type"
 	fieldScope         = "scope"
 	fieldExpiry        = "expiry"
+	fieldExpirySource  = "expiry_source"
 	fieldRefreshExpiry = "refresh_expiry"
 	fieldObtainedAt    = "obtained_at"
 )
@@ -68,6 +92,7 @@ func NewRecord(t *oauthflow.Token) *Record {
 		r.TokenType = t.TokenType
 		r.Scope = t.Scope
 		r.Expiry = t.Expiry
+		r.ExpirySource = t.ExpirySource
 		r.RefreshExpiry = t.RefreshExpiry
 		r.ObtainedAt = t.ObtainedAt
 	}
@@ -76,7 +101,7 @@ func NewRecord(t *oauthflow.Token) *Record {
 
 // Apply merges the token response t (typically from a refresh) into r.
 //
-// The access token, Expiry and ObtainedAt are always replaced: the old
+// The access token, Expiry, ExpirySource and ObtainedAt are always replaced: the old
 // expiry belongs to the old access token. Fields the response may omit
 // keep their old value when t leaves them empty:
 //   - RefreshToken (RFC 6749 §6: the server MAY issue a new one; if it
@@ -95,6 +120,7 @@ func (r *Record) Apply(t *oauthflow.Token) {
 	}
 	r.AccessToken = t.AccessToken
 	r.Expiry = t.Expiry
+	r.ExpirySource = t.ExpirySource
 	r.ObtainedAt = t.ObtainedAt
 	if !t.RefreshToken.IsZero() {
 		r.RefreshToken = t.RefreshToken
@@ -122,6 +148,7 @@ func (r *Record) Token() *oauthflow.Token {
 		TokenType:     r.TokenType,
 		Scope:         r.Scope,
 		Expiry:        r.Expiry,
+		ExpirySource:  r.ExpirySource,
 		RefreshExpiry: r.RefreshExpiry,
 		ObtainedAt:    r.ObtainedAt,
 	}
@@ -137,7 +164,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 	put := func(name string, v any) error {
 		val, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("store: encode field %q: %w", name, err)
+			return fmt.Errorf("encode field %q: %w", name, err)
 		}
 		putRaw(&b, &first, name, val)
 		return nil
@@ -159,6 +186,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		{fieldTokenType, r.TokenType},
 		{fieldScope, r.Scope},
 		{fieldExpiry, formatTime(r.Expiry)},
+		{fieldExpirySource, string(r.ExpirySource)},
 		{fieldRefreshExpiry, formatTime(r.RefreshExpiry)},
 		{fieldObtainedAt, formatTime(r.ObtainedAt)},
 	} {
@@ -176,7 +204,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		// Compact re-validates the raw value and normalises its layout.
 		var val bytes.Buffer
 		if err := json.Compact(&val, r.extra[name]); err != nil {
-			return nil, fmt.Errorf("store: encode field %q: invalid JSON value", name)
+			return nil, fmt.Errorf("encode field %q: invalid JSON value", name)
 		}
 		putRaw(&b, &first, name, val.Bytes())
 	}
@@ -227,6 +255,8 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 			err = decodeString(raw, &out.Scope)
 		case fieldExpiry:
 			err = decodeTime(raw, &out.Expiry)
+		case fieldExpirySource:
+			err = decodeString(raw, (*string)(&out.ExpirySource))
 		case fieldRefreshExpiry:
 			err = decodeTime(raw, &out.RefreshExpiry)
 		case fieldObtainedAt:
@@ -248,7 +278,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 func isKnownField(name string) bool {
 	switch name {
 	case fieldVersion, fieldAccessToken, fieldRefreshToken, fieldIDToken,
-		fieldTokenType, fieldScope, fieldExpiry, fieldRefreshExpiry, fieldObtainedAt:
+		fieldTokenType, fieldScope, fieldExpiry, fieldExpirySource, fieldRefreshExpiry, fieldObtainedAt:
 		return true
 	}
 	return false

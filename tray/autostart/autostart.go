@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // Entry describes the program to start at login.
@@ -39,22 +41,7 @@ type Entry struct {
 }
 
 // ErrInvalid reports an Entry (or ID) that cannot be registered safely.
-var ErrInvalid = errors.New("autostart: invalid entry")
-
-// Executable returns the absolute path of the running program with
-// symlinks resolved, suitable for Entry.Exec (a symlink such as a
-// package manager's shim may move or disappear independently).
-func Executable() (string, error) {
-	p, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
-	}
-	p, err = filepath.EvalSymlinks(p)
-	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
-	}
-	return filepath.Abs(p)
-}
+var ErrInvalid = errors.New("start at login: invalid entry")
 
 // validID checks an ID for use as a file name and registry value name.
 func validID(id string) error {
@@ -95,39 +82,18 @@ func (e Entry) checkText() error {
 	return nil
 }
 
-// writeFileAtomic replaces path with data: it writes a temporary file in
-// the same directory, syncs it and renames it over path, so a reader (or a
-// crash) never sees a partial file. Missing directories are created. When
-// path already holds data, nothing is written.
+// writeFileAtomic replaces path with data atomically (atomicfile.WriteFile),
+// creating missing directories. When path already holds data, nothing is
+// written.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+	if old, err := atomicfile.ReadFile(path, int64(len(data))); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("start at login: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, perm)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("autostart: writing %s: %w", path, err)
+	if err := atomicfile.WriteFile(path, data, perm); err != nil {
+		return fmt.Errorf("start at login: writing %s: %w", path, err)
 	}
 	return nil
 }
@@ -135,7 +101,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // removeFile deletes path; a missing file is not an error.
 func removeFile(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
+		return fmt.Errorf("start at login: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	toast "git.sr.ht/~jackmordaunt/go-toast"
 	"github.com/gen2brain/beeep"
 	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // go-toast has one process-wide activation callback; it forwards to the
@@ -102,18 +103,13 @@ func writeIcon() string {
 		return ""
 	}
 	data := assets.AppIconPNG()
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+	if old, err := atomicfile.ReadFile(path, int64(len(data))); err == nil && bytes.Equal(old, data) {
 		return path
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return ""
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return ""
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return ""
 	}
 	return path

@@ -143,12 +143,12 @@ func status() error {
 		return err
 	}
 	var snap struct {
-		Accounts []struct{ Account, Health string }
+		Accounts []struct{ Name, Status string }
 	}
 	if err := json.Unmarshal([]byte(out), &snap); err != nil {
 		return fmt.Errorf("status --json is not JSON: %v\n%s", err, out)
 	}
-	if len(snap.Accounts) != 1 || snap.Accounts[0].Account != accountID || snap.Accounts[0].Health != "ok" {
+	if len(snap.Accounts) != 1 || snap.Accounts[0].Name != accountID || snap.Accounts[0].Status != "ok" {
 		return fmt.Errorf("status --json: want one ok account %q:\n%s", accountID, out)
 	}
 	return nil
