@@ -3,6 +3,7 @@ package keepalive
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"io"
 	"net"
 	"net/http"
@@ -43,7 +44,7 @@ type rigOpt func(*rig, *oauthtest.Options, *OwnedAccount, *Options)
 // engine; start runs it.
 func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Helper()
-	r := &rig{t: t, clock: newFakeClock(t0), dir: t.TempDir()}
+	r := &rig{t: t, clock: newFakeClock(t0), dir: testfs.TempDir(t)}
 	io := oauthtest.Options{AccessTTL: time.Hour, Now: r.clock.Now}
 	acc := OwnedAccount{Name: "work", RefreshLead: 10 * time.Minute}
 	eo := Options{Clock: r.clock, Rand: func() float64 { return 0.5 }}
@@ -552,7 +553,7 @@ func TestSubscribersGetSnapshots(t *testing.T) {
 }
 
 func TestNoAccounts(t *testing.T) {
-	e := New(Options{Store: store.Open(t.TempDir())}, nil)
+	e := New(Options{Store: store.Open(testfs.TempDir(t))}, nil)
 	if o := e.Snapshot().Overall(); o != NoAccounts {
 		t.Errorf("overall %v", o)
 	}

@@ -3,8 +3,10 @@ package keepalive
 import (
 	"context"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -35,12 +37,12 @@ func replace(t *testing.T, path, text string) {
 }
 
 func TestWatchedAccountFollowsItsOwner(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, ".credentials.json")
 	replace(t, path, claudeStore(t0.Add(50*time.Hour), true))
 	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true}
 	clock := newFakeClock(t0)
-	e := New(Options{Store: store.Open(t.TempDir()), Clock: clock, Watched: []watched.Source{src}}, nil)
+	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: clock, Watched: []watched.Source{src}}, nil)
 	find := func() Account { a, _ := e.Snapshot().Find("claude-code"); return a }
 
 	a := find()
@@ -96,16 +98,19 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 }
 
 func TestWatchedCheckCommand(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, ".credentials.json")
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake check command is a shell script")
+	}
 	script := filepath.Join(dir, "check")
 	// Like `claude auth status`: JSON with loggedIn, exit status 0 or 1.
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nif [ -e \""+dir+"/out\" ]; then echo '{\"loggedIn\": false}'; exit 1; fi\necho '{\"loggedIn\": true}'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true, CheckCommand: []string{script}}
-	e := New(Options{Store: store.Open(t.TempDir()), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
+	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
 	w := e.watchedAccs[0]
 	probe := func() { e.deliver(evWatched{acc: e.probeOne(context.Background(), w)}) }
 	probe()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,9 @@ func TestStatusShowsWatchedAccounts(t *testing.T) {
 }
 
 func TestLoginDelegatesToOwnerCommand(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake owner command is a shell script")
+	}
 	h := newHome(t, oauthtest.Options{})
 	h.writeStore(".codex/auth.json", fmt.Sprintf(`{"tokens":{"access_token":%q,"account_id":"a"}}`, jwtWithExp(time.Now().Add(-time.Hour))))
 	bin := filepath.Join(h.root, "bin")

@@ -3,6 +3,7 @@ package watched
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,7 @@ func fakeOwner(t *testing.T, name, body string) (argsFile string) {
 	if runtime.GOOS == "windows" {
 		t.Skip("fake owner commands are shell scripts")
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	argsFile = filepath.Join(dir, name+".args")
 	script := "#!/bin/sh\necho \"$*\" > '" + argsFile + "'\n" + body + "\n"
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o700); err != nil {
@@ -60,7 +61,7 @@ func (o *opener) opened() []string {
 
 func TestLoginActions(t *testing.T) {
 	noSecurity(t)
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
 	writeFile(t, filepath.Join(home, ".aws", "config"), readFixture(t, AWSSSO, "config"))
 	copyFixture(t, GCloud, "healthy.json", filepath.Join(home, ".config", "gcloud", "legacy_credentials", "dev@example.com", "adc.json"))
@@ -227,7 +228,7 @@ func TestRunLoginDetached(t *testing.T) {
 	}
 	// Field 6 of /proc/PID/stat is the session id; a session leader's
 	// equals its pid.
-	out := filepath.Join(t.TempDir(), "sid")
+	out := filepath.Join(testfs.TempDir(t), "sid")
 	fakeOwner(t, "claude", `set -- $(cat /proc/$$/stat); echo "$1 $6" > '`+out+`'`)
 	if err := RunLogin(context.Background(), []string{"claude"}, nil, nil); err != nil {
 		t.Fatal(err)

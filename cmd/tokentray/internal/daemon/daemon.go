@@ -47,6 +47,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, headless 
 	if headless {
 		return g.runHeadless(ctx, e)
 	}
+	if tray.DetachOwnConsole() { // Windows, started at login: no console window
+		g.f.Log.Info("tokentray: detached from its own console window")
+	}
 	return g.runTray(ctx, e)
 }
 
