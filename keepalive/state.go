@@ -29,6 +29,11 @@ type state struct {
 	// their files (in case a change notification was missed) and watched
 	// stores are probed.
 	stepDue time.Time
+	// wallTimers: the engine's timer fires at wall-clock instants, across
+	// a suspend, and at once when the wall clock is set, so nothing needs
+	// the clock looked at every maxStep; the check then runs every
+	// slowCheck, and only while it has something to look at.
+	wallTimers bool
 }
 
 func newState(p Policy) state {
