@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 		binary += ".exe"
 	}
 	build := exec.Command("go", "build", "-o", binary, ".")
+	if runtime.GOOS == "linux" {
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // as make build does
+	}
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building tokentray:", err)
