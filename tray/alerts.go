@@ -153,6 +153,7 @@ func bubble(a keepalive.Account, now time.Time) notify.Notification {
 		}
 	case keepalive.NeedsSignIn:
 		n.SignIn = true
+		n.Urgent = true // it stays until acted on: the login is dead
 		n.Title = a.Name + " needs you to sign in"
 		n.Body = clip(a.Reason, maxDetail)
 	default: // Broken

@@ -10,7 +10,7 @@ import (
 )
 
 // noticeString is a compact form of a notice for table comparisons:
-// "show work needs you to sign in | reason [signin]" or "dismiss work".
+// "show work needs you to sign in | reason [signin] [urgent]" or "dismiss work".
 func noticeString(n Notice) string {
 	if n.Kind == Dismiss {
 		return "dismiss " + n.Notification.Key
@@ -18,6 +18,9 @@ func noticeString(n Notice) string {
 	s := fmt.Sprintf("show %s: %s | %s", n.Notification.Key, n.Notification.Title, n.Notification.Body)
 	if n.Notification.SignIn {
 		s += " [signin]"
+	}
+	if n.Notification.Urgent {
+		s += " [urgent]"
 	}
 	return s
 }
@@ -54,33 +57,33 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(okA), nil},
 		}},
 		{"needs sign-in at start is announced once", []step{
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(need("not signed in")), nil},
 		}},
 		{"failures escalate to one bubble, retries do not repeat it", []step{
 			{snap(okA), nil},
 			{snap(retry), nil},
 			{snap(owned("work", keepalive.Refreshing)), nil},
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(owned("work", keepalive.Refreshing)), nil},
 			{snap(need("4 refreshes failed in a row")), nil},
 			{snap(need("the server rejected the refresh token")), nil},
 		}},
 		{"sign-in closes the bubble and confirms", []step{
-			{snap(need("the server rejected the refresh token")), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin]"}},
+			{snap(need("the server rejected the refresh token")), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin] [urgent]"}},
 			{snap(signedIn), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},
 			{snap(signedIn), nil},
 		}},
 		{"a watched login recovers only through its owner's sign-in", []step{
-			{snap(watchedAcc("claude", keepalive.NeedsSignIn)), []string{"show claude: claude needs you to sign in |  [signin]"}},
+			{snap(watchedAcc("claude", keepalive.NeedsSignIn)), []string{"show claude: claude needs you to sign in |  [signin] [urgent]"}},
 			{snap(claudeOK), []string{"dismiss claude", "show claude: claude is signed in again | ok"}},
 		}},
 		{"a background retry that succeeds is not a sign-in", []step{
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(okA), []string{"dismiss work"}},
 		}},
 		{"sign-in with a known e-mail says who", []step{
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(withUser(signedIn, "dev@example.com")), []string{"dismiss work", "show work: work: signed in as dev@example.com | ok, expires in 1h"}},
 		}},
 		{"a watched login near its deadline", []step{
@@ -95,27 +98,27 @@ func TestAlertsSequences(t *testing.T) {
 				a := watchedAcc("claude", keepalive.NeedsSignIn)
 				a.Reason = "the login has expired"
 				return a
-			}()), []string{"show claude: claude needs you to sign in | the login has expired [signin]"}},
+			}()), []string{"show claude: claude needs you to sign in | the login has expired [signin] [urgent]"}},
 		}},
 		{"broken has no sign-in button", []step{
 			{snap(broken), []string{"show work: work: credentials unreadable | malformed token file\nThe file was left untouched; see tokentray status."}},
 			{snap(broken), nil},
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 		}},
 		{"leaving needs sign-in for retrying closes the bubble without a signed-in message", []step{
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(retry), []string{"dismiss work"}},
 			{snap(owned("work", keepalive.Offline)), nil},
 		}},
 		{"a removed account's bubble is closed", []step{
-			{snap(need("not signed in"), claudeOK), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in"), claudeOK), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(claudeOK), []string{"dismiss work"}},
 			{snap(claudeOK), nil},
 		}},
 		{"accounts are independent", []step{
 			{snap(okA, claudeOK), nil},
 			{snap(need("not signed in"), warn), []string{
-				"show work: work needs you to sign in | not signed in [signin]",
+				"show work: work needs you to sign in | not signed in [signin] [urgent]",
 				"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]",
 			}},
 			{snap(signedIn, warn), []string{"dismiss work", "show work: work is signed in again | ok, expires in 1h"}},

@@ -319,6 +319,13 @@ func TestTrayEndToEnd(t *testing.T) {
 		!strings.Contains(bubble.Body, "3 refreshes failed in a row") {
 		t.Errorf("notification %q: %q, actions %q", bubble.Summary, bubble.Body, bubble.Actions)
 	}
+	// It stays until acted on, and every action on it signs in.
+	if u, ok := bubble.Urgency(); !ok || u != 2 {
+		t.Errorf("needs-sign-in urgency %d (sent %v), want critical", u, ok)
+	}
+	if !slices.Equal(bubble.Actions, []string{"default", "Sign In", "signin", "Sign In"}) {
+		t.Errorf("needs-sign-in actions %q", bubble.Actions)
+	}
 	if tip := a.props().ToolTip.Title; !strings.Contains(tip, "work: needs sign-in") || !strings.Contains(tip, "last error:") {
 		t.Errorf("tooltip %q", tip)
 	}
@@ -370,8 +377,8 @@ func TestTrayEndToEnd(t *testing.T) {
 		if c := calls[1]; c.Summary != "work is signed in again" || c.ReplacesID != 0 {
 			t.Errorf("confirmation %q", summaries(calls))
 		}
-		if _, ok := calls[1].ActionLabel("signin"); ok {
-			t.Error("the confirmation offers Sign In")
+		if len(calls[1].Actions) != 0 {
+			t.Errorf("the confirmation offers actions %q that would do nothing", calls[1].Actions)
 		}
 		if si := a.find(tray.LabelSignIn); si.Enabled {
 			t.Error("Sign In… still enabled after signing in")

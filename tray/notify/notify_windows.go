@@ -64,13 +64,19 @@ func (t *toastNotifier) Show(n Notification) error {
 		Audio:               toast.Default,
 		Duration:            toast.Short,
 	}
-	if n.SignIn {
+	for i, b := range n.buttons() {
+		if i == 0 { // a click on the toast is its first button
+			note.ActivationArguments = toastArgs(b.ID, n.Key)
+		}
 		note.Duration = toast.Long
-		note.Actions = []toast.Action{{
+		note.Actions = append(note.Actions, toast.Action{
 			Type:      toast.Foreground,
-			Content:   SignInLabel,
-			Arguments: toastArgs(ActionSignIn, n.Key),
-		}}
+			Content:   b.Label,
+			Arguments: toastArgs(b.ID, n.Key),
+		})
+	}
+	if n.Urgent {
+		note.Duration = toast.Long
 	}
 	return note.Push()
 }

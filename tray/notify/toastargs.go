@@ -27,7 +27,7 @@ func parseToastArgs(args string) (name, key string, ok bool) {
 		return "", "", false
 	}
 	name, enc, found := strings.Cut(rest, ":")
-	if !found || (name != ActionSignIn && name != ActionDefault) {
+	if !found || !actionName(name) {
 		return "", "", false
 	}
 	key, err := url.QueryUnescape(enc)
@@ -47,4 +47,19 @@ func toastText(s string) string {
 // without escaping.
 func xmlAttrSafe(s string) bool {
 	return !strings.ContainsAny(s, `<>&"'`)
+}
+
+// actionName reports whether s can be an action name: lower-case letters,
+// digits and dashes, starting with a letter (the names this package and
+// its callers define).
+func actionName(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }

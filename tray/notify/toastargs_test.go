@@ -4,7 +4,7 @@ import "testing"
 
 func TestToastArgsRoundTrip(t *testing.T) {
 	for _, key := range []string{"alice", "", "a b&c<d>\"e'f]]>", "ünïcode/ключ:%"} {
-		for _, name := range []string{ActionSignIn, ActionDefault} {
+		for _, name := range []string{ActionSignIn, ActionDefault, "open-page"} {
 			args := toastArgs(name, key)
 			if !xmlAttrSafe(args) {
 				t.Errorf("toastArgs(%q, %q) = %q is not XML-attribute safe", name, key, args)
@@ -15,7 +15,7 @@ func TestToastArgsRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"", "https://example.com", "tokentray-action:", "tokentray-action:delete:alice", "tokentray-action:signin", "tokentray-action:signin:%zz"} {
+	for _, bad := range []string{"", "https://example.com", "tokentray-action:", "tokentray-action:Del ete:alice", "tokentray-action:9x:alice", "tokentray-action:signin", "tokentray-action:signin:%zz"} {
 		if _, _, ok := parseToastArgs(bad); ok {
 			t.Errorf("parseToastArgs(%q) accepted", bad)
 		}
@@ -31,12 +31,20 @@ func TestToastText(t *testing.T) {
 	}
 }
 
-func TestSignInBody(t *testing.T) {
-	if got := signInBody(""); got != TrayHint {
-		t.Errorf("signInBody(\"\") = %q", got)
-	}
-	if got := signInBody("Expired."); got != "Expired.\n\n"+TrayHint {
-		t.Errorf("signInBody = %q", got)
+func TestFallbackBody(t *testing.T) {
+	for _, c := range []struct {
+		n    Notification
+		want string
+	}{
+		{Notification{SignIn: true}, TrayHint},
+		{Notification{SignIn: true, Body: "Expired."}, "Expired.\n\n" + TrayHint},
+		{Notification{Body: "Signed in."}, "Signed in."},
+		{Notification{Body: "http://x/", Buttons: []Button{{"copy", "Copy link"}}, NoButtonsHint: "Or use the menu."}, "http://x/\n\nOr use the menu."},
+		{Notification{SignIn: true, Body: "b", NoButtonsHint: "h"}, "b\n\nh"},
+	} {
+		if got := c.n.fallbackBody(); got != c.want {
+			t.Errorf("fallbackBody(%+v) = %q, want %q", c.n, got, c.want)
+		}
 	}
 }
 
