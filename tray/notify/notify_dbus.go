@@ -78,7 +78,7 @@ type dbusNotifier struct {
 	done    chan struct{} // closed when the signal loop has exited
 
 	mu    sync.Mutex
-	byKey map[string]uint32  // Notification.Key -> id of its open bubble
+	byKey map[string]uint32 // Notification.Key -> id of its open bubble
 	byID  map[uint32]bubble // for ids this notifier got back
 }
 
