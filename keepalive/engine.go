@@ -104,6 +104,7 @@ type owned struct {
 	deadReason string
 	nextTry    time.Time
 	lastErr    string
+	signInErr  string // why the last sign-in did not complete (signin.go)
 	// unsaved is a refreshed record that could not be written (disk full,
 	// read-only file system): the server has already rotated the refresh
 	// token, so it is written before anything else is tried.
@@ -577,7 +578,8 @@ func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
 
 // statusLocked derives the published status from the worker state.
 func (a *owned) statusLocked(now time.Time) Account {
-	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.user, SignedIn: a.signedIn}
+	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.user, SignedIn: a.signedIn,
+		SignInError: a.signInErr}
 	if a.rec != nil {
 		st.Expiry = a.rec.Expiry
 		st.Deadline = a.rec.RefreshExpiry
@@ -686,5 +688,5 @@ func sameStatus(a, b Account) bool {
 	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason && a.User == b.User && a.SignedIn.Equal(b.SignedIn) &&
 		a.Expiry.Equal(b.Expiry) && a.Deadline.Equal(b.Deadline) && a.NextRefresh.Equal(b.NextRefresh) &&
 		a.LastRefresh.Equal(b.LastRefresh) && a.Attempt == b.Attempt && a.NextTry.Equal(b.NextTry) &&
-		a.LastError == b.LastError
+		a.LastError == b.LastError && a.SignInError == b.SignInError
 }

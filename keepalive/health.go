@@ -101,6 +101,10 @@ type Account struct {
 	NextTry time.Time `json:"next_try,omitzero"`
 	// LastError describes the last failure (never contains a token).
 	LastError string `json:"last_error,omitempty"`
+	// SignInError describes why the last sign-in did not complete, or
+	// why the open one cannot proceed by itself (no browser could be
+	// opened); empty once a sign-in succeeds.
+	SignInError string `json:"sign_in_error,omitempty"`
 }
 
 // Snapshot is the state of every account at one instant. Subscribers may

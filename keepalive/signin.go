@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,36 @@ type SignInUI struct {
 	Paste func(ctx context.Context) (string, error)
 	// Invalid reports a pasted input that was not accepted.
 	Invalid func(err error)
+	// Unopened, when set, is told that Open failed (no browser could be
+	// opened): it shows the URL some other way, and the flow keeps
+	// waiting for the browser's redirect (or a paste) until it times out.
+	// Without Unopened and Paste a failed Open ends the sign-in.
+	Unopened func(url string, err error)
+}
+
+// setSignInError records why an owned account's sign-in did not complete
+// ("" once it did) and publishes it.
+func (e *Engine) setSignInError(a *owned, msg string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.signInErr != msg {
+		a.signInErr = msg
+		e.publishLocked(a, e.clock.Now())
+	}
+}
+
+// browserProblem says why no browser could be opened.
+func browserProblem(err error) string {
+	if errors.Is(err, exec.ErrNotFound) {
+		return "no browser opener such as xdg-open is installed"
+	}
+	return userText(err)
+}
+
+// userText is an error's message as a user reads it: without the names
+// of Go packages.
+func userText(err error) string {
+	return strings.ReplaceAll(err.Error(), "oauthflow: ", "")
 }
 
 // signIns tracks the open sign-in flow per owned account (nil while the
@@ -72,7 +104,10 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 		}
 		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
 		if err := ui.Open(f.URL()); err != nil {
-			return err
+			if ui.Unopened == nil {
+				return err
+			}
+			ui.Unopened(f.URL(), err)
 		}
 		return ErrSignInInProgress
 	}
@@ -89,6 +124,9 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	}()
 	flow, err := a.cfg.Client.StartSignIn(ctx, a.cfg.SignIn)
 	if err != nil {
+		if ctx.Err() == nil {
+			e.setSignInError(a, userText(err))
+		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
 	e.signIns.mu.Lock()
@@ -98,8 +136,15 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	e.log.Info("keepalive: sign-in started", "account", name)
 	if err := ui.Open(flow.URL()); err != nil {
 		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
-		if ui.Paste == nil {
-			return fmt.Errorf("cannot open the browser: %w", err)
+		msg := "no browser could be opened (" + browserProblem(err) + ")"
+		if ui.Paste == nil && ui.Unopened == nil {
+			e.setSignInError(a, msg)
+			return fmt.Errorf("sign-in for %s: %s", name, msg)
+		}
+		// The flow stays alive: the link is shown some other way.
+		e.setSignInError(a, msg+"; open the sign-in link yourself")
+		if ui.Unopened != nil {
+			ui.Unopened(flow.URL(), err)
 		}
 	}
 	pctx, stopPaste := context.WithCancel(ctx)
@@ -121,7 +166,12 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	}
 	tok, err := flow.Wait(ctx)
 	if err != nil {
-		e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
+		if ctx.Err() != nil {
+			e.setSignInError(a, "") // cancelled: nothing went wrong
+		} else {
+			e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
+			e.setSignInError(a, userText(err))
+		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
 	// The store lock is taken only now, after the browser: never across
@@ -148,6 +198,7 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	}
 	e.adoptLocked(a, rec, nil)
 	a.endEpisodeLocked()
+	a.signInErr = ""
 	a.signedIn = e.clock.Now()
 	e.publishLocked(a, a.signedIn)
 	e.log.Info("keepalive: signed in", "account", name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))

@@ -22,8 +22,9 @@ type Engine interface {
 	Subscribe() (<-chan keepalive.Snapshot, func())
 	// RefreshNow asks for a refresh of one owned account, or of all with "".
 	RefreshNow(name string) error
-	// SignIn runs the sign-in of an account until it completes or ctx ends.
-	SignIn(ctx context.Context, name string) error
+	// SignInWith runs the sign-in of an account until it completes or
+	// ctx ends; ui.Unopened is told when no browser could be opened.
+	SignInWith(ctx context.Context, name string, ui keepalive.SignInUI) error
 }
 
 var _ Engine = (*keepalive.Engine)(nil)
@@ -70,6 +71,9 @@ type Options struct {
 	// Tick is how often relative times ("expires in 6h 12m") are redrawn
 	// between snapshots (default 30 s).
 	Tick time.Duration
+	// Clipboard copies sign-in links (default SystemClipboard). Without
+	// one available the link is shown in a notification instead.
+	Clipboard Clipboard
 }
 
 // shell is the system tray as the event loop sees it: fyne.io/systray in
@@ -83,6 +87,10 @@ type shell interface {
 	Reset()
 }
 
+// Action names of the notification buttons the tray offers besides
+// notify.ActionSignIn. Each has a handler in (*app).action.
+const actionCopyLink = "copy-link"
+
 // widget is one menu item.
 type widget interface {
 	SetTitle(string)
@@ -92,6 +100,8 @@ type widget interface {
 	Check()
 	Uncheck()
 	AddSubItem(title, tooltip string) widget
+	Show()
+	Hide()
 	// Clicked delivers clicks; it is closed when the item is removed.
 	Clicked() <-chan struct{}
 }
@@ -107,6 +117,7 @@ const (
 	actStartAtLogin
 	actOpenLog
 	actQuit
+	actCopyLink
 )
 
 type click struct {
@@ -123,13 +134,24 @@ const clickBuffer = 64
 // cached wraps a widget and remembers what it shows, so that the loop only
 // calls the tray when a value changes (no flicker, no D-Bus chatter).
 type cached struct {
-	w                widget
-	title, tooltip   string
-	enabled, checked bool
+	w                         widget
+	title, tooltip            string
+	enabled, checked, visible bool
 }
 
 func newCached(w widget, title, tooltip string, checked bool) *cached {
-	return &cached{w: w, title: title, tooltip: tooltip, enabled: true, checked: checked}
+	return &cached{w: w, title: title, tooltip: tooltip, enabled: true, checked: checked, visible: true}
+}
+
+func (c *cached) show(on bool) {
+	if on != c.visible {
+		c.visible = on
+		if on {
+			c.w.Show()
+		} else {
+			c.w.Hide()
+		}
+	}
 }
 
 func (c *cached) set(it Item) {
@@ -171,6 +193,7 @@ type menu struct {
 	gen         int
 	accounts    []string // names, in menu order
 	lines       []*cached
+	copyLinks   map[string]*cached // "Copy sign-in link" per owned account
 	placeholder *cached
 	refreshAll  *cached
 	signIn      *cached
@@ -198,6 +221,19 @@ type app struct {
 
 	notices chan Notice // to the notifier goroutine, in order
 	work    sync.WaitGroup
+
+	// links are the sign-in links no browser could be opened for, per
+	// account, while their sign-in waits.
+	links    map[string]string
+	signEvts chan signInEvent // from the sign-in goroutines to the loop
+}
+
+// signInEvent is news from a sign-in running on its own goroutine.
+type signInEvent struct {
+	account string
+	link    string // no browser could be opened for this link
+	done    bool   // the sign-in ended, with err
+	err     error
 }
 
 func newApp(opts Options, sh shell) *app {
@@ -213,13 +249,18 @@ func newApp(opts Options, sh shell) *app {
 	if opts.OpenFile == nil {
 		opts.OpenFile = OpenPath
 	}
+	if opts.Clipboard == nil {
+		opts.Clipboard = SystemClipboard{}
+	}
 	return &app{
-		opts:    opts,
-		log:     opts.Log,
-		sh:      sh,
-		clicks:  make(chan click, clickBuffer),
-		alerts:  Alerts{},
-		notices: make(chan Notice, 64),
+		opts:     opts,
+		log:      opts.Log,
+		sh:       sh,
+		clicks:   make(chan click, clickBuffer),
+		alerts:   Alerts{},
+		notices:  make(chan Notice, 64),
+		links:    map[string]string{},
+		signEvts: make(chan signInEvent, 16),
 	}
 }
 
@@ -285,6 +326,8 @@ func (a *app) run(ctx context.Context) {
 				continue
 			}
 			a.action(ctx, act)
+		case ev := <-a.signEvts:
+			a.signInNews(ev)
 		}
 	}
 }
@@ -353,7 +396,7 @@ func (a *app) build(ctx context.Context) {
 	if a.menu != nil {
 		gen = a.menu.gen + 1
 	}
-	m := &menu{gen: gen}
+	m := &menu{gen: gen, copyLinks: map[string]*cached{}}
 	a.menu = m
 	a.view = View{}
 	add := func(title, tooltip string, kind actionKind, account string) *cached {
@@ -370,6 +413,13 @@ func (a *app) build(ctx context.Context) {
 		}
 		s := line.AddSubItem(LabelSignIn, "Sign in to "+acc.Name)
 		a.forward(ctx, s, click{gen: gen, kind: actSignIn, account: acc.Name})
+		if acc.Refresh { // owned: its sign-in link can wait for the user
+			tip := "Copy the link of " + acc.Name + "'s sign-in, to open it in a browser"
+			c := line.AddSubItem(LabelCopyLink, tip)
+			a.forward(ctx, c, click{gen: gen, kind: actCopyLink, account: acc.Name})
+			m.copyLinks[acc.Name] = newCached(c, LabelCopyLink, tip, false)
+			m.copyLinks[acc.Name].show(a.links[acc.Name] != "")
+		}
 		m.accounts = append(m.accounts, acc.Name)
 		m.lines = append(m.lines, newCached(line, acc.Title, acc.Tooltip, false))
 	}
@@ -468,6 +518,8 @@ func (a *app) handle(ctx context.Context, c click) {
 		}
 	case actStartAtLogin:
 		a.toggleStartAtLogin()
+	case actCopyLink:
+		a.copyLink(c.account)
 	case actOpenLog:
 		if a.opts.LogFile != "" {
 			if err := a.opts.OpenFile(a.opts.LogFile); err != nil {
@@ -478,12 +530,16 @@ func (a *app) handle(ctx context.Context, c click) {
 }
 
 // action handles a press on a notification: "signin" signs the account
-// in; a click on the bubble ("default") does the same while the account
-// still needs the user, and nothing otherwise (e.g. on "signed in again").
+// in and "copy-link" copies its waiting sign-in link; a click on the
+// bubble ("default", where the platform reports it apart from the
+// buttons) signs in while the account still needs the user, and does
+// nothing otherwise (e.g. on "signed in again").
 func (a *app) action(ctx context.Context, act notify.Action) {
 	switch act.Name {
 	case notify.ActionSignIn:
 		a.signIn(ctx, act.Key)
+	case actionCopyLink:
+		a.copyLink(act.Key)
 	case notify.ActionDefault:
 		if acc, ok := a.snap.Find(act.Key); ok && (acc.State == keepalive.NeedsSignIn || acc.State == keepalive.Warning) {
 			a.signIn(ctx, act.Key)
@@ -494,19 +550,115 @@ func (a *app) action(ctx context.Context, act notify.Action) {
 // signIn is what every "Sign In" calls: the engine's SignIn on its own
 // goroutine (it waits for the browser). A second request for the same
 // account is the engine's business: it shows the open sign-in again.
+//
+// When no browser can be opened the sign-in goes on: the link is posted
+// in a notification ("Open this link to sign in") and offered by the
+// account's "Copy sign-in link" until the sign-in ends.
 func (a *app) signIn(ctx context.Context, name string) {
 	a.log.Info("tray: sign-in requested", "account", name)
+	tell := func(ev signInEvent) {
+		select {
+		case a.signEvts <- ev:
+		case <-ctx.Done():
+		}
+	}
+	ui := keepalive.SignInUI{Unopened: func(url string, err error) {
+		a.log.Warn("tray: no browser could be opened; showing the sign-in link", "account", name, "err", err)
+		tell(signInEvent{account: name, link: url})
+	}}
 	a.work.Go(func() {
-		err := a.opts.Engine.SignIn(ctx, name)
+		err := a.opts.Engine.SignInWith(ctx, name, ui)
 		switch {
 		case err == nil:
 		case errors.Is(err, keepalive.ErrSignInInProgress):
 			a.log.Info("tray: sign-in already in progress", "account", name)
+			return // the open sign-in reports its own end
 		case ctx.Err() != nil:
+			return
 		default:
 			a.log.Warn("tray: sign-in failed", "account", name, "err", err)
 		}
+		tell(signInEvent{account: name, done: true, err: err})
 	})
+}
+
+// signInNews applies news from a sign-in to the menu and notifications.
+func (a *app) signInNews(ev signInEvent) {
+	name := ev.account
+	if !ev.done {
+		a.links[name] = ev.link
+		if c := a.menu.copyLinks[name]; c != nil {
+			c.show(true)
+		}
+		a.notices <- Notice{Kind: Show, Notification: linkNotification(name, ev.link, a.opts.Clipboard.Available())}
+		return
+	}
+	hadLink := a.links[name] != ""
+	delete(a.links, name)
+	if c := a.menu.copyLinks[name]; c != nil {
+		c.show(false)
+	}
+	if ev.err != nil && hadLink {
+		// The link bubble replaced the sign-in request: say how it ended
+		// and offer Sign In again, never leave a dead link on screen.
+		a.notices <- Notice{Kind: Show, Notification: notify.Notification{
+			Key: name, Title: name + ": sign-in did not complete", Body: signInFailure(a.snap, name, ev.err),
+			SignIn: true, Urgent: true,
+		}}
+	}
+}
+
+// signInFailure is the body of the bubble after a failed sign-in: the
+// engine's words for it when it has them.
+func signInFailure(s keepalive.Snapshot, name string, err error) string {
+	if acc, ok := s.Find(name); ok && acc.SignInError != "" {
+		return clip(acc.SignInError, maxDetail)
+	}
+	return clip(err.Error(), maxDetail)
+}
+
+// linkNotification asks the user to open a sign-in link that no browser
+// could be opened for. The link is for this user's browser only: it holds
+// no token (with the loopback start URL, nothing usable by anyone else).
+func linkNotification(name, link string, canCopy bool) notify.Notification {
+	n := notify.Notification{
+		Key:    name,
+		Title:  "Open this link to sign in to " + name,
+		Body:   link + "\n\nNo browser could be opened. Open the link in a browser on this computer.",
+		Urgent: true,
+	}
+	if canCopy {
+		n.Buttons = []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}
+		n.NoButtonsHint = `To copy it, choose "` + LabelCopyLink + `" in the tokentray menu under ` + name + "."
+	}
+	return n
+}
+
+// copyLink copies the waiting sign-in link of an account to the
+// clipboard; without a clipboard tool it shows the link instead.
+func (a *app) copyLink(name string) {
+	link := a.links[name]
+	if link == "" {
+		a.log.Info("tray: no sign-in link waiting", "account", name)
+		return
+	}
+	err := ErrNoClipboard
+	if a.opts.Clipboard.Available() {
+		err = a.opts.Clipboard.Copy(link)
+	}
+	n := notify.Notification{Key: name, Buttons: []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}}
+	switch {
+	case err == nil:
+		a.log.Info("tray: sign-in link copied", "account", name)
+		n.Title = "Sign-in link of " + name + " copied"
+		n.Body = "Paste it into the address bar of a browser on this computer:\n" + link
+	default:
+		a.log.Warn("tray: cannot copy the sign-in link", "account", name, "err", err)
+		n.Title = "Sign-in link of " + name
+		n.Body = link + "\n\nCopy the link from here (" + err.Error() + ")."
+		n.Buttons = nil
+	}
+	a.notices <- Notice{Kind: Show, Notification: n}
 }
 
 func (a *app) loginStatus() bool {

@@ -36,7 +36,7 @@ type fakeItem struct {
 	checkbox, sep    bool
 	children         []*fakeItem
 	clicked          chan struct{}
-	removed          bool
+	removed, hidden  bool
 }
 
 func (s *fakeShell) log(f string, args ...any) { s.calls = append(s.calls, fmt.Sprintf(f, args...)) }
@@ -111,6 +111,8 @@ func (i *fakeItem) AddSubItem(title, tooltip string) widget {
 	return c
 }
 func (i *fakeItem) Clicked() <-chan struct{} { return i.clicked }
+func (i *fakeItem) Show()                    { i.set(func() { i.hidden = false; i.sh.log("show %s", i.title) }) }
+func (i *fakeItem) Hide()                    { i.set(func() { i.hidden = true; i.sh.log("hide %s", i.title) }) }
 
 // labels returns the top-level labels ("-" for separators) and, for
 // items with a submenu, "label>child,child".
@@ -125,7 +127,9 @@ func (s *fakeShell) labels() []string {
 		case len(it.children) > 0:
 			var cs []string
 			for _, c := range it.children {
-				cs = append(cs, c.title)
+				if !c.hidden {
+					cs = append(cs, c.title)
+				}
 			}
 			out = append(out, it.title+">"+strings.Join(cs, ","))
 		default:
@@ -203,6 +207,9 @@ type fakeEngine struct {
 	refreshes []string
 	signIns   []string
 	signInErr error
+	// noBrowser, when set, makes SignInWith report that no browser could
+	// be opened and wait for the sign-in's outcome on the channel.
+	noBrowser chan error
 	// refreshGate, when set, makes RefreshNow (which the loop calls
 	// itself) wait until it is closed: the loop is then busy.
 	refreshGate chan struct{}
@@ -247,11 +254,18 @@ func (e *fakeEngine) RefreshNow(name string) error {
 	return nil
 }
 
-func (e *fakeEngine) SignIn(ctx context.Context, name string) error {
+func (e *fakeEngine) SignInWith(ctx context.Context, name string, ui keepalive.SignInUI) error {
 	e.mu.Lock()
 	e.signIns = append(e.signIns, name)
 	err := e.signInErr
+	wait := e.noBrowser
 	e.mu.Unlock()
+	if wait != nil {
+		// Like the engine when no browser can be opened: the link is
+		// handed to Unopened and the sign-in waits for the user.
+		ui.Unopened("http://127.0.0.1:4000/start/"+name, errors.New("no opener"))
+		return <-wait
+	}
 	return err
 }
 
@@ -264,6 +278,7 @@ func (e *fakeEngine) calls() (refreshes, signIns []string) {
 type fakeNotifier struct {
 	mu      sync.Mutex
 	log     []string
+	notes   []notify.Notification // every Show
 	actions chan notify.Action
 	closed  bool
 }
@@ -274,6 +289,7 @@ func (n *fakeNotifier) Show(x notify.Notification) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.log = append(n.log, "show "+x.Key+": "+x.Title)
+	n.notes = append(n.notes, x)
 	return nil
 }
 
@@ -294,6 +310,36 @@ func (n *fakeNotifier) Close() error {
 		close(n.actions)
 	}
 	return nil
+}
+
+// last returns the last notification shown.
+func (n *fakeNotifier) last() notify.Notification {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.notes) == 0 {
+		return notify.Notification{}
+	}
+	return n.notes[len(n.notes)-1]
+}
+
+// fakeClipboard records what is copied; none makes it unavailable.
+type fakeClipboard struct {
+	mu     sync.Mutex
+	none   bool
+	copied []string
+}
+
+func (c *fakeClipboard) Available() bool { c.mu.Lock(); defer c.mu.Unlock(); return !c.none }
+func (c *fakeClipboard) Copy(text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.copied = append(c.copied, text)
+	return nil
+}
+func (c *fakeClipboard) texts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.copied)
 }
 
 func (n *fakeNotifier) shown() []string {
@@ -356,6 +402,7 @@ type harness struct {
 	eng    *fakeEngine
 	notif  *fakeNotifier
 	auto   *fakeAutostart
+	clip   *fakeClipboard
 	opened chan string
 	logs   *lockedBuffer
 	done   chan struct{}
@@ -367,7 +414,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 	t.Helper()
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
-		auto: &fakeAutostart{}, opened: make(chan string, 4), done: make(chan struct{}),
+		auto: &fakeAutostart{}, clip: &fakeClipboard{}, opened: make(chan string, 4), done: make(chan struct{}),
 		logs: &lockedBuffer{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -377,6 +424,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 		Log:          slog.New(slog.NewTextHandler(h.logs, nil)),
 		OpenFile:     func(p string) error { h.opened <- p; return nil },
 		StartAtLogin: h.auto,
+		Clipboard:    h.clip,
 		Now:          func() time.Time { return t0 },
 	}, h.sh)
 	h.app.start(ctx)
@@ -606,5 +654,62 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 	}
 	if out := signIn(errors.New("cannot open the browser")); !strings.Contains(out, `level=WARN msg="tray: sign-in failed" account=work err="cannot open the browser"`) {
 		t.Errorf("failure not logged:\n%s", out)
+	}
+}
+
+// No browser: the sign-in goes on, its link is posted in a notification
+// with a Copy link button, the account's submenu offers Copy sign-in link
+// while the sign-in waits, and a failed end is announced with Sign In.
+func TestAppSignInLinkWithoutBrowser(t *testing.T) {
+	for _, noClipboard := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noClipboard=%v", noClipboard), func(t *testing.T) {
+			h := startApp(t, snap(owned("work", keepalive.NeedsSignIn)))
+			h.clip.mu.Lock()
+			h.clip.none = noClipboard
+			h.clip.mu.Unlock()
+			outcome := make(chan error)
+			h.eng.mu.Lock()
+			h.eng.noBrowser = outcome
+			h.eng.mu.Unlock()
+			const link = "http://127.0.0.1:4000/start/work"
+			if got := h.sh.labels()[0]; got != "work: needs sign-in>Refresh,Sign In…" {
+				t.Errorf("menu before the sign-in: %q", got)
+			}
+			press(t, h.sh.find(t, LabelSignIn, ""))
+			eventually(t, "the link notification", func() bool { return h.notif.last().Title == "Open this link to sign in to work" })
+			n := h.notif.last()
+			if !strings.Contains(n.Body, link) || !n.Urgent {
+				t.Errorf("link notification %+v", n)
+			}
+			wantButtons := []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}
+			if noClipboard {
+				wantButtons = nil
+			}
+			if !slices.Equal(n.Buttons, wantButtons) {
+				t.Errorf("buttons %+v, want %+v", n.Buttons, wantButtons)
+			}
+			eventually(t, "Copy sign-in link", func() bool {
+				return h.sh.labels()[0] == "work: needs sign-in>Refresh,Sign In…,"+LabelCopyLink
+			})
+
+			press(t, h.sh.find(t, "work:", LabelCopyLink))
+			if noClipboard {
+				eventually(t, "the link shown", func() bool { return h.notif.last().Title == "Sign-in link of work" })
+				if n := h.notif.last(); !strings.Contains(n.Body, link) || len(n.Buttons) != 0 {
+					t.Errorf("link shown as %+v", n)
+				}
+			} else {
+				eventually(t, "the copy", func() bool { return slices.Equal(h.clip.texts(), []string{link}) })
+				h.notif.actions <- notify.Action{Key: "work", Name: actionCopyLink}
+				eventually(t, "the second copy", func() bool { return len(h.clip.texts()) == 2 })
+			}
+
+			outcome <- errors.New("sign-in timed out")
+			eventually(t, "Copy sign-in link gone", func() bool { return h.sh.labels()[0] == "work: needs sign-in>Refresh,Sign In…" })
+			eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+			if n := h.notif.last(); !n.SignIn || n.Body != "sign-in timed out" {
+				t.Errorf("failure notification %+v", n)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -82,6 +83,9 @@ func writeStatus(w io.Writer, snap keepalive.Snapshot, now time.Time) {
 			exp = "-"
 		}
 		lastErr := a.LastError
+		if a.SignInError != "" {
+			lastErr = strings.TrimPrefix(lastErr+"; ", "; ") + "sign-in: " + a.SignInError
+		}
 		if lastErr == "" {
 			lastErr = "-"
 		}
