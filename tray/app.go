@@ -226,7 +226,18 @@ type app struct {
 	// account, while their sign-in waits.
 	links    map[string]string
 	signEvts chan signInEvent // from the sign-in goroutines to the loop
+
+	// hosts reports whether a tray host (panel) is there to show the
+	// icon; nil when unknown. noHost is set while none is.
+	hosts       <-chan bool
+	hostChecked bool
+	noHost      bool
+	hostNotice  bool // the "no system tray" notification is open
 }
+
+// noHostKey is the notification key of the "no system tray" notice; it
+// cannot clash with an account name, which never contains a space.
+const noHostKey = "tokentray no tray host"
 
 // signInEvent is news from a sign-in running on its own goroutine.
 type signInEvent struct {
@@ -328,6 +339,8 @@ func (a *app) run(ctx context.Context) {
 			a.action(ctx, act)
 		case ev := <-a.signEvts:
 			a.signInNews(ev)
+		case present := <-a.hosts:
+			a.hostChanged(present)
 		}
 	}
 }
@@ -581,6 +594,41 @@ func (a *app) signIn(ctx context.Context, name string) {
 		tell(signInEvent{account: name, done: true, err: err})
 	})
 }
+
+// hostChanged follows the tray host. Without one at start-up the icon
+// cannot be seen: say so once, in the log and in a notification, and
+// keep working (refreshes and notifications need no icon). fyne.io/systray
+// registers the icon by itself once a host appears. A host that goes away
+// later (a panel restarting) is only logged.
+func (a *app) hostChanged(present bool) {
+	first := !a.hostChecked
+	a.hostChecked = true
+	switch {
+	case !present && first:
+		a.noHost, a.hostNotice = true, true
+		a.log.Warn("tray: no system tray found; " + noHostHelp)
+		a.notices <- Notice{Kind: Show, Notification: notify.Notification{Key: noHostKey, Title: noHostTitle, Body: noHostBody}}
+	case !present && !a.noHost:
+		a.noHost = true
+		a.log.Info("tray: the system tray went away; the icon comes back with it")
+	case present && a.noHost:
+		a.noHost = false
+		a.log.Info("tray: a system tray appeared; showing the icon")
+		if a.hostNotice {
+			a.hostNotice = false
+			a.notices <- Notice{Kind: Dismiss, Notification: notify.Notification{Key: noHostKey}}
+		}
+	}
+}
+
+// Texts of the "no system tray" notice.
+const (
+	noHostTitle = "No system tray found"
+	noHostHelp  = "on GNOME install the AppIndicator extension (gnome-shell-extension-appindicator); " +
+		"elsewhere add a system tray (status notifier) to your panel"
+	noHostBody = "tokentray keeps running: it refreshes your logins and notifies you when one needs you. " +
+		"To see its icon, " + noHostHelp + ". The icon appears as soon as there is a tray."
+)
 
 // signInNews applies news from a sign-in to the menu and notifications.
 func (a *app) signInNews(ev signInEvent) {

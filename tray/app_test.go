@@ -403,6 +403,7 @@ type harness struct {
 	notif  *fakeNotifier
 	auto   *fakeAutostart
 	clip   *fakeClipboard
+	hosts  chan bool
 	opened chan string
 	logs   *lockedBuffer
 	done   chan struct{}
@@ -414,7 +415,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 	t.Helper()
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
-		auto: &fakeAutostart{}, clip: &fakeClipboard{}, opened: make(chan string, 4), done: make(chan struct{}),
+		auto: &fakeAutostart{}, clip: &fakeClipboard{}, hosts: make(chan bool), opened: make(chan string, 4), done: make(chan struct{}),
 		logs: &lockedBuffer{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -427,6 +428,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 		Clipboard:    h.clip,
 		Now:          func() time.Time { return t0 },
 	}, h.sh)
+	h.app.hosts = h.hosts
 	h.app.start(ctx)
 	go func() { h.app.run(ctx); close(h.done) }()
 	t.Cleanup(func() {
@@ -711,5 +713,31 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 				t.Errorf("failure notification %+v", n)
 			}
 		})
+	}
+}
+
+// No tray host at start-up: one warning in the log and one notification;
+// the notification closes when a host appears; a panel that restarts
+// later is not announced again.
+func TestAppNoTrayHost(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.OK)))
+	h.hosts <- false
+	eventually(t, "the notice", func() bool { return slices.Contains(h.notif.shown(), "show "+noHostKey+": No system tray found") })
+	if n := h.notif.last(); !strings.Contains(n.Body, "AppIndicator extension") || n.SignIn || len(n.Buttons) != 0 {
+		t.Errorf("notice %+v", n)
+	}
+	if l := h.logs.String(); strings.Count(l, "no system tray found") != 1 || !strings.Contains(l, "on GNOME install the AppIndicator extension") {
+		t.Errorf("log:\n%s", l)
+	}
+	h.hosts <- true
+	eventually(t, "the notice closed", func() bool { return slices.Contains(h.notif.shown(), "dismiss "+noHostKey) })
+	h.hosts <- false // the panel restarts
+	h.hosts <- true
+	h.hosts <- true // a barrier: the loop has handled the restart
+	if got := h.notif.shown(); len(got) != 2 {
+		t.Errorf("notifications %q, want the notice and its dismissal only", got)
+	}
+	if l := h.logs.String(); strings.Count(l, "no system tray found") != 1 {
+		t.Errorf("warned again:\n%s", l)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,9 +38,28 @@ type trayApp struct {
 	menu   dbus.ObjectPath
 	cmd    *exec.Cmd
 	exited chan error
-	out    bytes.Buffer
+	out    syncBuffer
 	opened string // file the fake xdg-open appends its argument to
 	ctx    context.Context
+}
+
+// syncBuffer is a bytes.Buffer that the test may read while the process
+// writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // fakeOpener installs an xdg-open first on PATH that records its argument.
@@ -590,4 +610,50 @@ func TestTrayNoBrowserOpener(t *testing.T) {
 		t.Errorf("tooltip after the sign-in %q", tip)
 	}
 	h.assertNoLeaks()
+}
+
+// TestTrayWithoutTrayHost: a session bus without a StatusNotifierWatcher
+// (stock GNOME). tokentray says once what to do, in the log and in a
+// notification, without the library's raw error on stderr, keeps working,
+// and shows its icon as soon as a tray host appears.
+func TestTrayWithoutTrayHost(t *testing.T) {
+	if !dbustest.Available() {
+		t.Skip("dbus-daemon not installed")
+	}
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	h.writeConfig(h.ownedAccount("work"))
+	h.signIn("work")
+	a := startTrayWith(t, h, trayOptions{noWatcher: true})
+	calls, err := a.notes.WaitCalls(a.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notice := calls[0]
+	if notice.Summary != "No system tray found" || !strings.Contains(notice.Body, "AppIndicator extension") || len(notice.Actions) != 0 {
+		t.Errorf("notice %q: %q, actions %q", notice.Summary, notice.Body, notice.Actions)
+	}
+	logFile := filepath.Join(h.root, "state", "tokentray", "tokentray.log")
+	a.waitFor("the warning in the log", func() bool {
+		data, _ := os.ReadFile(logFile)
+		return bytes.Contains(data, []byte("no system tray found; on GNOME install the AppIndicator extension"))
+	})
+	// It keeps working without an icon: a refresh from the command line
+	// is seen by the status of the running instance.
+	if _, stderr, code := h.run("refresh", "--force", "work"); code != 0 {
+		t.Fatalf("refresh: %s", stderr)
+	}
+
+	a.attach(a.bus.NewWatcher(t))
+	a.waitIcon(assets.OK)
+	a.waitFor("the notice to close", func() bool { return slices.Contains(a.notes.ClosedIDs(), notice.ID) })
+	if calls := a.notes.Calls(); len(calls) != 1 {
+		t.Errorf("notifications %q, want the one notice", summaries(calls))
+	}
+	if strings.Contains(a.out.String(), "systray error") {
+		t.Errorf("the library's raw error reached stderr:\n%s", a.out.String())
+	}
+	data, _ := os.ReadFile(logFile)
+	if bytes.Count(data, []byte("no system tray found")) != 1 {
+		t.Errorf("log:\n%s", data)
+	}
 }
