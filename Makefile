@@ -1,7 +1,7 @@
 # tokentray — see README.md.
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -X main.versionOverride=$(VERSION)
 BIN     := bin/tokentray
 PKGS    := ./...
 

@@ -27,9 +27,11 @@ var ErrNoRefreshToken = errors.New("no refresh token")
 var ErrResponseTooLarge = errors.New("response body too large")
 
 // maxDescription and maxCode bound the server-supplied description and code
-// in an Error (in runes).
+// in an Error (in runes). Descriptions are long enough for the useful part
+// that servers such as Hydra put after a generic sentence ("… The refresh
+// token was already used.", the client authentication method expected).
 const (
-	maxDescription = 200
+	maxDescription = 1000
 	maxCode        = 64
 )
 

@@ -1,6 +1,7 @@
 package oauthflow
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -23,6 +24,9 @@ type Endpoint struct {
 	AuthURL       string // authorization endpoint (RFC 6749 §3.1)
 	TokenURL      string // token endpoint (RFC 6749 §3.2)
 	RevocationURL string // optional (RFC 7009)
+	// DeviceAuthURL is the device authorization endpoint (RFC 8628 §3.1),
+	// optional; discovery fills it from device_authorization_endpoint.
+	DeviceAuthURL string
 	// Issuer is the issuer identifier, checked against the "iss" callback
 	// parameter when IssParameterSupported is set (RFC 9207).
 	Issuer                string
@@ -44,4 +48,8 @@ type Client struct {
 	// Now is the clock used to turn expires_in into an instant; nil means
 	// time.Now.
 	Now func() time.Time
+	// Sleep waits d, or until ctx is done (it then returns ctx.Err()),
+	// between the polls of a device sign-in ([Client.PollDevice]); nil
+	// means a real timer. Tests pass one that advances their clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 }

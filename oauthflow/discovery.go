@@ -29,12 +29,14 @@ const (
 // metadata is the part of the server metadata (RFC 8414 §2, OpenID Connect
 // Discovery 1.0 §3) that tokentray uses.
 type metadata struct {
-	Issuer                string   `json:"issuer"`
-	AuthorizationEndpoint string   `json:"authorization_endpoint"`
-	TokenEndpoint         string   `json:"token_endpoint"`
-	RevocationEndpoint    string   `json:"revocation_endpoint"`
-	IssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
-	CodeChallengeMethods  []string `json:"code_challenge_methods_supported"`
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	// DeviceAuthorizationEndpoint is RFC 8628 §4.
+	DeviceAuthorizationEndpoint string   `json:"device_authorization_endpoint"`
+	IssParameterSupported       bool     `json:"authorization_response_iss_parameter_supported"`
+	CodeChallengeMethods        []string `json:"code_challenge_methods_supported"`
 }
 
 // discovered caches metadata per configured issuer URL for the life of the
@@ -65,7 +67,8 @@ func (e Endpoint) needsDiscovery() bool {
 // URL for the life of the process.
 //
 // From the metadata it takes authorization_endpoint, token_endpoint,
-// revocation_endpoint, the issuer identifier as published, and
+// revocation_endpoint, device_authorization_endpoint (RFC 8628 §4), the
+// issuer identifier as published, and
 // authorization_response_iss_parameter_supported (RFC 9207).
 //
 // Discover modifies c, so it must not run concurrently with other uses of
@@ -86,7 +89,13 @@ func (c *Client) Discover(ctx context.Context) error {
 // resolve returns c itself when it needs no discovery, or else a shallow
 // copy whose Endpoint is completed from the (cached) metadata.
 func (c *Client) resolve(ctx context.Context) (*Client, error) {
-	if !c.Endpoint.needsDiscovery() {
+	return c.resolveIf(ctx, c.Endpoint.needsDiscovery())
+}
+
+// resolveIf is resolve, discovering only when need is set (and an issuer
+// is configured).
+func (c *Client) resolveIf(ctx context.Context, need bool) (*Client, error) {
+	if !need || c.Endpoint.Issuer == "" {
 		return c, nil
 	}
 	md, err := c.metadata(ctx, c.Endpoint.Issuer)
@@ -103,6 +112,9 @@ func (c *Client) resolve(ctx context.Context) (*Client, error) {
 	}
 	if e.RevocationURL == "" {
 		e.RevocationURL = md.RevocationEndpoint
+	}
+	if e.DeviceAuthURL == "" {
+		e.DeviceAuthURL = md.DeviceAuthorizationEndpoint
 	}
 	e.Issuer = md.Issuer
 	e.IssParameterSupported = e.IssParameterSupported || md.IssParameterSupported
@@ -196,6 +208,7 @@ func (c *Client) fetchMetadata(ctx context.Context, issuer string) (*metadata, e
 		{"authorization_endpoint", md.AuthorizationEndpoint},
 		{"token_endpoint", md.TokenEndpoint},
 		{"revocation_endpoint", md.RevocationEndpoint},
+		{"device_authorization_endpoint", md.DeviceAuthorizationEndpoint},
 	} {
 		if ep.url == "" {
 			continue

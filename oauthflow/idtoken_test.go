@@ -23,3 +23,22 @@ func TestIDTokenEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestIDTokenIdentity(t *testing.T) {
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for _, tc := range []struct {
+		claims string
+		want   Identity
+		str    string
+	}{
+		{`{"sub":"42","email":"a@example.com","name":"Ada"}`, Identity{"42", "a@example.com", "Ada"}, "a@example.com"},
+		{`{"sub":"42","name":"Ada\u001b[2J\nL"}`, Identity{Subject: "42", Name: "Ada [2J L"}, "Ada [2J L"},
+		{`{"sub":"42"}`, Identity{Subject: "42"}, "42"},
+		{`[1]`, Identity{}, ""},
+	} {
+		tok := Secret(enc(`{"alg":"none"}`) + "." + enc(tc.claims) + ".")
+		if got := IDTokenIdentity(tok); got != tc.want || got.String() != tc.str {
+			t.Errorf("IDTokenIdentity(%s) = %+v (%q), want %+v (%q)", tc.claims, got, got.String(), tc.want, tc.str)
+		}
+	}
+}

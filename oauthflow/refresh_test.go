@@ -521,8 +521,37 @@ func TestRefreshErrorScrubsEcho(t *testing.T) {
 	if strings.Contains(msg, "rt-1a2b3c4d") || strings.Contains(msg, "cs-9f8e7d") {
 		t.Fatalf("error leaks a credential: %s", msg)
 	}
-	if !strings.HasPrefix(oe.Description, "token [redacted] (secret [redacted]) is not valid") || len([]rune(oe.Description)) > 201 {
+	if !strings.HasPrefix(oe.Description, "token [redacted] (secret [redacted]) is not valid") || len([]rune(oe.Description)) > 1001 {
 		t.Errorf("Description = %q", oe.Description)
+	}
+}
+
+// TestRefreshErrorLongDescription: the useful part of a long description
+// (Hydra puts it after a generic sentence) survives, up to 1,000
+// characters, with control characters removed and echoed tokens scrubbed.
+func TestRefreshErrorLongDescription(t *testing.T) {
+	generic := "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
+	useful := "The refresh token was already used."
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		desc := generic + ` \u001b[2J\r\nlevel=INFO ` + useful + " token " + r.PostForm.Get("refresh_token") + " " + strings.Repeat("z", 2000)
+		fmt.Fprintf(w, `{"error":"invalid_grant","error_description":"%s"}`, desc)
+	}))
+	defer srv.Close()
+	c := &oauthflow.Client{ClientID: "c", Endpoint: oauthflow.Endpoint{TokenURL: srv.URL}}
+	_, err := c.Refresh(context.Background(), "rt-5e6f7a8b")
+	oe := asError(t, err)
+	msg := err.Error()
+	if !strings.Contains(msg, useful) {
+		t.Errorf("the useful part was cut: %q", msg)
+	}
+	if strings.ContainsAny(msg, "\x1b\r\n") || strings.Contains(msg, "rt-5e6f7a8b") {
+		t.Errorf("control characters or the token kept: %q", msg)
+	}
+	if n := len([]rune(oe.Description)); n > 1001 || n < 1000 {
+		t.Errorf("description has %d runes, want 1,000 plus the ellipsis", n)
 	}
 }
 

@@ -24,7 +24,7 @@ const MaxResponseSize = 1 << 20
 const DefaultTimeout = 30 * time.Second
 
 // sensitiveParams are request parameters whose values are credentials.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token", "device_code"}
 
 // CheckURL reports whether raw is acceptable as an OAuth endpoint: an
 // absolute https URL, or an http URL whose host is "localhost" or a loopback
@@ -223,8 +223,7 @@ func (c *Client) statusError(op string, resp *http.Response, fields map[string]j
 // buildToken turns a successful response into a Token. Optional fields are
 // parsed leniently: once the server has answered with a new access token it
 // may already have rotated the refresh token, so failing over a malformed
-// expires_in would lose the login. A malformed or non-positive expires_in is
-// treated as absent.
+// expires_in would lose the login (see accessExpiry).
 func (c *Client) buildToken(fields map[string]json.RawMessage, access string) *Token {
 	now := c.now().Round(0)
 	t := &Token{
@@ -235,13 +234,26 @@ func (c *Client) buildToken(fields map[string]json.RawMessage, access string) *T
 		Scope:        scopeField(fields["scope"]),
 		ObtainedAt:   now,
 	}
-	if d, ok := secondsField(fields["expires_in"]); ok {
-		t.Expiry = now.Add(d)
-	}
+	t.Expiry, t.ExpirySource = accessExpiry(fields["expires_in"], access, now)
 	if d, ok := secondsField(fields["refresh_token_expires_in"]); ok {
 		t.RefreshExpiry = now.Add(d)
 	}
 	return t
+}
+
+// accessExpiry decides when the access token expires: after expires_in
+// when it is plausible (positive, at most MaxExpiresIn); otherwise at the
+// access token's JWT "exp" when it is a JWT whose exp lies no further than
+// MaxExpiresIn ahead (an exp in the past is kept: the token is then already
+// expired); otherwise unknown.
+func accessExpiry(expiresIn json.RawMessage, access string, now time.Time) (time.Time, ExpirySource) {
+	if d, ok := secondsField(expiresIn); ok && d <= MaxExpiresIn {
+		return now.Add(d), ExpiryFromServer
+	}
+	if exp, ok := jwtExpiry(access); ok && !exp.After(now.Add(MaxExpiresIn)) {
+		return exp, ExpiryFromJWT
+	}
+	return time.Time{}, ExpiryUnknown
 }
 
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {

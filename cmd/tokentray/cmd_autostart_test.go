@@ -45,7 +45,7 @@ func TestAutostartCommand(t *testing.T) {
 		t.Errorf("desktop entry left: %v", err)
 	}
 	for _, args := range [][]string{{"autostart"}, {"autostart", "maybe"}, {"autostart", "enable", "extra"}} {
-		if _, errOut, code := h.run(args...); code != 2 || !strings.Contains(errOut, "Usage: tokentray autostart") {
+		if _, errOut, code := h.run(args...); code != 2 || !strings.Contains(errOut, "see 'tokentray autostart") {
 			t.Errorf("%q: exit %d %q", args, code, errOut)
 		}
 	}

@@ -87,8 +87,8 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "work: signed out") || h.iss.Stats().Revocations != 1 {
 		t.Errorf("logout: exit %d %q, %d revocations", code, stdout, h.iss.Stats().Revocations)
 	}
-	if _, _, code := h.run("token", "work"); code != 2 {
-		t.Errorf("token after logout: exit %d, want 2", code)
+	if _, _, code := h.run("token", "work"); code != 1 {
+		t.Errorf("token after logout: exit %d, want 1", code)
 	}
 	h.assertNoLeaks()
 }

@@ -54,9 +54,12 @@ type Account struct {
 	AuthorizeURL  string
 	TokenURL      string
 	RevocationURL string
-	ClientID      string
-	ClientSecret  oauthflow.Secret
-	Scopes        []string
+	// DeviceAuthorizationURL is the device authorization endpoint
+	// (RFC 8628); discovery supplies it when the issuer publishes one.
+	DeviceAuthorizationURL string
+	ClientID               string
+	ClientSecret           oauthflow.Secret
+	Scopes                 []string
 	// AuthParams are extra authorization request parameters (e.g. prompt,
 	// access_type=offline).
 	AuthParams    map[string]string
@@ -141,6 +144,7 @@ type accountTOML struct {
 	AuthorizeURL  string            `toml:"authorize_url"`
 	TokenURL      string            `toml:"token_url"`
 	RevocationURL string            `toml:"revocation_url"`
+	DeviceAuthURL string            `toml:"device_authorization_url"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret"`
 	Scopes        []string          `toml:"scopes"`
@@ -231,7 +235,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	}
 	acc := Account{
 		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
-		RevocationURL: a.RevocationURL, ClientID: a.ClientID,
+		RevocationURL: a.RevocationURL, DeviceAuthorizationURL: a.DeviceAuthURL, ClientID: a.ClientID,
 		ClientSecret: oauthflow.Secret(a.ClientSecret), Scopes: a.Scopes, AuthParams: a.AuthParams,
 		TokenBody:   oauthflow.BodyForm,
 		RefreshLead: DefaultRefreshLead, CheckInterval: DefaultCheckInterval,
@@ -240,11 +244,12 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	if acc.ClientID == "" {
 		return fail("client_id", "is required (the client ID of your own OAuth client registration)")
 	}
-	if a.Issuer == "" && (a.TokenURL == "" || a.AuthorizeURL == "") {
-		return fail("issuer", "set issuer (for OIDC discovery) or both authorize_url and token_url")
+	if a.Issuer == "" && (a.TokenURL == "" || (a.AuthorizeURL == "" && a.DeviceAuthURL == "")) {
+		return fail("issuer", "set issuer (for OIDC discovery) or token_url and authorize_url (or device_authorization_url)")
 	}
 	for _, u := range []struct{ key, val string }{
 		{"issuer", a.Issuer}, {"authorize_url", a.AuthorizeURL}, {"token_url", a.TokenURL}, {"revocation_url", a.RevocationURL},
+		{"device_authorization_url", a.DeviceAuthURL},
 	} {
 		if u.val == "" {
 			continue

@@ -128,3 +128,17 @@ func TestDefaultPathsFollowXDG(t *testing.T) {
 		t.Errorf("paths = %+v, want %+v", p, want)
 	}
 }
+
+func TestDeviceAuthorizationURL(t *testing.T) {
+	c, err := Parse("c.toml", []byte("[account.tv]\nclient_id = \"a\"\ntoken_url = \"https://x.example/token\"\ndevice_authorization_url = \"https://x.example/device\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := c.Account("tv"); a.DeviceAuthorizationURL != "https://x.example/device" {
+		t.Errorf("account %+v", a)
+	}
+	_, err = Parse("c.toml", []byte("[account.tv]\nclient_id = \"a\"\nissuer = \"https://x.example\"\ndevice_authorization_url = \"http://x.example/device\"\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), `c.toml:4: account "tv".device_authorization_url:`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -19,8 +19,8 @@ const SchemaVersion = 1
 // latest token response (RFC 6749 §5.1) and when they expire.
 //
 // On disk it is a JSON object with the fields version, access_token,
-// refresh_token, id_token, token_type, scope, expiry, refresh_expiry and
-// obtained_at; times are RFC 3339 strings in UTC and empty values are
+// refresh_token, id_token, token_type, scope, expiry, expiry_source,
+// refresh_expiry and obtained_at; times are RFC 3339 strings in UTC and empty values are
 // omitted. Fields the record does not know are kept verbatim and written
 // back, so a newer tokentray (or a user) can add fields without an older
 // one dropping them on the next refresh.
@@ -35,6 +35,9 @@ type Record struct {
 	Scope        string
 	// Expiry is when the access token expires; zero when unknown.
 	Expiry time.Time
+	// ExpirySource is where Expiry came from (server, jwt, none); "" in
+	// records written before it was kept.
+	ExpirySource oauthflow.ExpirySource
 	// RefreshExpiry is when the refresh token (the login) expires; zero
 	// when the server never said.
 	RefreshExpiry time.Time
@@ -54,6 +57,7 @@ const (
 	fieldTokenType     = "token_type"
 	fieldScope         = "scope"
 	fieldExpiry        = "expiry"
+	fieldExpirySource  = "expiry_source"
 	fieldRefreshExpiry = "refresh_expiry"
 	fieldObtainedAt    = "obtained_at"
 )
@@ -68,6 +72,7 @@ func NewRecord(t *oauthflow.Token) *Record {
 		r.TokenType = t.TokenType
 		r.Scope = t.Scope
 		r.Expiry = t.Expiry
+		r.ExpirySource = t.ExpirySource
 		r.RefreshExpiry = t.RefreshExpiry
 		r.ObtainedAt = t.ObtainedAt
 	}
@@ -76,7 +81,7 @@ func NewRecord(t *oauthflow.Token) *Record {
 
 // Apply merges the token response t (typically from a refresh) into r.
 //
-// The access token, Expiry and ObtainedAt are always replaced: the old
+// The access token, Expiry, ExpirySource and ObtainedAt are always replaced: the old
 // expiry belongs to the old access token. Fields the response may omit
 // keep their old value when t leaves them empty:
 //   - RefreshToken (RFC 6749 §6: the server MAY issue a new one; if it
@@ -95,6 +100,7 @@ func (r *Record) Apply(t *oauthflow.Token) {
 	}
 	r.AccessToken = t.AccessToken
 	r.Expiry = t.Expiry
+	r.ExpirySource = t.ExpirySource
 	r.ObtainedAt = t.ObtainedAt
 	if !t.RefreshToken.IsZero() {
 		r.RefreshToken = t.RefreshToken
@@ -122,6 +128,7 @@ func (r *Record) Token() *oauthflow.Token {
 		TokenType:     r.TokenType,
 		Scope:         r.Scope,
 		Expiry:        r.Expiry,
+		ExpirySource:  r.ExpirySource,
 		RefreshExpiry: r.RefreshExpiry,
 		ObtainedAt:    r.ObtainedAt,
 	}
@@ -159,6 +166,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		{fieldTokenType, r.TokenType},
 		{fieldScope, r.Scope},
 		{fieldExpiry, formatTime(r.Expiry)},
+		{fieldExpirySource, string(r.ExpirySource)},
 		{fieldRefreshExpiry, formatTime(r.RefreshExpiry)},
 		{fieldObtainedAt, formatTime(r.ObtainedAt)},
 	} {
@@ -227,6 +235,8 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 			err = decodeString(raw, &out.Scope)
 		case fieldExpiry:
 			err = decodeTime(raw, &out.Expiry)
+		case fieldExpirySource:
+			err = decodeString(raw, (*string)(&out.ExpirySource))
 		case fieldRefreshExpiry:
 			err = decodeTime(raw, &out.RefreshExpiry)
 		case fieldObtainedAt:
@@ -248,7 +258,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 func isKnownField(name string) bool {
 	switch name {
 	case fieldVersion, fieldAccessToken, fieldRefreshToken, fieldIDToken,
-		fieldTokenType, fieldScope, fieldExpiry, fieldRefreshExpiry, fieldObtainedAt:
+		fieldTokenType, fieldScope, fieldExpiry, fieldExpirySource, fieldRefreshExpiry, fieldObtainedAt:
 		return true
 	}
 	return false

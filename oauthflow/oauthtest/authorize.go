@@ -269,11 +269,7 @@ func (i *Issuer) codeGrant(c ClientReg, p map[string]string) (map[string]any, *o
 	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(ac.challenge)) != 1 {
 		return nil, errInvalidGrant("code_verifier does not match the code_challenge")
 	}
-	f := &family{id: len(i.families) + 1, client: c.ID, scope: ac.scope, nonce: ac.nonce}
-	if i.opts.RefreshTTL > 0 {
-		f.loginExpiry = now.Add(i.opts.RefreshTTL)
-	}
-	i.families = append(i.families, f)
+	f := i.newFamilyLocked(c.ID, ac.scope, ac.nonce, now)
 	ac.fam = f
 	g := i.issueLocked(f, ac.scope, true, now)
 	i.stats.CodeExchanges++

@@ -365,10 +365,11 @@ func TestDiscoveryDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"issuer":                 iss.URL(),
-		"authorization_endpoint": iss.AuthorizeURL(),
-		"token_endpoint":         iss.TokenURL(),
-		"revocation_endpoint":    iss.RevocationURL(),
+		"issuer":                        iss.URL(),
+		"authorization_endpoint":        iss.AuthorizeURL(),
+		"token_endpoint":                iss.TokenURL(),
+		"revocation_endpoint":           iss.RevocationURL(),
+		"device_authorization_endpoint": iss.DeviceAuthorizationURL(),
 		"authorization_response_iss_parameter_supported": true,
 	}
 	for k, v := range want {
@@ -379,7 +380,7 @@ func TestDiscoveryDocument(t *testing.T) {
 	for k, v := range map[string]string{
 		"code_challenge_methods_supported": `["S256"]`,
 		"response_types_supported":         `["code"]`,
-		"grant_types_supported":            `["authorization_code","refresh_token"]`,
+		"grant_types_supported":            `["authorization_code","refresh_token","urn:ietf:params:oauth:grant-type:device_code"]`,
 		"scopes_supported":                 `["openid","read"]`,
 	} {
 		if got := jsonString(doc[k]); got != v {

@@ -1,6 +1,10 @@
 package oauthtest
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/tokentray/tokentray/oauthflow"
+)
 
 // discovery returns the OpenID Connect Discovery 1.0 §3 / RFC 8414 §2
 // metadata for the endpoints this issuer implements.
@@ -10,9 +14,10 @@ func (i *Issuer) discovery() map[string]any {
 		"authorization_endpoint":                         i.AuthorizeURL(),
 		"token_endpoint":                                 i.TokenURL(),
 		"revocation_endpoint":                            i.RevocationURL(),
+		"device_authorization_endpoint":                  i.DeviceAuthorizationURL(),
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query"},
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token", oauthflow.DeviceGrantType},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_post", "client_secret_basic"},
 		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_post", "client_secret_basic"},

@@ -34,6 +34,11 @@ const (
 	DiscoveryPath  = "/.well-known/openid-configuration"
 	// MetadataPath serves the same document as DiscoveryPath (RFC 8414).
 	MetadataPath = "/.well-known/oauth-authorization-server"
+	// DeviceAuthorizationPath is the device authorization endpoint
+	// (RFC 8628 §3.1) and VerificationPath the page where the user enters
+	// the user code (§3.3).
+	DeviceAuthorizationPath = "/device/code"
+	VerificationPath        = "/device"
 )
 
 // maxRequestLog bounds the request log kept for Requests.
@@ -58,6 +63,17 @@ type Options struct {
 	// StringNumbers sends expires_in and refresh_token_expires_in as JSON
 	// strings ("3600"), as some servers do.
 	StringNumbers bool
+	// NanosecondExpiresIn sends expires_in in nanoseconds (120000000000
+	// for two minutes), as oauth2-proxy's mockoidc does.
+	NanosecondExpiresIn bool
+	// JWTAccessTokens issues access tokens that are unsigned JWTs (alg
+	// "none") carrying iss, sub, aud, iat, jti and, when they expire,
+	// exp, as mockoidc and many real servers do, instead of opaque strings.
+	JWTAccessTokens bool
+	// NoRefreshToken issues no refresh token, as a server does when
+	// offline_access is not granted: code exchanges and device grants
+	// answer without refresh_token (Mint too).
+	NoRefreshToken bool
 	// Clients are the registered clients; empty means one public client
 	// with ID DefaultClientID and DefaultRedirectURIs.
 	Clients []ClientReg
@@ -74,7 +90,17 @@ type Options struct {
 	// Consent is the initial answer of the authorization endpoint (see
 	// Issuer.SetConsent); the zero value grants every valid request.
 	Consent Consent
-	// Now is the issuer's clock; nil means time.Now.
+	// DeviceTTL is the lifetime of a device code (RFC 8628 §3.2
+	// expires_in); 0 means DefaultDeviceTTL.
+	DeviceTTL time.Duration
+	// DeviceInterval is the polling interval the device authorization
+	// endpoint sends; 0 means DefaultDeviceInterval, a negative value
+	// sends none (the client then uses 5 s) and enforces none. A poll
+	// sooner than the interval after the previous one (on the issuer's
+	// clock) answers slow_down (§3.5).
+	DeviceInterval time.Duration
+	// Now is the issuer's clock; nil means time.Now. Device sign-in tests
+	// share it with the client, whose polls it times.
 	Now func() time.Time
 }
 
@@ -139,6 +165,10 @@ type Stats struct {
 	Revocations int
 	// Discoveries counts requests for the metadata documents.
 	Discoveries int
+	// DeviceAuthorizations counts device codes issued (RFC 8628 §3.2),
+	// DevicePolls the device_code grants examined, DeviceSlowDowns the
+	// slow_down answers and DeviceGrants the tokens issued to devices.
+	DeviceAuthorizations, DevicePolls, DeviceSlowDowns, DeviceGrants int
 	// Abandoned counts requests dropped unanswered and unprocessed
 	// because the client went away while they were held by
 	// Consent.Delay or a Slow fault. The count is updated before the
@@ -184,6 +214,9 @@ type Issuer struct {
 	failAll  *Fault
 	codes    map[string]*authCode
 	consent  Consent
+
+	devices      map[string]*deviceAuth // by device code
+	deviceByUser map[string]string      // normalised user code -> device code
 }
 
 // Start listens on opts.Addr and serves the issuer until Close.
@@ -219,15 +252,17 @@ func Start(opts Options) (*Issuer, error) {
 		return nil, err
 	}
 	i := &Issuer{
-		opts:    opts,
-		url:     "http://" + ln.Addr().String(),
-		done:    make(chan struct{}),
-		clients: clients,
-		refresh: make(map[string]*refreshState),
-		access:  make(map[string]accessState),
-		codes:   make(map[string]*authCode),
-		scopes:  slices.Clone(opts.Scopes),
-		consent: opts.Consent,
+		opts:         opts,
+		url:          "http://" + ln.Addr().String(),
+		done:         make(chan struct{}),
+		clients:      clients,
+		refresh:      make(map[string]*refreshState),
+		access:       make(map[string]accessState),
+		codes:        make(map[string]*authCode),
+		devices:      make(map[string]*deviceAuth),
+		deviceByUser: make(map[string]string),
+		scopes:       slices.Clone(opts.Scopes),
+		consent:      opts.Consent,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(TokenPath, i.handleToken)
@@ -235,6 +270,8 @@ func Start(opts Options) (*Issuer, error) {
 	mux.HandleFunc(RevocationPath, i.handleRevoke)
 	mux.HandleFunc(DiscoveryPath, i.handleDiscovery)
 	mux.HandleFunc(MetadataPath, i.handleDiscovery)
+	mux.HandleFunc(DeviceAuthorizationPath, i.handleDeviceAuthorization)
+	mux.HandleFunc(VerificationPath, i.handleVerification)
 	i.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go i.srv.Serve(ln)
 	return i, nil
@@ -270,6 +307,7 @@ func (i *Issuer) Endpoint() oauthflow.Endpoint {
 		AuthURL:               i.AuthorizeURL(),
 		TokenURL:              i.TokenURL(),
 		RevocationURL:         i.RevocationURL(),
+		DeviceAuthURL:         i.DeviceAuthorizationURL(),
 		Issuer:                i.url,
 		IssParameterSupported: true,
 	}
@@ -313,11 +351,7 @@ func (i *Issuer) Mint(clientID, scope string) oauthflow.Token {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	now := i.now()
-	f := &family{id: len(i.families) + 1, client: clientID, scope: scope}
-	if i.opts.RefreshTTL > 0 {
-		f.loginExpiry = now.Add(i.opts.RefreshTTL)
-	}
-	i.families = append(i.families, f)
+	f := i.newFamilyLocked(clientID, scope, "", now)
 	i.stats.Minted++
 	return i.issueLocked(f, scope, true, now).token(now)
 }
@@ -348,6 +382,16 @@ func (i *Issuer) RevokeAll() int {
 	}
 	i.stats.FamiliesRevoked += n
 	return n
+}
+
+// newFamilyLocked starts a login. i.mu must be held.
+func (i *Issuer) newFamilyLocked(client, scope, nonce string, now time.Time) *family {
+	f := &family{id: len(i.families) + 1, client: client, scope: scope, nonce: nonce}
+	if i.opts.RefreshTTL > 0 {
+		f.loginExpiry = now.Add(i.opts.RefreshTTL)
+	}
+	i.families = append(i.families, f)
+	return f
 }
 
 func (i *Issuer) now() time.Time {

@@ -26,7 +26,7 @@ const (
 const maxRequestBody = 64 << 10
 
 // sensitiveParams are redacted in the request log.
-var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token"}
+var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_verifier", "token", "device_code"}
 
 // family is one login: the chain of refresh tokens descending from one
 // sign-in (RFC 9700 §4.14.2).
@@ -77,9 +77,17 @@ func newToken(prefix string) string { return prefix + rand.Text() }
 // issueLocked issues an access token (and, when rotate is set, a new refresh
 // token) for f. i.mu must be held.
 func (i *Issuer) issueLocked(f *family, scope string, rotate bool, now time.Time) grant {
-	g := grant{access: newToken(AccessTokenPrefix), scope: scope, loginExpiry: f.loginExpiry}
+	g := grant{scope: scope, loginExpiry: f.loginExpiry}
 	if i.opts.AccessTTL > 0 {
 		g.accessExpiry = now.Add(i.opts.AccessTTL)
+	}
+	if i.opts.JWTAccessTokens {
+		g.access = i.accessJWT(f, g.accessExpiry, now)
+	} else {
+		g.access = newToken(AccessTokenPrefix)
+	}
+	if i.opts.NoRefreshToken {
+		rotate = false
 	}
 	i.access[g.access] = accessState{fam: f, expiry: g.accessExpiry}
 	i.issued = append(i.issued, g.access)
@@ -95,21 +103,46 @@ func (i *Issuer) issueLocked(f *family, scope string, rotate bool, now time.Time
 	return g
 }
 
+// unsignedJWT returns an unsigned ("alg":"none") JWT with claims c.
+func unsignedJWT(c map[string]any) string {
+	enc := base64.RawURLEncoding
+	header, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT"})
+	claims, _ := json.Marshal(c)
+	return enc.EncodeToString(header) + "." + enc.EncodeToString(claims) + "."
+}
+
+// accessJWT returns an unsigned JWT access token (RFC 9068 shape) for f.
+func (i *Issuer) accessJWT(f *family, expiry, now time.Time) string {
+	c := map[string]any{
+		"iss": i.url,
+		"sub": i.subject(f),
+		"aud": f.client,
+		"iat": now.Unix(),
+		"jti": AccessTokenPrefix + rand.Text(),
+	}
+	if !expiry.IsZero() {
+		c["exp"] = expiry.Unix()
+	}
+	return unsignedJWT(c)
+}
+
+func (i *Issuer) subject(f *family) string {
+	if u := i.opts.User; u.Subject != "" {
+		return u.Subject
+	}
+	return "user-" + strconv.Itoa(f.id)
+}
+
 // idToken returns an unsigned ("alg":"none") JWT-shaped ID token. It is
 // not meant to be verified, only carried.
 func (i *Issuer) idToken(f *family, now time.Time) string {
-	enc := base64.RawURLEncoding
-	header, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT"})
 	c := map[string]any{
 		"iss": i.url,
-		"sub": "user-" + strconv.Itoa(f.id),
+		"sub": i.subject(f),
 		"aud": f.client,
 		"iat": now.Unix(),
 		"exp": now.Add(time.Hour).Unix(),
 		"jti": rand.Text(),
-	}
-	if u := i.opts.User; u.Subject != "" {
-		c["sub"] = u.Subject
 	}
 	if u := i.opts.User; u.Email != "" {
 		c["email"] = u.Email
@@ -120,8 +153,7 @@ func (i *Issuer) idToken(f *family, now time.Time) string {
 	if f.nonce != "" {
 		c["nonce"] = f.nonce
 	}
-	claims, _ := json.Marshal(c)
-	return enc.EncodeToString(header) + "." + enc.EncodeToString(claims) + "."
+	return unsignedJWT(c)
 }
 
 // token converts a grant to what a client would store.
@@ -150,6 +182,9 @@ func (i *Issuer) response(g grant, now time.Time) map[string]any {
 	m := map[string]any{"access_token": g.access, "token_type": "Bearer"}
 	if !g.accessExpiry.IsZero() {
 		m["expires_in"] = num(g.accessExpiry.Sub(now))
+		if i.opts.NanosecondExpiresIn {
+			m["expires_in"] = int64(g.accessExpiry.Sub(now))
+		}
 	}
 	if g.refresh != "" {
 		m["refresh_token"] = g.refresh
@@ -220,6 +255,8 @@ func (i *Issuer) token(r *http.Request, p map[string]string, perr *oauthError) (
 		return i.refreshGrant(client, p)
 	case "authorization_code":
 		return i.codeGrant(client, p)
+	case oauthflow.DeviceGrantType:
+		return i.deviceGrant(client, p)
 	case "":
 		return nil, errInvalidRequest("missing grant_type")
 	default:

@@ -1,7 +1,7 @@
-package main
+// Package status is `tokentray status`: the health of every account.
+package status
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,33 +10,59 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/daemon"
 	"github.com/tokentray/tokentray/keepalive"
 )
 
-func cmdStatus(_ context.Context, g *globals, args []string) error {
-	fs := newFlags(g, "status", "[--json]", "Show the health of every account. Never prints a token.")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+// Options are status's flags and inputs.
+type Options struct {
+	F    *cmdutil.Factory
+	JSON bool
+}
+
+// NewCmdStatus returns the status command; runF replaces its work in tests.
+func NewCmdStatus(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "status [--json]",
+		Short: "Show the health of every account",
+		Long:  "Show the health of every account. Never prints a token.",
+		Args:  cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+// Run prints the status.
+func Run(opts *Options) error {
+	f := opts.F
+	if err := f.Setup(); err != nil {
 		return err
 	}
-	if err := g.setup(false); err != nil {
-		return err
+	defer f.Close()
+	snap := f.Engine(cmdutil.AllAccounts).Snapshot()
+	if running, _ := daemon.Running(f); running {
+		snap = overlayRunning(snap, f.StatusFile())
 	}
-	defer g.shutdown()
-	snap := g.engine(allAccounts).Snapshot()
-	if g.instanceRunning() {
-		snap = overlayRunning(snap, g.statusFile())
-	}
-	if *asJSON {
-		enc := json.NewEncoder(g.stdout)
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(snap)
 	}
 	if len(snap.Accounts) == 0 {
-		g.noAccountsHint(g.stdout)
+		f.NoAccountsHint(f.IO.Out)
 		return nil
 	}
-	writeStatus(g.stdout, snap, time.Now())
+	writeStatus(f.IO.Out, snap, time.Now())
 	return nil
 }
 

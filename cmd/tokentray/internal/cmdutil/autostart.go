@@ -1,0 +1,30 @@
+package cmdutil
+
+import (
+	"path/filepath"
+
+	"github.com/tokentray/tokentray/tray/autostart"
+)
+
+// AutostartID names tokentray's login registration (desktop file, launch
+// agent label, Run value).
+const AutostartID = "io.tokentray.tokentray"
+
+// AutostartEntry is what starts at login: this executable with "run", and
+// the --config flag when one was given.
+func (f *Factory) AutostartEntry() (autostart.Entry, error) {
+	exe, err := autostart.Executable()
+	if err != nil {
+		return autostart.Entry{}, err
+	}
+	var args []string
+	if f.ConfigPath != "" {
+		p, err := filepath.Abs(f.ConfigPath)
+		if err != nil {
+			return autostart.Entry{}, err
+		}
+		args = append(args, "--config", p)
+	}
+	args = append(args, "run")
+	return autostart.Entry{ID: AutostartID, Name: "tokentray", Exec: exe, Args: args}, nil
+}

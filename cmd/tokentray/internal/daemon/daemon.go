@@ -1,0 +1,197 @@
+// Package daemon is the background instance of tokentray, shared by run
+// and demo: the single-instance lock, the status file, and the engine with
+// its tray (or headless).
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
+	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/resume"
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/tray"
+)
+
+type instance struct{ f *cmdutil.Factory }
+
+// Run runs the engine with its user interface until ctx ends (or the
+// user picks Quit in the tray). Used by run and demo. It must be called on
+// main's goroutine: the tray needs the main OS thread.
+//
+// The tray is shown unless headless is set or no tray is possible: on
+// Linux and the BSDs that means no reachable D-Bus session bus (a server,
+// an SSH session), where it logs why and runs headless instead.
+func Run(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, headless bool) error {
+	g := &instance{f}
+	if !headless {
+		if err := tray.Available(); err != nil {
+			g.f.Log.Info("tokentray: no desktop session bus; running headless", "err", err)
+			headless = true
+		}
+	}
+	if headless {
+		return g.runHeadless(ctx, e)
+	}
+	return g.runTray(ctx, e)
+}
+
+// runTray runs the engine and the status-file publisher in the background
+// and the tray on this (the main) goroutine. Quit in the menu and a signal
+// (ctx) both end all three; the exit status is 0.
+func (g *instance) runTray(ctx context.Context, e *keepalive.Engine) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	engineErr := make(chan error, 1)
+	go func() { engineErr <- g.runEngine(ctx, e) }()
+
+	opts := tray.Options{
+		Engine:  e,
+		Log:     g.f.Log,
+		LogFile: g.f.Paths.LogFile(),
+	}
+	if g.f.Demo {
+		// The demo touches nothing of the user's: no login registration.
+	} else if entry, err := g.f.AutostartEntry(); err != nil {
+		g.f.Log.Warn("tokentray: start at login unavailable", "err", err)
+	} else {
+		opts.StartAtLogin = tray.AutostartEntry(entry)
+	}
+	g.f.Log.Info("tokentray: tray started")
+	err := tray.Run(ctx, opts)
+	cancel()
+	if eerr := <-engineErr; err == nil {
+		err = eerr
+	}
+	if err == nil {
+		g.f.Log.Info("tokentray: stopped")
+	}
+	return err
+}
+
+// runHeadless runs the engine until ctx is cancelled.
+func (g *instance) runHeadless(ctx context.Context, e *keepalive.Engine) error {
+	err := g.runEngine(ctx, e)
+	if err == nil {
+		g.f.Log.Info("tokentray: stopped")
+	}
+	return err
+}
+
+// runEngine runs the engine and its companions — the log and status-file
+// publisher and the resume watcher — until ctx ends.
+func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { g.publishStatus(ctx, e) })
+	wg.Go(func() {
+		if err := resume.Watch(ctx, e.Wake); err != nil {
+			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
+		}
+	})
+	err := e.Run(ctx)
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// publishStatus logs every health change and keeps status.json current so
+// that `tokentray status` in a terminal sees what the running instance sees
+// (retries, last errors).
+func (g *instance) publishStatus(ctx context.Context, e *keepalive.Engine) {
+	snaps, cancel := e.Subscribe()
+	defer cancel()
+	defer os.Remove(g.f.StatusFile())
+	prev := map[string]keepalive.State{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-snaps:
+			for _, a := range s.Accounts {
+				if old, ok := prev[a.Name]; !ok || old != a.State {
+					g.f.Log.Info("keepalive: health", "account", a.Name, "state", a.State.String(), "reason", a.Reason)
+				}
+				prev[a.Name] = a.State
+			}
+			data, err := json.MarshalIndent(s, "", "  ")
+			if err == nil {
+				err = store.WriteFileAtomic(g.f.StatusFile(), data, 0o600)
+			}
+			if err != nil {
+				g.f.Log.Warn("tokentray: cannot write status file", "err", err)
+			}
+		}
+	}
+}
+
+// Lock makes sure only one background instance runs per user. It records
+// this process's id beside the lock for `tokentray status`.
+func Lock(f *cmdutil.Factory) (func(), error) {
+	if err := os.MkdirAll(f.Paths.Runtime, 0o700); err != nil {
+		return nil, err
+	}
+	l := flock.New(lockPath(f))
+	// `tokentray status` holds the lock for an instant to see whether an
+	// instance runs; try for a moment before concluding one does.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ok, err := l.TryLockContext(ctx, 50*time.Millisecond)
+	if err != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("cannot take the instance lock: %w", err)
+	}
+	if !ok {
+		msg := "tokentray is already running"
+		if pid := readPID(f); pid > 0 {
+			msg += fmt.Sprintf(" (pid %d)", pid)
+		}
+		return nil, errors.New(msg + "; use 'tokentray status' or 'tokentray refresh'")
+	}
+	pidFile := pidPath(f)
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		f.Log.Warn("tokentray: cannot record the process id", "err", err)
+	}
+	return func() {
+		os.Remove(pidFile)
+		l.Unlock()
+	}, nil
+}
+
+func lockPath(f *cmdutil.Factory) string { return filepath.Join(f.Paths.Runtime, "instance.lock") }
+func pidPath(f *cmdutil.Factory) string  { return filepath.Join(f.Paths.Runtime, "instance.pid") }
+
+func readPID(f *cmdutil.Factory) int {
+	data, err := os.ReadFile(pidPath(f))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid
+}
+
+// Running reports whether a background instance holds the lock, and its
+// process id (0 when unknown).
+func Running(f *cmdutil.Factory) (running bool, pid int) {
+	l := flock.New(lockPath(f))
+	ok, err := l.TryLock()
+	if err != nil {
+		return false, 0
+	}
+	if ok {
+		l.Unlock()
+		return false, 0
+	}
+	return true, readPID(f)
+}
