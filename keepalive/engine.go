@@ -31,6 +31,9 @@ type OwnedAccount struct {
 	CheckInterval time.Duration
 	// SignIn configures the browser sign-in (redirect, extra parameters).
 	SignIn oauthflow.SignInOptions
+	// Device makes the device authorization grant (RFC 8628) the default
+	// sign-in (config sign_in = "device").
+	Device bool
 }
 
 // Options configure an Engine. Store is required; the rest have defaults.
@@ -121,7 +124,7 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		subs:        map[chan Snapshot]struct{}{},
 		openURL:     opts.OpenURL,
 		policy:      opts.Policy,
-		signIns:     signIns{flows: map[string]*oauthflow.Flow{}},
+		signIns:     signIns{flows: map[string]*openSignIn{}},
 		wakeWatched: make(chan struct{}, 1),
 	}
 	if e.policy == (Policy{}) {

@@ -69,6 +69,9 @@ func newHome(t testing.TB, opts oauthtest.Options) *home {
 		"XDG_STATE_HOME="+filepath.Join(root, "state"),
 		"XDG_RUNTIME_DIR="+filepath.Join(root, "run"),
 		"DBUS_SESSION_BUS_ADDRESS=disabled:",
+		// A display, as on a desktop: login chooses the browser flow (the
+		// browser is a fake xdg-open). noDisplay removes it.
+		"DISPLAY=:99", "WAYLAND_DISPLAY=",
 	)
 	h.store = store.Open(filepath.Join(root, "data", "tokentray", "tokens"))
 	h.config = filepath.Join(root, "config", "tokentray", "config.toml")

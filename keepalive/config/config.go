@@ -67,6 +67,11 @@ type Account struct {
 	Redirect      Redirect
 	RefreshLead   time.Duration
 	CheckInterval time.Duration
+	// SignIn is how the account signs in: "browser" (the authorization
+	// code flow), "device" (the device authorization grant, RFC 8628) or
+	// "" (the browser, or the device grant on a machine without a display
+	// when the server offers it).
+	SignIn string
 }
 
 // Redirect configures the loopback redirect URI of the sign-in flow
@@ -157,6 +162,7 @@ type accountTOML struct {
 	} `toml:"redirect"`
 	RefreshLead   *duration `toml:"refresh_lead"`
 	CheckInterval *duration `toml:"check_interval"`
+	SignIn        string    `toml:"sign_in"`
 }
 
 type watchTOML struct {
@@ -257,6 +263,12 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		if err := oauthflow.CheckURL(u.val); err != nil {
 			return fail(u.key, "%v", err)
 		}
+	}
+	switch a.SignIn {
+	case "", "browser", "device":
+		acc.SignIn = a.SignIn
+	default:
+		return fail("sign_in", "must be \"browser\" or \"device\", not %q", a.SignIn)
 	}
 	switch a.TokenBody {
 	case "", "form":

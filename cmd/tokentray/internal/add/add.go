@@ -15,12 +15,12 @@ import (
 
 // Options are add's flags and arguments.
 type Options struct {
-	F         *cmdutil.Factory
-	Account   config.Account
-	Secret    string
-	Body      string
-	NoLogin   bool
-	NoBrowser bool
+	F       *cmdutil.Factory
+	Account config.Account
+	Secret  string
+	Body    string
+	NoLogin bool
+	How     login.How
 }
 
 // NewCmdAdd returns the add command; runF replaces its work in tests.
@@ -60,7 +60,7 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	fl.IntVar(&a.Redirect.Port, "redirect-port", 0, "fixed redirect port (default: any free port)")
 	fl.StringVar(&a.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
 	fl.BoolVar(&opts.NoLogin, "no-login", false, "only write the config; sign in later with 'tokentray login NAME'")
-	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "sign in by pasting the redirect URL (see login --help)")
+	login.AddFlags(cmd, &opts.How)
 	return cmd
 }
 
@@ -83,5 +83,5 @@ func Run(ctx context.Context, opts *Options) error {
 	if f.Config, err = config.Load(f.Paths.Config); err != nil {
 		return err
 	}
-	return login.SignIn(ctx, f, f.Engine(cmdutil.OwnedOnly), a.Name, opts.NoBrowser)
+	return login.SignIn(ctx, f, f.Engine(cmdutil.OwnedOnly), a.Name, opts.How)
 }
