@@ -122,6 +122,7 @@ type Flow struct {
 	state       string
 	verifier    string
 	timeout     time.Duration
+	deadline    time.Time // start + timeout
 
 	ln     net.Listener
 	srv    *http.Server
@@ -250,6 +251,7 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 		state:       state,
 		verifier:    verifier,
 		timeout:     timeout,
+		deadline:    time.Now().Add(timeout),
 		ln:          ln,
 		done:        make(chan struct{}),
 	}
@@ -358,8 +360,32 @@ func (f *Flow) Paste(input string) error {
 	if err := f.claim(); err != nil {
 		return err
 	}
-	f.complete(code, final)
+	if final != nil {
+		f.complete(code, final)
+		return nil
+	}
+	// A pasted code may be mistyped or from another attempt: when the
+	// server rejects it (invalid_grant, RFC 6749 §5.2) the flow goes on
+	// waiting for the browser or a better paste.
+	tok, err := f.exchange(code)
+	var oe *Error
+	if errors.As(err, &oe) && oe.Code == "invalid_grant" && f.reopen() {
+		return fmt.Errorf("oauthflow: the server did not accept the pasted code (invalid_grant): %w", ErrInvalidPaste)
+	}
+	f.end(tok, err, false)
 	return nil
+}
+
+// reopen returns a claimed flow to waiting after a rejected paste, unless
+// it has ended meanwhile or its time is up.
+func (f *Flow) reopen() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.phase != exchanging || !time.Now().Before(f.deadline) {
+		return false
+	}
+	f.phase = waiting
+	return true
 }
 
 // Close abandons the flow: a running Wait returns [ErrFlowClosed], a code
@@ -462,14 +488,20 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 		f.end(nil, final, false)
 		return f.result()
 	}
-	tok, err := f.client.tokenRequest(f.ctx, "exchange", map[string]string{
+	tok, err := f.exchange(code)
+	f.end(tok, err, false)
+	return f.result()
+}
+
+// exchange redeems code at the token endpoint (RFC 6749 §4.1.3, RFC 7636
+// §4.5).
+func (f *Flow) exchange(code string) (*Token, error) {
+	return f.client.tokenRequest(f.ctx, "exchange", map[string]string{
 		"grant_type":    "authorization_code",
 		"code":          code,
 		"redirect_uri":  f.redirectURI,
 		"code_verifier": f.verifier,
 	})
-	f.end(tok, err, false)
-	return f.result()
 }
 
 // expire ends the flow when its time is up, unless a response is being
