@@ -45,6 +45,10 @@ type SignInUI struct {
 	Device func(da *oauthflow.DeviceAuthorization)
 }
 
+// DeviceAuthorization is what a device sign-in shows the user: the user
+// code, the verification page and when the code expires.
+type DeviceAuthorization = oauthflow.DeviceAuthorization
+
 // SignInMethod is the grant a sign-in of an owned account uses.
 type SignInMethod int
 

@@ -74,6 +74,9 @@ type Options struct {
 	// Clipboard copies sign-in links (default SystemClipboard). Without
 	// one available the link is shown in a notification instead.
 	Clipboard Clipboard
+	// OpenURL opens a device sign-in's verification page in the browser
+	// (default OpenPath).
+	OpenURL func(url string) error
 }
 
 // shell is the system tray as the event loop sees it: fyne.io/systray in
@@ -89,7 +92,10 @@ type shell interface {
 
 // Action names of the notification buttons the tray offers besides
 // notify.ActionSignIn. Each has a handler in (*app).action.
-const actionCopyLink = "copy-link"
+const (
+	actionCopyLink = "copy-link" // copy the waiting sign-in link
+	actionOpenPage = "open-page" // open a device sign-in's verification page
+)
 
 // widget is one menu item.
 type widget interface {
@@ -225,7 +231,8 @@ type app struct {
 	// links are the sign-in links no browser could be opened for, per
 	// account, while their sign-in waits.
 	links    map[string]string
-	signEvts chan signInEvent // from the sign-in goroutines to the loop
+	pages    map[string]string // verification pages of waiting device sign-ins
+	signEvts chan signInEvent  // from the sign-in goroutines to the loop
 
 	// hosts reports whether a tray host (panel) is there to show the
 	// icon; nil when unknown. noHost is set while none is.
@@ -242,8 +249,9 @@ const noHostKey = "tokentray no tray host"
 // signInEvent is news from a sign-in running on its own goroutine.
 type signInEvent struct {
 	account string
-	link    string // no browser could be opened for this link
-	done    bool   // the sign-in ended, with err
+	link    string                         // no browser could be opened for this link
+	device  *keepalive.DeviceAuthorization // a device sign-in waits for this code
+	done    bool                           // the sign-in ended, with err
 	err     error
 }
 
@@ -260,6 +268,9 @@ func newApp(opts Options, sh shell) *app {
 	if opts.OpenFile == nil {
 		opts.OpenFile = OpenPath
 	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = OpenPath
+	}
 	if opts.Clipboard == nil {
 		opts.Clipboard = SystemClipboard{}
 	}
@@ -271,6 +282,7 @@ func newApp(opts Options, sh shell) *app {
 		alerts:   Alerts{},
 		notices:  make(chan Notice, 64),
 		links:    map[string]string{},
+		pages:    map[string]string{},
 		signEvts: make(chan signInEvent, 16),
 	}
 }
@@ -553,6 +565,12 @@ func (a *app) action(ctx context.Context, act notify.Action) {
 		a.signIn(ctx, act.Key)
 	case actionCopyLink:
 		a.copyLink(act.Key)
+	case actionOpenPage:
+		if page := a.pages[act.Key]; page != "" {
+			if err := a.opts.OpenURL(page); err != nil {
+				a.log.Warn("tray: cannot open the verification page", "account", act.Key, "err", err)
+			}
+		}
 	case notify.ActionDefault:
 		if acc, ok := a.snap.Find(act.Key); ok && (acc.State == keepalive.NeedsSignIn || acc.State == keepalive.Warning) {
 			a.signIn(ctx, act.Key)
@@ -575,10 +593,13 @@ func (a *app) signIn(ctx context.Context, name string) {
 		case <-ctx.Done():
 		}
 	}
-	ui := keepalive.SignInUI{Unopened: func(url string, err error) {
-		a.log.Warn("tray: no browser could be opened; showing the sign-in link", "account", name, "err", err)
-		tell(signInEvent{account: name, link: url})
-	}}
+	ui := keepalive.SignInUI{
+		Unopened: func(url string, err error) {
+			a.log.Warn("tray: no browser could be opened; showing the sign-in link", "account", name, "err", err)
+			tell(signInEvent{account: name, link: url})
+		},
+		Device: func(da *keepalive.DeviceAuthorization) { tell(signInEvent{account: name, device: da}) },
+	}
 	a.work.Go(func() {
 		err := a.opts.Engine.SignInWith(ctx, name, ui)
 		switch {
@@ -633,6 +654,15 @@ const (
 // signInNews applies news from a sign-in to the menu and notifications.
 func (a *app) signInNews(ev signInEvent) {
 	name := ev.account
+	if ev.device != nil {
+		page := ev.device.VerificationURIComplete
+		if page == "" {
+			page = ev.device.VerificationURI
+		}
+		a.pages[name] = page
+		a.notices <- Notice{Kind: Show, Notification: deviceNotification(name, ev.device, a.opts.Now())}
+		return
+	}
 	if !ev.done {
 		a.links[name] = ev.link
 		if c := a.menu.copyLinks[name]; c != nil {
@@ -641,8 +671,9 @@ func (a *app) signInNews(ev signInEvent) {
 		a.notices <- Notice{Kind: Show, Notification: linkNotification(name, ev.link, a.opts.Clipboard.Available())}
 		return
 	}
-	hadLink := a.links[name] != ""
+	hadLink := a.links[name] != "" || a.pages[name] != ""
 	delete(a.links, name)
+	delete(a.pages, name)
 	if c := a.menu.copyLinks[name]; c != nil {
 		c.show(false)
 	}
@@ -663,6 +694,24 @@ func signInFailure(s keepalive.Snapshot, name string, err error) string {
 		return clip(acc.SignInError, maxDetail)
 	}
 	return clip(err.Error(), maxDetail)
+}
+
+// deviceNotification shows the code of a device sign-in (RFC 8628 §3.3)
+// with a button that opens the verification page. The user code is meant
+// to be read and typed by the user; it is no credential on its own.
+func deviceNotification(name string, da *keepalive.DeviceAuthorization, now time.Time) notify.Notification {
+	body := "Open " + da.VerificationURI + " on any device and enter the code " + da.UserCode + "."
+	if left := da.ExpiresAt.Sub(now); left > 0 {
+		body += " The code expires in " + keepalive.HumanDuration(left) + "."
+	}
+	return notify.Notification{
+		Key:           name,
+		Title:         "Sign in to " + name + " with the code " + da.UserCode,
+		Body:          body,
+		Buttons:       []notify.Button{{ID: actionOpenPage, Label: "Open page"}},
+		NoButtonsHint: "Open the page in a browser on this or any other device.",
+		Urgent:        true,
+	}
 }
 
 // linkNotification asks the user to open a sign-in link that no browser

@@ -210,6 +210,9 @@ type fakeEngine struct {
 	// noBrowser, when set, makes SignInWith report that no browser could
 	// be opened and wait for the sign-in's outcome on the channel.
 	noBrowser chan error
+	// device, with noBrowser, makes SignInWith a device sign-in that
+	// shows this code.
+	device *keepalive.DeviceAuthorization
 	// refreshGate, when set, makes RefreshNow (which the loop calls
 	// itself) wait until it is closed: the loop is then busy.
 	refreshGate chan struct{}
@@ -259,7 +262,12 @@ func (e *fakeEngine) SignInWith(ctx context.Context, name string, ui keepalive.S
 	e.signIns = append(e.signIns, name)
 	err := e.signInErr
 	wait := e.noBrowser
+	device := e.device
 	e.mu.Unlock()
+	if device != nil {
+		ui.Device(device)
+		return <-wait
+	}
 	if wait != nil {
 		// Like the engine when no browser can be opened: the link is
 		// handed to Unopened and the sign-in waits for the user.
@@ -403,6 +411,7 @@ type harness struct {
 	notif  *fakeNotifier
 	auto   *fakeAutostart
 	clip   *fakeClipboard
+	urls   chan string // OpenURL
 	hosts  chan bool
 	opened chan string
 	logs   *lockedBuffer
@@ -415,7 +424,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 	t.Helper()
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
-		auto: &fakeAutostart{}, clip: &fakeClipboard{}, hosts: make(chan bool), opened: make(chan string, 4), done: make(chan struct{}),
+		auto: &fakeAutostart{}, clip: &fakeClipboard{}, urls: make(chan string, 4), hosts: make(chan bool), opened: make(chan string, 4), done: make(chan struct{}),
 		logs: &lockedBuffer{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -426,6 +435,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 		OpenFile:     func(p string) error { h.opened <- p; return nil },
 		StartAtLogin: h.auto,
 		Clipboard:    h.clip,
+		OpenURL:      func(u string) error { h.urls <- u; return nil },
 		Now:          func() time.Time { return t0 },
 	}, h.sh)
 	h.app.hosts = h.hosts
@@ -739,5 +749,47 @@ func TestAppNoTrayHost(t *testing.T) {
 	}
 	if l := h.logs.String(); strings.Count(l, "no system tray found") != 1 {
 		t.Errorf("warned again:\n%s", l)
+	}
+}
+
+// A device sign-in shows its code in a notification whose button opens
+// the verification page.
+func TestAppDeviceSignIn(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.NeedsSignIn)))
+	outcome := make(chan error)
+	h.eng.mu.Lock()
+	h.eng.noBrowser = outcome
+	h.eng.device = &keepalive.DeviceAuthorization{UserCode: "WDJB-MJHT", VerificationURI: "https://idp.example/device",
+		VerificationURIComplete: "https://idp.example/device?user_code=WDJB-MJHT", ExpiresAt: t0.Add(10 * time.Minute)}
+	h.eng.mu.Unlock()
+	press(t, h.sh.find(t, "work:", LabelSignIn))
+	eventually(t, "the code", func() bool { return h.notif.last().Title == "Sign in to work with the code WDJB-MJHT" })
+	n := h.notif.last()
+	if n.Body != "Open https://idp.example/device on any device and enter the code WDJB-MJHT. The code expires in 10m." ||
+		!slices.Equal(n.Buttons, []notify.Button{{ID: actionOpenPage, Label: "Open page"}}) || !n.Urgent {
+		t.Errorf("device notification %+v", n)
+	}
+	h.notif.actions <- notify.Action{Key: "work", Name: actionOpenPage}
+	select {
+	case u := <-h.urls:
+		if u != "https://idp.example/device?user_code=WDJB-MJHT" {
+			t.Errorf("opened %q", u)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open page did nothing")
+	}
+	outcome <- errors.New("the sign-in was denied on the verification page")
+	eventually(t, "the failure", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+	// The page is forgotten with the sign-in: a late press does nothing.
+	h.eng.mu.Lock()
+	h.eng.noBrowser, h.eng.device = nil, nil
+	h.eng.mu.Unlock()
+	h.notif.actions <- notify.Action{Key: "work", Name: actionOpenPage}
+	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn} // a barrier: actions are handled in order
+	eventually(t, "barrier", func() bool { _, s := h.eng.calls(); return len(s) == 2 })
+	select {
+	case u := <-h.urls:
+		t.Errorf("opened %q after the sign-in ended", u)
+	default:
 	}
 }

@@ -657,3 +657,47 @@ func TestTrayWithoutTrayHost(t *testing.T) {
 		t.Errorf("log:\n%s", data)
 	}
 }
+
+// TestTrayDeviceSignIn: an account with sign_in = "device". Sign In posts
+// the code with a button that opens the verification page; approving
+// there signs the account in.
+func TestTrayDeviceSignIn(t *testing.T) {
+	if !dbustest.Available() {
+		t.Skip("dbus-daemon not installed")
+	}
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour, DeviceInterval: time.Second})
+	h.writeConfig(h.deviceAccount("work", `sign_in = "device"`))
+	a := startTray(t, h)
+	a.waitIcon(assets.SignIn)
+	calls, err := a.notes.WaitCalls(a.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.notes.EmitAction(calls[0].ID, "signin"); err != nil {
+		t.Fatal(err)
+	}
+	calls, err = a.notes.WaitCalls(a.ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := calls[1]
+	code, ok := strings.CutPrefix(note.Summary, "Sign in to work with the code ")
+	if !ok || !strings.Contains(note.Body, h.iss.VerificationURL()) || !strings.Contains(note.Body, code) {
+		t.Fatalf("device notification %q: %q", note.Summary, note.Body)
+	}
+	if !slices.Equal(note.Actions, []string{"default", "Open page", "open-page", "Open page"}) {
+		t.Errorf("actions %q", note.Actions)
+	}
+	if err := a.notes.EmitAction(note.ID, "open-page"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("the verification page to open", func() bool {
+		return slices.Contains(a.openedLines(), h.iss.VerificationURL()+"?user_code="+code)
+	})
+	if err := h.iss.ApproveDevice(code); err != nil {
+		t.Fatal(err)
+	}
+	a.waitIcon(assets.OK)
+	a.waitFor("the code notification to close", func() bool { return slices.Contains(a.notes.ClosedIDs(), note.ID) })
+	h.assertNoLeaks()
+}
