@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive"
@@ -42,6 +43,7 @@ type Alerts map[string]episode
 type episode struct {
 	state    keepalive.State
 	signedIn time.Time // the account's SignedIn when the episode opened
+	user     string    // who was signed in when the episode opened
 }
 
 // alertLevel groups states into the episodes that get a bubble: 0 none,
@@ -118,17 +120,23 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 			signedIn := a.Kind.IsWatched() || a.SignedIn.After(ep.signedIn)
 			if cur == keepalive.NeedsSignIn && a.State == keepalive.OK && signedIn {
 				title := a.Name + " is signed in again"
+				body := summary(a, now)
 				if a.User != "" {
 					title = a.Name + ": signed in as " + a.User
+				}
+				if ep.user != "" && a.User != "" && !strings.EqualFold(ep.user, a.User) {
+					// Say it plainly: the login now belongs to someone else.
+					title += ", a different account"
+					body = "Before, " + a.Name + " was signed in as " + ep.user + ".\n" + body
 				}
 				out = append(out, Notice{Kind: Show, Notification: notify.Notification{
 					Key:   a.Name,
 					Title: title,
-					Body:  summary(a, now),
+					Body:  body,
 				}})
 			}
 		default:
-			next[a.Name] = episode{state: a.State, signedIn: a.SignedIn}
+			next[a.Name] = episode{state: a.State, signedIn: a.SignedIn, user: a.User}
 			out = append(out, Notice{Kind: Show, Notification: bubble(a, now)})
 		}
 	}

@@ -86,6 +86,16 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(withUser(signedIn, "dev@example.com")), []string{"dismiss work", "show work: work: signed in as dev@example.com | ok, expires in 1h"}},
 		}},
+		{"sign-in as someone else says so plainly", []step{
+			{snap(withUser(need("the server rejected the refresh token"), "alice@example.com")),
+				[]string{"show work: work needs you to sign in | the server rejected the refresh token [signin] [urgent]"}},
+			{snap(withUser(signedIn, "bob@example.com")), []string{"dismiss work",
+				"show work: work: signed in as bob@example.com, a different account | Before, work was signed in as alice@example.com.\nok, expires in 1h"}},
+		}},
+		{"sign-in as the same user again", []step{
+			{snap(withUser(need("x"), "dev@example.com")), []string{"show work: work needs you to sign in | x [signin] [urgent]"}},
+			{snap(withUser(signedIn, "Dev@Example.com")), []string{"dismiss work", "show work: work: signed in as Dev@Example.com | ok, expires in 1h"}},
+		}},
 		{"a watched login near its deadline", []step{
 			{snap(claudeOK), nil},
 			{snap(warn), []string{"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]"}},

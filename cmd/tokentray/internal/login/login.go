@@ -101,11 +101,12 @@ func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name s
 	acc, owned := f.Config.Account(name)
 	t := &terminal{f: f, name: name, errOut: f.IO.ErrOut, redirect: redirectToRegister(acc.Redirect)}
 	ui := keepalive.SignInUI{
-		Open:    t.open(how.NoBrowser),
-		Paste:   t.paste(stdinLines(f.IO.In)),
-		Invalid: t.invalid,
-		Device:  t.device,
-		Method:  method(acc, how),
+		Open:     t.open(how.NoBrowser),
+		Unopened: t.unopened,
+		Paste:    t.paste(stdinLines(f.IO.In)),
+		Invalid:  t.invalid,
+		Device:   t.device,
+		Method:   method(acc, how),
 	}
 	if !owned {
 		ui.Paste, ui.Invalid = nil, nil
@@ -201,28 +202,38 @@ type terminal struct {
 const pasteHelp = "If the browser then shows an error page (it cannot reach this machine), copy the\n" +
 	"address from its address bar and paste it here (the code alone works too):\n"
 
-// open shows the authorization URL: in a browser, or printed when there is
-// none (then the sign-in also takes a paste). Either way it says how long
-// it waits and how to stop.
+// open shows the authorization URL: in a browser, or printed with
+// --no-browser (the sign-in then also takes a paste). When no browser can
+// be opened it returns the error and unopened prints the URL.
 func (t *terminal) open(noBrowser bool) func(url string) error {
 	return func(url string) error {
-		var err error
-		switch {
-		case noBrowser:
+		if noBrowser {
 			fmt.Fprintf(t.errOut, "To sign in %s, open this URL in a browser:\n\n  %s\n\n%s", t.name, url, pasteHelp)
-		default:
-			if err = oauthflow.OpenBrowser(url); err == nil {
-				fmt.Fprintf(t.errOut, "Opening your browser to sign in %s. If it does not open, visit:\n\n  %s\n\n", t.name, url)
-			} else {
-				fmt.Fprintf(t.errOut, "No browser could be opened (%s).\nTo sign in %s, open this URL in a browser:\n\n  %s\n\n%s",
-					browserProblem(err), t.name, url, pasteHelp)
-			}
+			t.waiting()
+			return nil
 		}
-		fmt.Fprintf(t.errOut, "Waiting for you to sign in in the browser… (Ctrl-C to cancel; gives up after %s)\n",
-			minutes(oauthflow.DefaultSignInTimeout))
-		t.startHint()
-		return err
+		if err := oauthflow.OpenBrowser(url); err != nil {
+			return err
+		}
+		fmt.Fprintf(t.errOut, "Opening your browser to sign in %s. If it does not open, visit:\n\n  %s\n\n", t.name, url)
+		t.waiting()
+		return nil
 	}
+}
+
+// unopened prints the authorization URL when no browser could be opened:
+// the sign-in goes on, through that URL opened anywhere (and a paste).
+func (t *terminal) unopened(url string, err error) {
+	fmt.Fprintf(t.errOut, "No browser could be opened (%s).\nTo sign in %s, open this URL in a browser:\n\n  %s\n\n%s",
+		browserProblem(err), t.name, url, pasteHelp)
+	t.waiting()
+}
+
+// waiting says how long the browser sign-in waits and how to stop it.
+func (t *terminal) waiting() {
+	fmt.Fprintf(t.errOut, "Waiting for you to sign in in the browser… (Ctrl-C to cancel; gives up after %s)\n",
+		minutes(oauthflow.DefaultSignInTimeout))
+	t.startHint()
 }
 
 // minutes is a duration as "5 min" (rounded up), or in seconds below
