@@ -429,6 +429,9 @@ func (e *Engine) adoptLocked(a *owned, rec *store.Record, err error) {
 	if changed {
 		a.jitter = time.Duration(e.rand() * float64(refreshJitter))
 		a.user = oauthflow.IDTokenEmail(rec.IDToken)
+		if rec.ModeWarning != "" {
+			e.log.Warn("keepalive: "+rec.ModeWarning, "account", a.cfg.Name)
+		}
 	}
 	if (a.failures > 0 || a.dead || a.offline) && rec.RefreshToken != a.failedWith {
 		e.log.Info("keepalive: a new login was stored; failure episode over", "account", a.cfg.Name)
@@ -480,6 +483,9 @@ func (e *Engine) attempt(ctx context.Context, a *owned, force bool) (bool, error
 		}
 		if cur.RefreshToken.IsZero() {
 			return nil, ErrNoRefreshToken
+		}
+		if err := cur.Writable(); err != nil {
+			return nil, err // a rotated token would have nowhere to go
 		}
 		used = cur.RefreshToken
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), oauthflow.DefaultTimeout)

@@ -16,11 +16,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -43,6 +46,9 @@ type Config struct {
 	// Watch holds per-store settings for watched accounts, keyed by the
 	// table name ([watch.claude-code] -> "claude-code").
 	Watch map[string]Watch
+	// Warnings are problems that do not stop tokentray, such as a file
+	// holding a client_secret that other users can read.
+	Warnings []string
 }
 
 // Account is one owned account: tokentray is the OAuth client, with the
@@ -178,19 +184,42 @@ type watchTOML struct {
 // Load reads the configuration at path. A missing file yields an empty
 // configuration with Exists false.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, maxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Path: path, Watch: map[string]Watch{}}, nil
 	}
 	if err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
+		return nil, &Error{Path: path, Msg: errText(err)}
 	}
 	c, err := Parse(path, data)
 	if err != nil {
 		return nil, err
 	}
 	c.Exists = true
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o044 != 0 {
+		for _, a := range c.Accounts {
+			if !a.ClientSecret.IsZero() {
+				c.Warnings = append(c.Warnings, fmt.Sprintf(
+					"%s holds a client_secret (account %q) and other users can read it (mode %04o); run: chmod 600 %s",
+					path, a.Name, fi.Mode().Perm(), path))
+				break
+			}
+		}
+	}
 	return c, nil
+}
+
+// maxConfigSize bounds what Load reads.
+const maxConfigSize = 1 << 20
+
+// errText is the system's description of a read error; the caller names
+// the file.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Parse parses configuration text; path is used in error messages only.
@@ -213,6 +242,11 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Accounts = append(c.Accounts, acc)
 	}
 	sort.Slice(c.Accounts, func(i, j int) bool { return c.Accounts[i].Name < c.Accounts[j].Name })
+	if err := caseClash(c.Accounts); err != nil {
+		err.Path = path
+		err.Line = lines.find("account", err.key, "")
+		return nil, &err.Error
+	}
 	for name, w := range f.Watch {
 		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
 			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand}
@@ -222,6 +256,24 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Watch[name] = ww
 	}
 	return c, nil
+}
+
+// caseClash reports two accounts whose names differ only in case: their
+// token files would be one file on Windows and macOS, whose file systems
+// ignore case.
+func caseClash(accounts []Account) *fieldError {
+	seen := map[string]string{}
+	for _, a := range accounts {
+		folded := strings.ToLower(a.Name)
+		if other, ok := seen[folded]; ok {
+			return &fieldError{Error: Error{
+				Field: fmt.Sprintf("account %q", a.Name),
+				Msg:   fmt.Sprintf("differs from account %q only in case; rename one (both would share one token file on Windows and macOS)", other),
+			}, key: a.Name}
+		}
+		seen[folded] = a.Name
+	}
+	return nil
 }
 
 type fieldError struct {

@@ -79,6 +79,8 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"unknown key", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nscope = \"x\"\n", `c.toml:4: account.w.scope: unknown setting`},
 		{"syntax", "[account.w\n", `c.toml:1:`},
 		{"redirect host", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n[account.w.redirect]\nhost = \"example.com\"\n", `c.toml:5: account "w".redirect.host: must be a loopback host`},
+		{"names differing in case", "[account.work]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n\n[account.WORK]\nclient_id = \"b\"\nissuer = \"https://y.example\"\n",
+			`c.toml:1: account "work": differs from account "WORK" only in case; rename one`},
 		{"bad name", "[account.\"a b\"]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n", `c.toml:1: account "a b": invalid account name`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +131,46 @@ func TestDefaultPathsFollowXDG(t *testing.T) {
 	want := Paths{Config: "/x/config/tokentray/config.toml", Data: "/x/data/tokentray/tokens", State: "/x/state/tokentray", Runtime: "/x/run/tokentray"}
 	if p != want && runtime.GOOS == "linux" {
 		t.Errorf("paths = %+v, want %+v", p, want)
+	}
+}
+
+func TestReadableClientSecretWarns(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permissions")
+	}
+	for _, tc := range []struct {
+		name string
+		text string
+		mode os.FileMode
+		warn bool
+	}{
+		{"secret, 0644", good, 0o644, true},
+		{"secret, 0640", good, 0o640, true},
+		{"secret, 0600", good, 0o600, false},
+		{"no secret, 0644", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n", 0o644, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(c.Warnings) > 0; got != tc.warn {
+				t.Fatalf("warnings %q, want some: %v", c.Warnings, tc.warn)
+			}
+			if tc.warn {
+				w := c.Warnings[0]
+				if !strings.Contains(w, "client_secret") || !strings.Contains(w, "chmod 600 "+path) || strings.Contains(w, "s3cr3t") {
+					t.Errorf("warning %q", w)
+				}
+			}
+		})
 	}
 }
 

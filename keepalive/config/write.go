@@ -10,7 +10,7 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 
-	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // ErrAccountExists is returned by AddAccount for a name already in use.
@@ -21,7 +21,7 @@ var ErrAccountExists = errors.New("an account with this name already exists")
 // other tables — is kept byte for byte; the result is parsed before it is
 // written (atomically), so a mistake never leaves a broken file behind.
 func AddAccount(path string, a Account) error {
-	old, err := os.ReadFile(path)
+	old, err := atomicfile.ReadFile(path, maxConfigSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return &Error{Path: path, Msg: err.Error()}
 	}
@@ -51,7 +51,7 @@ func AddAccount(path string, a Account) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(path, buf.Bytes(), 0o600)
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }
 
 // accountTable renders one account as TOML, leaving defaults out.

@@ -44,8 +44,28 @@ type Record struct {
 	// ObtainedAt is when the tokens were received.
 	ObtainedAt time.Time
 
+	// ModeWarning, set by Load and Update and never stored, says when the
+	// token file or its directory can be read by other users; "" when not
+	// (and always on Windows, where access is governed by ACLs).
+	ModeWarning string
+
 	// extra holds the JSON fields this version does not know, verbatim.
 	extra map[string]json.RawMessage
+	// unwritable is why a successor of this record could not be saved
+	// (see Writable).
+	unwritable error
+}
+
+// Writable reports whether a successor of r can be saved. For a record
+// that Update hands to its function it is nil when the space for the new
+// file has been reserved, and a *ReserveError (a full disk) otherwise: then
+// do not send a request that rotates the refresh token, because the new
+// one might have nowhere to go. Nil for records from Load.
+func (r *Record) Writable() error {
+	if r == nil {
+		return nil
+	}
+	return r.unwritable
 }
 
 // The JSON field names of Record.

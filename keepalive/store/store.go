@@ -10,9 +10,14 @@
 //
 //	lock -> read -> decide -> refresh -> write -> unlock
 //
-// Files are written atomically (WriteFileAtomic) with mode 0600 in a
-// directory with mode 0700. The cross-process lock is a separate file,
-// "<dir>/.<account>.lock", that is never renamed or removed.
+// Files are written journal-then-rename (see journal.go) with mode 0600 in
+// a directory with mode 0700; looser modes are tightened when Update writes
+// and reported by Load meanwhile (Record.ModeWarning). The cross-process
+// lock is a separate file, "<dir>/.<account>.lock", that is never renamed
+// or removed. New tokens that cannot be written where they belong (a full
+// disk) are kept in a journal or a rescue directory, and the next Load or
+// Update finds them: once the server has rotated a refresh token, the new
+// one is never only in the memory of a process that may exit.
 package store
 
 import (
@@ -30,6 +35,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 const (
@@ -50,13 +57,27 @@ const (
 // A Dir is safe for concurrent use, and several Dirs (in one process or in
 // many) on the same directory coordinate through the lock files.
 type Dir struct {
-	dir string
+	dir        string
+	rescueDirs []string
+	retryFor   time.Duration
+
+	// Seams for tests.
+	now     func() time.Time
+	sleep   func(time.Duration)
+	writeAt func(f *os.File, b []byte, off int64) (int, error)
 }
 
 // Open returns the store in directory dir. Nothing is touched on disk: the
 // directory is created (mode 0700) by the first Update.
 func Open(dir string) *Dir {
-	return &Dir{dir: filepath.Clean(dir)}
+	return &Dir{
+		dir:        filepath.Clean(dir),
+		rescueDirs: defaultRescueDirs(dir),
+		retryFor:   saveRetryFor,
+		now:        time.Now,
+		sleep:      time.Sleep,
+		writeAt:    (*os.File).WriteAt,
+	}
 }
 
 // Path returns the token file of account: "<dir>/<account>.json". It does
@@ -120,7 +141,9 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 
 // Load reads the record of account without taking the lock; it sees either
 // the previous or the next version of a file being rewritten, never a mix.
-// Use Update to change a record.
+// Use Update to change a record. New tokens that a full disk kept out of the
+// token file (in a rescue directory) are returned when they supersede it.
+// Load never blocks on a FIFO or device in place of the file.
 //
 // An absent file gives an error satisfying errors.Is(err, fs.ErrNotExist);
 // an unusable one gives a *MalformedError.
@@ -128,11 +151,21 @@ func (d *Dir) Load(account string) (*Record, error) {
 	if err := ValidName(account); err != nil {
 		return nil, err
 	}
-	return load(d.Path(account))
+	rec, err := load(d.Path(account))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if r := d.bestRescued(account, rec); r != nil {
+		return r, nil
+	}
+	return rec, err
 }
 
 func load(path string) (*Record, error) {
-	f, err := os.Open(path)
+	f, err := atomicfile.Open(path)
+	if errors.Is(err, atomicfile.ErrNotRegular) {
+		return nil, &MalformedError{Path: path, Err: errors.New("not a regular file")}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -140,9 +173,6 @@ func load(path string) (*Record, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &MalformedError{Path: path, Err: errors.New("not a regular file")}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
@@ -158,6 +188,7 @@ func load(path string) (*Record, error) {
 	if err := r.UnmarshalJSON(data); err != nil {
 		return nil, &MalformedError{Path: path, Err: err}
 	}
+	r.ModeWarning = modeWarning(path, fi.Mode())
 	return r, nil
 }
 
@@ -186,10 +217,31 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 	}
 	defer unlock()
 
-	path := d.Path(account)
-	cur, err := load(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	target, err := atomicfile.Resolve(d.Path(account))
+	if err != nil {
 		return nil, err
+	}
+	cur, err := load(target)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err // malformed: the file and any leftovers stay as they are
+	}
+	if cur, err = d.recoverLeftovers(account, target, cur); err != nil {
+		return nil, err
+	}
+	// Reserve the space for the new record before fn can send a request
+	// that rotates the refresh token. Encoding cur sizes the reservation
+	// and warms the encoder, which shortens the moment between the
+	// server's answer and the journal write.
+	size := minReserve
+	if cur != nil {
+		if b, err := encode(cur); err == nil {
+			size = max(size, 2*len(b))
+		}
+	}
+	j, rerr := d.reserve(target, size)
+	defer j.discard()
+	if cur != nil && rerr != nil {
+		cur.unwritable = &ReserveError{Dir: filepath.Dir(target), Err: rerr}
 	}
 	next, err := fn(cur)
 	if err != nil {
@@ -198,24 +250,36 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 	if next == nil {
 		return cur, nil
 	}
-	data, err := next.MarshalJSON()
+	data, err := encode(next)
 	if err != nil {
 		return nil, err
 	}
-	var file bytes.Buffer // indented for a person who opens it
+	if err := d.save(account, target, j, data); err != nil {
+		return nil, err
+	}
+	next.ModeWarning, next.unwritable = "", nil
+	return next, nil
+}
+
+// encode renders r as the token file's content: indented for a person who
+// opens it, ending in a newline.
+func encode(r *Record) ([]byte, error) {
+	data, err := r.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var file bytes.Buffer
 	if err := json.Indent(&file, data, "", "  "); err != nil {
 		return nil, err
 	}
 	file.WriteByte('\n')
-	if err := WriteFileAtomic(path, file.Bytes(), FileMode); err != nil {
-		return nil, err
-	}
-	return next, nil
+	return file.Bytes(), nil
 }
 
 // Delete removes account's token file under the account's lock (logout).
 // A symlinked file has its target removed and the link kept, like
-// WriteFileAtomic writes through it. Deleting an absent account is not an
+// Update writes through it. Leftover journals and rescued copies of the
+// account are removed too. Deleting an absent account is not an
 // error. The lock file is left in place: removing it would let two
 // processes hold "the" lock on different files.
 func (d *Dir) Delete(ctx context.Context, account string) error {
@@ -228,10 +292,12 @@ func (d *Dir) Delete(ctx context.Context, account string) error {
 	}
 	defer unlock()
 
-	target, err := resolveSymlinks(d.Path(account))
+	target, err := atomicfile.Resolve(d.Path(account))
 	if err != nil {
 		return err
 	}
+	// Leftovers and rescued copies would bring the login back.
+	d.removeLeftovers(account, target)
 	fi, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -245,7 +311,7 @@ func (d *Dir) Delete(ctx context.Context, account string) error {
 	if err := os.Remove(target); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(target))
+	return atomicfile.SyncDir(filepath.Dir(target))
 }
 
 // gates serialises updaters inside the process, one buffered channel (a
@@ -258,6 +324,9 @@ var gates sync.Map // absolute lock path -> chan struct{}
 func (d *Dir) lock(ctx context.Context, account string) (unlock func(), err error) {
 	if err := os.MkdirAll(d.dir, DirMode); err != nil {
 		return nil, fmt.Errorf("store: create directory: %w", err)
+	}
+	if err := tightenDir(d.dir); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	path, err := filepath.Abs(d.lockPath(account))
 	if err != nil {

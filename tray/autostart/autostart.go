@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // Entry describes the program to start at login.
@@ -93,38 +95,17 @@ func (e Entry) checkText() error {
 	return nil
 }
 
-// writeFileAtomic replaces path with data: it writes a temporary file in
-// the same directory, syncs it and renames it over path, so a reader (or a
-// crash) never sees a partial file. Missing directories are created. When
-// path already holds data, nothing is written.
+// writeFileAtomic replaces path with data atomically (atomicfile.WriteFile),
+// creating missing directories. When path already holds data, nothing is
+// written.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, perm)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, data, perm); err != nil {
 		return fmt.Errorf("autostart: writing %s: %w", path, err)
 	}
 	return nil

@@ -65,6 +65,10 @@ func (f *Factory) Setup() error {
 	}
 	f.Config = cfg
 	f.Log = f.OpenLog()
+	for _, w := range cfg.Warnings {
+		f.Log.Warn("tokentray: " + w)
+		fmt.Fprintln(f.IO.ErrOut, "tokentray: warning: "+w)
+	}
 	return nil
 }
 

@@ -19,8 +19,8 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/resume"
-	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/tray"
 )
 
@@ -128,7 +128,7 @@ func (g *instance) publishStatus(ctx context.Context, e *keepalive.Engine) {
 			}
 			data, err := json.MarshalIndent(s, "", "  ")
 			if err == nil {
-				err = store.WriteFileAtomic(g.f.StatusFile(), data, 0o600)
+				err = atomicfile.WriteFile(g.f.StatusFile(), data, 0o600)
 			}
 			if err != nil {
 				g.f.Log.Warn("tokentray: cannot write status file", "err", err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/daemon"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // Options are status's flags and inputs.
@@ -69,7 +69,7 @@ func Run(opts *Options) error {
 // overlayRunning replaces the file-derived status of each account with the
 // running instance's view, which also knows retries and last errors.
 func overlayRunning(snap keepalive.Snapshot, path string) keepalive.Snapshot {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, 16<<20)
 	if err != nil {
 		return snap
 	}

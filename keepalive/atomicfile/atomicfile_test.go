@@ -1,11 +1,14 @@
-package store
+package atomicfile
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
+	"time"
 )
 
 // dirNames lists the names in dir.
@@ -22,16 +25,16 @@ func dirNames(t *testing.T, dir string) []string {
 	return names
 }
 
-func TestWriteFileAtomicReplace(t *testing.T) {
+func TestWriteFileReplace(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f.json")
-	if err := WriteFileAtomic(path, []byte("first"), 0o600); err != nil {
+	if err := WriteFile(path, []byte("first"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Replace with shorter and then longer content: no leftovers of the
 	// old content, no temp files.
 	for _, content := range []string{"2", "third, longer than the first"} {
-		if err := WriteFileAtomic(path, []byte(content), 0o600); err != nil {
+		if err := WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(path)
@@ -47,37 +50,45 @@ func TestWriteFileAtomicReplace(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicModes(t *testing.T) {
+func TestWriteFileModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permission bits")
 	}
 	dir := t.TempDir()
 
 	fresh := filepath.Join(dir, "new")
-	if err := WriteFileAtomic(fresh, []byte("x"), FileMode); err != nil {
+	if err := WriteFile(fresh, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	assertMode(t, fresh, 0o600)
 
 	// perm is applied exactly, whatever the umask.
 	wide := filepath.Join(dir, "wide")
-	if err := WriteFileAtomic(wide, []byte("x"), 0o664); err != nil {
+	if err := WriteFile(wide, []byte("x"), 0o664); err != nil {
 		t.Fatal(err)
 	}
 	assertMode(t, wide, 0o664)
 
-	// An existing file keeps its mode.
-	existing := filepath.Join(dir, "existing")
-	if err := os.WriteFile(existing, []byte("old"), 0o600); err != nil {
-		t.Fatal(err)
+	// An existing file keeps a tighter mode and loses a looser one.
+	for _, c := range []struct{ old, perm, want fs.FileMode }{
+		{0o400, 0o600, 0o400},
+		{0o644, 0o600, 0o600},
+		{0o666, 0o644, 0o644},
+		{0o640, 0o644, 0o640},
+	} {
+		existing := filepath.Join(dir, "existing")
+		if err := os.WriteFile(existing, []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(existing, c.old); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(existing, []byte("new"), c.perm); err != nil {
+			t.Fatal(err)
+		}
+		assertMode(t, existing, c.want)
+		os.Remove(existing)
 	}
-	if err := os.Chmod(existing, 0o640); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(existing, []byte("new"), FileMode); err != nil {
-		t.Fatal(err)
-	}
-	assertMode(t, existing, 0o640)
 }
 
 func assertMode(t *testing.T, path string, want fs.FileMode) {
@@ -103,7 +114,7 @@ func symlinkOrSkip(t *testing.T, target, link string) {
 	}
 }
 
-func TestWriteFileAtomicSymlink(t *testing.T) {
+func TestWriteFileSymlink(t *testing.T) {
 	dir := t.TempDir()
 	realDir := filepath.Join(dir, "real")
 	linkDir := filepath.Join(dir, "links")
@@ -122,7 +133,7 @@ func TestWriteFileAtomicSymlink(t *testing.T) {
 	symlinkOrSkip(t, target, b)
 	symlinkOrSkip(t, "b", a)
 
-	if err := WriteFileAtomic(a, []byte("new"), 0o600); err != nil {
+	if err := WriteFile(a, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(target); string(got) != "new" {
@@ -145,7 +156,7 @@ func TestWriteFileAtomicSymlink(t *testing.T) {
 	dangling := filepath.Join(linkDir, "dangling")
 	missing := filepath.Join(realDir, "missing.json")
 	symlinkOrSkip(t, missing, dangling)
-	if err := WriteFileAtomic(dangling, []byte("created"), 0o600); err != nil {
+	if err := WriteFile(dangling, []byte("created"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := os.ReadFile(missing); err != nil || string(got) != "created" {
@@ -158,18 +169,18 @@ func TestWriteFileAtomicSymlink(t *testing.T) {
 	// A loop is an error, not a hang.
 	loop := filepath.Join(linkDir, "loop")
 	symlinkOrSkip(t, "loop", loop)
-	if err := WriteFileAtomic(loop, []byte("x"), 0o600); err == nil {
+	if err := WriteFile(loop, []byte("x"), 0o600); err == nil {
 		t.Error("symlink loop: no error")
 	}
 }
 
-func TestWriteFileAtomicNotRegular(t *testing.T) {
+func TestWriteFileNotRegular(t *testing.T) {
 	dir := t.TempDir()
 	sub := filepath.Join(dir, "sub")
 	if err := os.Mkdir(sub, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(sub, []byte("x"), 0o600); err == nil {
+	if err := WriteFile(sub, []byte("x"), 0o600); err == nil {
 		t.Error("writing over a directory: no error")
 	}
 	if fi, err := os.Stat(sub); err != nil || !fi.IsDir() {
@@ -179,10 +190,50 @@ func TestWriteFileAtomicNotRegular(t *testing.T) {
 		t.Errorf("leftovers: %q", names)
 	}
 	// A missing parent directory is an error and leaves nothing behind.
-	if err := WriteFileAtomic(filepath.Join(dir, "nope", "f"), []byte("x"), 0o600); err == nil {
+	if err := WriteFile(filepath.Join(dir, "nope", "f"), []byte("x"), 0o600); err == nil {
 		t.Error("missing parent: no error")
 	}
 	if names := dirNames(t, dir); len(names) != 1 || names[0] != "sub" {
 		t.Errorf("leftovers: %q", names)
+	}
+}
+
+func TestWriteFileRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.json")
+	stale := filepath.Join(dir, ".f.json.tmp-123")
+	fresh := filepath.Join(dir, ".f.json.tmp-456")
+	other := filepath.Join(dir, ".g.json.tmp-789")
+	for _, p := range []string{stale, fresh, other} {
+		if err := os.WriteFile(p, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * staleTemp)
+	for _, p := range []string{stale, other} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := dirNames(t, dir)
+	want := []string{".f.json.tmp-456", ".g.json.tmp-789", "f.json"}
+	if !slices.Equal(got, want) {
+		t.Errorf("directory holds %q, want %q (the stale temp of f.json removed, nothing else)", got, want)
+	}
+}
+
+func TestReadFileLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(path, make([]byte, 11), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path, 10); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("ReadFile over the limit = %v, want ErrTooLarge", err)
+	}
+	if data, err := ReadFile(path, 11); err != nil || len(data) != 11 {
+		t.Errorf("ReadFile at the limit = %d bytes, %v", len(data), err)
 	}
 }
