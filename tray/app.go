@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -693,7 +694,8 @@ func signInFailure(s keepalive.Snapshot, name string, err error) string {
 	if acc, ok := s.Find(name); ok && acc.SignInError != "" {
 		return clip(acc.SignInError, maxDetail)
 	}
-	return clip(err.Error(), maxDetail)
+	msg := strings.TrimPrefix(err.Error(), "sign-in for "+name+": ")
+	return clip(strings.ReplaceAll(msg, "oauthflow: ", ""), maxDetail)
 }
 
 // deviceNotification shows the code of a device sign-in (RFC 8628 §3.3)
