@@ -428,7 +428,7 @@ func (e *Engine) adoptLocked(a *owned, rec *store.Record, err error) {
 	a.rec, a.loadErr = rec, nil
 	if changed {
 		a.jitter = time.Duration(e.rand() * float64(refreshJitter))
-		a.user = oauthflow.IDTokenEmail(rec.IDToken)
+		a.user = (&oauthflow.Token{IDToken: rec.IDToken, AccessToken: rec.AccessToken}).Identity().String()
 		if rec.ModeWarning != "" {
 			e.log.Warn("keepalive: "+rec.ModeWarning, "account", a.cfg.Name)
 		}

@@ -43,6 +43,20 @@ type SignInUI struct {
 	// a device sign-in that is already waiting. Without it, the
 	// verification page is opened with Open.
 	Device func(da *oauthflow.DeviceAuthorization)
+	// Manual says the user opens the sign-in elsewhere (another machine,
+	// --no-browser): Open then gets the authorization URL itself.
+	// Otherwise Open launches a browser here and gets a one-time loopback
+	// start URL, so the authorization request is on no command line (see
+	// oauthflow.Flow.StartURL).
+	Manual bool
+}
+
+// url is what ui.Open gets for flow f.
+func (ui SignInUI) url(f *oauthflow.Flow) string {
+	if ui.Manual {
+		return f.URL()
+	}
+	return f.StartURL()
 }
 
 // DeviceAuthorization is what a device sign-in shows the user: the user
@@ -173,7 +187,7 @@ func (e *Engine) showAgain(name string, open *openSignIn, ui SignInUI) error {
 	switch {
 	case flow != nil:
 		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
-		if err := ui.Open(flow.URL()); err != nil {
+		if err := ui.Open(ui.url(flow)); err != nil {
 			if ui.Unopened == nil {
 				return err
 			}
@@ -253,7 +267,7 @@ func (e *Engine) browserSignIn(ctx context.Context, a *owned, slot *openSignIn, 
 	e.signIns.mu.Unlock()
 
 	e.log.Info("keepalive: sign-in started", "account", name)
-	if err := ui.Open(flow.URL()); err != nil {
+	if err := ui.Open(ui.url(flow)); err != nil {
 		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
 		msg := "no browser could be opened (" + browserProblem(err) + ")"
 		if ui.Paste == nil && ui.Unopened == nil {
@@ -327,7 +341,7 @@ func (e *Engine) storeSignIn(ctx context.Context, a *owned, tok *oauthflow.Token
 	a.signInErr = ""
 	a.signedIn = e.clock.Now()
 	e.publishLocked(a, a.signedIn)
-	e.log.Info("keepalive: signed in", "account", name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
+	e.log.Info("keepalive: signed in", "account", name, "as", tok.Identity().String(), "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil
 }
 

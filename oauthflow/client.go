@@ -19,6 +19,27 @@ const (
 	BodyJSON BodyEncoding = "json"
 )
 
+// ClientAuth is how the client authenticates at the token, revocation and
+// device authorization endpoints (RFC 6749 §2.3.1).
+type ClientAuth string
+
+const (
+	// AuthAuto (the zero value) chooses: AuthNone without a secret;
+	// with one, AuthBasic when discovery's
+	// token_endpoint_auth_methods_supported offers client_secret_basic,
+	// else AuthPost.
+	AuthAuto ClientAuth = ""
+	// AuthBasic sends the client ID and secret in an HTTP Basic
+	// Authorization header, each form-urlencoded first (client_secret_basic).
+	AuthBasic ClientAuth = "basic"
+	// AuthPost sends client_id and client_secret in the request body
+	// (client_secret_post).
+	AuthPost ClientAuth = "post"
+	// AuthNone sends only client_id in the body: a public client (RFC 6749
+	// §2.1, "none" in RFC 7591). A secret, if configured, is not sent.
+	AuthNone ClientAuth = "none"
+)
+
 // Endpoint holds a server's endpoint URLs.
 type Endpoint struct {
 	AuthURL       string // authorization endpoint (RFC 6749 §3.1)
@@ -37,10 +58,12 @@ type Endpoint struct {
 // user supplies it; tokentray never borrows another vendor's client ID.
 type Client struct {
 	ClientID     string
-	ClientSecret Secret // optional; sent in the request body when set
-	Scopes       []string
-	Endpoint     Endpoint
-	TokenBody    BodyEncoding // "" means BodyForm
+	ClientSecret Secret // optional; sent as ClientAuth says
+	// ClientAuth is the client authentication method; see [AuthAuto].
+	ClientAuth ClientAuth
+	Scopes     []string
+	Endpoint   Endpoint
+	TokenBody  BodyEncoding // "" means BodyForm
 
 	// HTTPClient is used for every request; nil means a client with a 30 s
 	// timeout.
@@ -52,4 +75,21 @@ type Client struct {
 	// between the polls of a device sign-in ([Client.PollDevice]); nil
 	// means a real timer. Tests pass one that advances their clock.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// discoveredAuth is the method AuthAuto picks for a client with a
+	// secret, from the discovered metadata ("" without discovery).
+	discoveredAuth ClientAuth
+}
+
+// authMethod is the client authentication method requests use.
+func (c *Client) authMethod() ClientAuth {
+	switch {
+	case c.ClientAuth != AuthAuto:
+		return c.ClientAuth
+	case c.ClientSecret.IsZero():
+		return AuthNone
+	case c.discoveredAuth != "":
+		return c.discoveredAuth
+	}
+	return AuthPost
 }

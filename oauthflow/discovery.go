@@ -37,6 +37,8 @@ type metadata struct {
 	DeviceAuthorizationEndpoint string   `json:"device_authorization_endpoint"`
 	IssParameterSupported       bool     `json:"authorization_response_iss_parameter_supported"`
 	CodeChallengeMethods        []string `json:"code_challenge_methods_supported"`
+	// TokenAuthMethods is token_endpoint_auth_methods_supported.
+	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // discovered caches metadata per configured issuer URL for the life of the
@@ -65,6 +67,10 @@ func (e Endpoint) needsDiscovery() bool {
 // code_challenge_methods_supported the list must include S256. Every
 // endpoint must pass [CheckURL]. Successful results are cached per issuer
 // URL for the life of the process.
+//
+// A client with a secret and ClientAuth AuthAuto authenticates with
+// client_secret_basic when token_endpoint_auth_methods_supported lists it,
+// else with client_secret_post.
 //
 // From the metadata it takes authorization_endpoint, token_endpoint,
 // revocation_endpoint, device_authorization_endpoint (RFC 8628 §4), the
@@ -115,6 +121,11 @@ func (c *Client) resolveIf(ctx context.Context, need bool) (*Client, error) {
 	}
 	if e.DeviceAuthURL == "" {
 		e.DeviceAuthURL = md.DeviceAuthorizationEndpoint
+	}
+	if slices.Contains(md.TokenAuthMethods, "client_secret_basic") {
+		r.discoveredAuth = AuthBasic
+	} else {
+		r.discoveredAuth = AuthPost
 	}
 	e.Issuer = md.Issuer
 	e.IssParameterSupported = e.IssParameterSupported || md.IssParameterSupported
@@ -187,6 +198,14 @@ func (c *Client) fetchMetadata(ctx context.Context, issuer string) (*metadata, e
 		break
 	}
 
+	return parseMetadata(issuer, data)
+}
+
+// parseMetadata decodes and checks a metadata document of issuer.
+func parseMetadata(issuer string, data []byte) (*metadata, error) {
+	fail := func(status int, format string, args ...any) (*metadata, error) {
+		return nil, &Error{Op: "discovery", StatusCode: status, Err: fmt.Errorf(format, args...)}
+	}
 	var md metadata
 	if err := json.Unmarshal(data, &md); err != nil {
 		return fail(0, "decoding metadata of %s: %w", issuer, err)

@@ -101,3 +101,17 @@ func jwtExpiry(tok string) (time.Time, bool) {
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
 }
+
+// Identity returns who signed in, for display ("signed in as …"): the ID
+// token's claims, or, without an ID token, those of the access token when
+// it is a JWT (sub, email, name). Nothing is verified; the zero Identity
+// means the tokens name nobody.
+func (t *Token) Identity() Identity {
+	if t == nil {
+		return Identity{}
+	}
+	if id := IDTokenIdentity(t.IDToken); id != (Identity{}) {
+		return id
+	}
+	return IDTokenIdentity(t.AccessToken)
+}

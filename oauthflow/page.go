@@ -21,6 +21,8 @@ var (
 		"This page does not belong to the sign-in tokentray is waiting for, so it was ignored. If you are signing in, use the tab tokentray opened. You can close this tab."}
 	pageAlreadyDone = page{"fail", "Sign-in already completed",
 		"tokentray has already received a response for this sign-in. You can close this tab."}
+	pageIntercepted = page{"fail", "Sign-in cancelled",
+		"Another program opened your sign-in link; sign-in cancelled. Nothing was stored. Close this tab and start the sign-in again from tokentray."}
 	pageNotFound = page{"fail", "Not found",
 		"There is nothing here. You can close this tab."}
 )

@@ -91,8 +91,11 @@ func parsePasted(s string) (url.Values, pasteForm, error) {
 		if err != nil {
 			return invalid("its query is malformed")
 		}
-		if vals.Get("code") == "" && vals.Get("error") == "" {
+		if strings.TrimSpace(vals.Get("code")) == "" && vals.Get("error") == "" {
 			return invalid("it has no code")
+		}
+		if strings.ContainsFunc(vals.Get("code"), unicode.IsControl) || strings.ContainsFunc(vals.Get("state"), unicode.IsControl) {
+			return invalid("its code or state contains control characters")
 		}
 		for _, k := range []string{"code", "state", "error", "iss"} {
 			if len(vals[k]) > 1 {

@@ -3,6 +3,7 @@ package oauthflow
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,6 +96,12 @@ func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]
 	if err != nil {
 		return nil, err
 	}
+	return c.tokenResponse(op, resp, data, secrets)
+}
+
+// tokenResponse parses a token endpoint answer: a token (RFC 6749 §5.1)
+// or an error (§5.2), scrubbed of secrets.
+func (c *Client) tokenResponse(op string, resp *http.Response, data []byte, secrets []string) (*Token, error) {
 	fields, jsonErr := decodeObject(data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.statusError(op, resp, fields, jsonErr, secrets)
@@ -115,7 +122,8 @@ func (c *Client) tokenRequest(ctx context.Context, op string, params map[string]
 	return c.buildToken(fields, access), nil
 }
 
-// post sends params, plus client_id and client_secret when set, to
+// post sends params with the client's authentication (client_id and
+// client_secret in the body, or an HTTP Basic header; see ClientAuth) to
 // endpoint as a POST body encoded as c.TokenBody says, without following
 // redirects, and reads at most MaxResponseSize bytes of the answer. Empty
 // params are not sent. It returns the response (its body already closed),
@@ -131,17 +139,38 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 			all[k] = v
 		}
 	}
-	if c.ClientID != "" {
+	// Client authentication, RFC 6749 §2.3.1.
+	var basic string
+	switch m := c.authMethod(); m {
+	case AuthBasic:
+		// The ID and secret are form-urlencoded before they are joined
+		// and base64-encoded (§2.3.1, Appendix B).
+		basic = "Basic " + base64.StdEncoding.EncodeToString(
+			[]byte(url.QueryEscape(c.ClientID)+":"+url.QueryEscape(c.ClientSecret.Reveal())))
+	case AuthPost:
 		all["client_id"] = c.ClientID
-	}
-	if !c.ClientSecret.IsZero() {
 		all["client_secret"] = c.ClientSecret.Reveal()
+	case AuthNone:
+		all["client_id"] = c.ClientID
+	default:
+		return nil, nil, nil, &Error{Op: op, Err: fmt.Errorf("unknown client authentication method %q (want basic, post or none)", sanitize(string(m), maxCode))}
+	}
+	for k, v := range all {
+		if v == "" {
+			delete(all, k)
+		}
 	}
 	var secrets []string
 	for _, k := range sensitiveParams {
 		if v := all[k]; v != "" {
 			secrets = append(secrets, v)
 		}
+	}
+	if !c.ClientSecret.IsZero() {
+		secrets = append(secrets, c.ClientSecret.Reveal(), url.QueryEscape(c.ClientSecret.Reveal()))
+	}
+	if basic != "" {
+		secrets = append(secrets, strings.TrimPrefix(basic, "Basic "))
 	}
 
 	var body []byte
@@ -168,6 +197,9 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 		return nil, nil, nil, &Error{Op: op, Err: err}
 	}
 	req.Header.Set("Content-Type", contentType)
+	if basic != "" {
+		req.Header.Set("Authorization", basic)
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tokentray/"+Version)
 

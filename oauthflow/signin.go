@@ -24,7 +24,13 @@ import (
 const (
 	DefaultSignInTimeout = 5 * time.Minute
 	DefaultRedirectPath  = "/callback"
+	// DefaultHold is how long after the browser was launched with a
+	// start URL no code is exchanged (see [Flow.StartURL]).
+	DefaultHold = 5 * time.Second
 )
+
+// startPrefix is the path prefix of the one-time start URLs.
+const startPrefix = "/tokentray-start/"
 
 // Errors of the sign-in flow. Test them with errors.Is.
 var (
@@ -44,6 +50,10 @@ var (
 	// ErrInvalidPaste: Paste got something that is neither a redirect URL,
 	// nor a code, nor code#state. The flow keeps waiting.
 	ErrInvalidPaste = errors.New("not a redirect URL, a code or code#state")
+	// ErrSignInIntercepted: a one-time start URL was visited a second
+	// time, so another program has seen the authorization request; the
+	// flow ends and nothing is exchanged (see [Flow.StartURL]).
+	ErrSignInIntercepted = errors.New("another program opened your sign-in link; sign-in cancelled")
 )
 
 // AuthorizationError is an error response of the authorization endpoint
@@ -98,6 +108,10 @@ type SignInOptions struct {
 	// Timeout bounds the whole sign-in, counted from StartSignIn; 0 means
 	// DefaultSignInTimeout.
 	Timeout time.Duration
+	// Hold is how long after the latest [Flow.StartURL] a code is held
+	// before it is exchanged; 0 means DefaultHold, a negative value none.
+	// It is timed with the Client's Now and Sleep.
+	Hold time.Duration
 }
 
 // reservedAuthParams are set by the flow and cannot come from AuthParams.
@@ -123,6 +137,7 @@ type Flow struct {
 	verifier    string
 	timeout     time.Duration
 	deadline    time.Time // start + timeout
+	hold        time.Duration
 
 	ln     net.Listener
 	srv    *http.Server
@@ -134,6 +149,9 @@ type Flow struct {
 	tok   *Token
 	err   error
 	done  chan struct{} // closed once tok/err are final
+
+	starts   map[string]bool // one-time start URL token -> visited
+	launched time.Time       // the latest StartURL: the hold counts from it
 
 	waited   atomic.Bool
 	shutOnce sync.Once
@@ -197,6 +215,13 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 	if timeout <= 0 {
 		timeout = DefaultSignInTimeout
 	}
+	hold := opts.Hold
+	switch {
+	case hold == 0:
+		hold = DefaultHold
+	case hold < 0:
+		hold = 0
+	}
 	path := opts.Redirect.Path
 	if path == "" {
 		path = DefaultRedirectPath
@@ -252,8 +277,10 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 		verifier:    verifier,
 		timeout:     timeout,
 		deadline:    time.Now().Add(timeout),
+		hold:        hold,
 		ln:          ln,
 		done:        make(chan struct{}),
+		starts:      make(map[string]bool),
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.srv = &http.Server{
@@ -295,8 +322,38 @@ func loopbackHost(h string) (network, bind, uriHost string, err error) {
 	return "tcp6", ip.String(), ip.String(), nil
 }
 
-// URL is the authorization request URL to open in the browser.
+// URL is the authorization request URL, with state and the PKCE challenge.
+// Print it for a browser on another machine (the manual fallback, see
+// Paste). To launch a browser on this machine use StartURL instead: a URL
+// given to a browser program is on its command line, where every local
+// user can read it.
 func (f *Flow) URL() string { return f.authURL }
+
+// StartURL returns a new one-time start URL on the loopback listener, e.g.
+// "http://127.0.0.1:49152/tokentray-start/…", to launch the browser with.
+// Its first visit redirects (302) to URL, so the state and the PKCE
+// challenge appear on no command line. It is meant for the browser
+// tokentray launches, right after this call:
+//
+//   - a second visit of a start URL ends the flow with
+//     [ErrSignInIntercepted], whatever has happened so far (nothing is
+//     exchanged; that browser page says so): either the visitor or the
+//     browser came second, and the first one has seen the request;
+//   - no code is exchanged sooner than SignInOptions.Hold (5 s) after the
+//     latest StartURL call: a code that arrives earlier is held, so that
+//     a program that read the start URL from the browser's command line
+//     and raced it is always caught by the browser's own visit.
+//
+// Calling it again (to open the sign-in once more) gives another one-time
+// URL and restarts the hold.
+func (f *Flow) StartURL() string {
+	tok := rand.Text()
+	f.mu.Lock()
+	f.starts[tok] = false
+	f.launched = f.client.now()
+	f.mu.Unlock()
+	return (&url.URL{Scheme: "http", Host: f.host, Path: startPrefix + tok}).String()
+}
 
 // RedirectURI is the loopback redirect URI sent in the authorization
 // request, e.g. "http://127.0.0.1:49152/callback".
@@ -307,8 +364,9 @@ func (f *Flow) RedirectURI() string { return f.redirectURI }
 // e.g. access_denied), when the response fails the RFC 9207 check
 // ([ErrIssuerMismatch]), when the code exchange fails (an *[Error] with Op
 // "exchange"), when SignInOptions.Timeout passes ([ErrSignInTimeout]),
-// when ctx is done (the error wraps ctx.Err()) or when Close is called
-// ([ErrFlowClosed]). Requests to the listener that do not carry this
+// when ctx is done (the error wraps ctx.Err()), when a start URL was
+// visited twice ([ErrSignInIntercepted]) or when Close is called
+// ([ErrFlowClosed]). The returned Token's Identity says who signed in. Requests to the listener that do not carry this
 // flow's state get an error page and do not end the flow.
 //
 // The listener is closed when Wait returns. Wait may be called once.
@@ -399,6 +457,10 @@ func (f *Flow) Close() {
 // serve handles requests to the listener: the redirect URI receives the
 // authorization response (RFC 6749 §4.1.2).
 func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path {
+		f.serveStart(w, r)
+		return
+	}
 	if r.URL.Path != f.path {
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 		return
@@ -424,10 +486,52 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := f.complete(code, final); err != nil {
+		if errors.Is(err, ErrSignInIntercepted) {
+			writePage(w, http.StatusConflict, pageIntercepted, nil)
+			return
+		}
 		writePage(w, http.StatusBadRequest, pageFailed, err)
 		return
 	}
 	writePage(w, http.StatusOK, pageSignedIn, nil)
+}
+
+// serveStart handles a one-time start URL (see StartURL): the first visit
+// is redirected to the authorization request, a second one ends the flow.
+func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writePage(w, http.StatusMethodNotAllowed, pageNotFound, nil)
+		return
+	}
+	if !strings.EqualFold(r.Host, f.host) {
+		writePage(w, http.StatusBadRequest, pageStray, nil)
+		return
+	}
+	tok := strings.TrimPrefix(r.URL.Path, startPrefix)
+	f.mu.Lock()
+	visited, known := f.starts[tok]
+	if known {
+		f.starts[tok] = true
+	}
+	f.mu.Unlock()
+	switch {
+	case !known:
+		writePage(w, http.StatusNotFound, pageNotFound, nil)
+	case visited:
+		f.abort(fmt.Errorf("oauthflow: %w", ErrSignInIntercepted))
+		if _, err := f.result(); errors.Is(err, ErrSignInIntercepted) {
+			writePage(w, http.StatusConflict, pageIntercepted, nil)
+		} else {
+			writePage(w, http.StatusConflict, pageAlreadyDone, nil)
+		}
+	default:
+		h := w.Header()
+		h.Set("Location", f.authURL)
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		w.WriteHeader(http.StatusFound)
+	}
 }
 
 // sameIssuer compares issuer identifiers, ignoring one trailing slash: a
@@ -481,7 +585,8 @@ func (f *Flow) claim() error {
 }
 
 // complete ends a claimed flow: with final, or with the result of
-// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5). It returns the outcome,
+// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5), once the hold after
+// the latest StartURL is over. It returns the outcome,
 // which an abort may have decided first.
 func (f *Flow) complete(code string, final error) (*Token, error) {
 	if final != nil {
@@ -494,8 +599,17 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 }
 
 // exchange redeems code at the token endpoint (RFC 6749 §4.1.3, RFC 7636
-// §4.5).
+// §4.5), after the hold that follows the launch of the browser.
 func (f *Flow) exchange(code string) (*Token, error) {
+	f.mu.Lock()
+	until := f.launched.Add(f.hold)
+	f.mu.Unlock()
+	if wait := until.Sub(f.client.now()); !f.launched.IsZero() && wait > 0 {
+		// Held: a second visit of the start URL may still come (StartURL).
+		if err := f.client.sleep(f.ctx, wait); err != nil {
+			return nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err)
+		}
+	}
 	return f.client.tokenRequest(f.ctx, "exchange", map[string]string{
 		"grant_type":    "authorization_code",
 		"code":          code,

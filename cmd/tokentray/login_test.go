@@ -42,7 +42,9 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	waitReal(t, "the browser to be opened", func() bool { data, _ := os.ReadFile(opened); return len(data) > 0 })
 	data, _ := os.ReadFile(opened)
 	url := strings.TrimSpace(string(data))
-	if !strings.HasPrefix(url, h.iss.AuthorizeURL()+"?") || !strings.Contains(url, "code_challenge_method=S256") {
+	// The browser gets a one-time loopback start URL: the authorization
+	// request (state, PKCE challenge) is on no command line.
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/tokentray-start/") || strings.Contains(url, "state") {
 		t.Fatalf("opened %q", url)
 	}
 	browser := &oauthtest.Browser{}
@@ -52,7 +54,7 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("add: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "work: signed in, expires in 59m") {
+	if !strings.Contains(out.String(), "work: signed in as user-1, expires in 59m") {
 		t.Errorf("add output:\n%s", out.String())
 	}
 	h.outputs = append(h.outputs, out.String(), browser.Last().Body)

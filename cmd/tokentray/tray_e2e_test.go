@@ -405,7 +405,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		var authURL string
 		a.waitFor("the browser to open", func() bool {
 			for _, l := range a.openedLines() {
-				if strings.HasPrefix(l, h.iss.URL()+"/authorize?") {
+				if strings.Contains(l, "/tokentray-start/") { // the one-time start URL
 					authURL = l
 					return true
 				}

@@ -65,7 +65,10 @@ type Account struct {
 	DeviceAuthorizationURL string
 	ClientID               string
 	ClientSecret           oauthflow.Secret
-	Scopes                 []string
+	// ClientAuth is how the client authenticates (basic, post, none; ""
+	// chooses from discovery).
+	ClientAuth oauthflow.ClientAuth
+	Scopes     []string
 	// AuthParams are extra authorization request parameters (e.g. prompt,
 	// access_type=offline).
 	AuthParams    map[string]string
@@ -158,6 +161,7 @@ type accountTOML struct {
 	DeviceAuthURL string            `toml:"device_authorization_url"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret"`
+	ClientAuth    string            `toml:"client_auth"`
 	Scopes        []string          `toml:"scopes"`
 	AuthParams    map[string]string `toml:"auth_params"`
 	TokenBody     string            `toml:"token_body"`
@@ -322,6 +326,20 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	default:
 		return fail("sign_in", "must be \"browser\" or \"device\", not %q", a.SignIn)
 	}
+	switch a.ClientAuth {
+	case "":
+	case "basic", "post":
+		if a.ClientSecret == "" {
+			return fail("client_auth", "%q needs a client_secret", a.ClientAuth)
+		}
+	case "none":
+		if a.ClientSecret != "" {
+			return fail("client_auth", "\"none\" sends no secret: remove client_secret, or choose \"basic\" or \"post\"")
+		}
+	default:
+		return fail("client_auth", "must be \"basic\", \"post\" or \"none\", not %q", a.ClientAuth)
+	}
+	acc.ClientAuth = oauthflow.ClientAuth(a.ClientAuth)
 	switch a.TokenBody {
 	case "", "form":
 	case "json":

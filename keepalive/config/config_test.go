@@ -187,3 +187,34 @@ func TestDeviceAuthorizationURL(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestClientAuth(t *testing.T) {
+	base := "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n"
+	for _, tc := range []struct {
+		text, want string
+		auth       oauthflow.ClientAuth
+	}{
+		{base + "client_secret = \"s\"\nclient_auth = \"basic\"\n", "", oauthflow.AuthBasic},
+		{base + "client_secret = \"s\"\nclient_auth = \"post\"\n", "", oauthflow.AuthPost},
+		{base + "client_auth = \"none\"\n", "", oauthflow.AuthNone},
+		{base + "client_secret = \"s\"\n", "", oauthflow.AuthAuto},
+		{base + "client_auth = \"basic\"\n", `c.toml:4: account "w".client_auth: "basic" needs a client_secret`, ""},
+		{base + "client_secret = \"s\"\nclient_auth = \"none\"\n", `c.toml:5: account "w".client_auth: "none" sends no secret`, ""},
+		{base + "client_secret = \"s\"\nclient_auth = \"mtls\"\n", `c.toml:5: account "w".client_auth: must be "basic", "post" or "none", not "mtls"`, ""},
+	} {
+		c, err := Parse("c.toml", []byte(tc.text))
+		if tc.want != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("%q: err = %v, want %q", tc.text, err, tc.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.text, err)
+			continue
+		}
+		if a, _ := c.Account("w"); a.ClientAuth != tc.auth {
+			t.Errorf("%q: ClientAuth %q, want %q", tc.text, a.ClientAuth, tc.auth)
+		}
+	}
+}

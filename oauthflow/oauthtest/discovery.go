@@ -9,6 +9,10 @@ import (
 // discovery returns the OpenID Connect Discovery 1.0 §3 / RFC 8414 §2
 // metadata for the endpoints this issuer implements.
 func (i *Issuer) discovery() map[string]any {
+	methods := i.opts.TokenAuthMethods
+	if methods == nil {
+		methods = []string{"none", "client_secret_post", "client_secret_basic"}
+	}
 	return map[string]any{
 		"issuer":                                         i.url,
 		"authorization_endpoint":                         i.AuthorizeURL(),
@@ -19,8 +23,8 @@ func (i *Issuer) discovery() map[string]any {
 		"response_modes_supported":                       []string{"query"},
 		"grant_types_supported":                          []string{"authorization_code", "refresh_token", oauthflow.DeviceGrantType},
 		"code_challenge_methods_supported":               []string{"S256"},
-		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_post", "client_secret_basic"},
-		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_post", "client_secret_basic"},
+		"token_endpoint_auth_methods_supported":          methods,
+		"revocation_endpoint_auth_methods_supported":     methods,
 		"authorization_response_iss_parameter_supported": true,
 		"scopes_supported":                               i.scopes,
 		"subject_types_supported":                        []string{"public"},

@@ -99,6 +99,10 @@ type Options struct {
 	// sooner than the interval after the previous one (on the issuer's
 	// clock) answers slow_down (§3.5).
 	DeviceInterval time.Duration
+	// TokenAuthMethods is the token_endpoint_auth_methods_supported list
+	// of the metadata; nil means none, client_secret_post and
+	// client_secret_basic.
+	TokenAuthMethods []string
 	// Now is the issuer's clock; nil means time.Now. Device sign-in tests
 	// share it with the client, whose polls it times.
 	Now func() time.Time
@@ -111,6 +115,12 @@ type ClientReg struct {
 	// must carry it (client_secret in the body or HTTP Basic, RFC 6749
 	// §2.3.1). Requests from a public client may omit it.
 	Secret string
+	// AuthMethod, when set, is the only client authentication method
+	// accepted from a confidential client: "client_secret_basic" (HTTP
+	// Basic, ID and secret form-urlencoded first) or "client_secret_post"
+	// (in the body). Another method answers 401 invalid_client naming the
+	// expected one, as Hydra does. "" accepts both.
+	AuthMethod string
 	// RedirectURIs are the registered redirect URIs. The authorization
 	// endpoint accepts a redirect_uri equal to one of them, except that
 	// for an http URI on a loopback host (127.0.0.1, [::1], localhost) any
@@ -240,6 +250,11 @@ func Start(opts Options) (*Issuer, error) {
 	for _, c := range opts.Clients {
 		if c.ID == "" {
 			return nil, errors.New("oauthtest: client with empty ID")
+		}
+		switch c.AuthMethod {
+		case "", "client_secret_basic", "client_secret_post":
+		default:
+			return nil, errors.New("oauthtest: unknown AuthMethod " + c.AuthMethod)
 		}
 		if _, dup := clients[c.ID]; dup {
 			return nil, errors.New("oauthtest: duplicate client " + c.ID)
@@ -428,6 +443,15 @@ func (i *Issuer) authenticate(r *http.Request, p map[string]string) (ClientReg, 
 	}
 	if c.Secret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(c.Secret)) != 1 {
 		return fail("client authentication failed")
+	}
+	used := "client_secret_post"
+	if basic {
+		used = "client_secret_basic"
+	}
+	if c.Secret != "" && c.AuthMethod != "" && used != c.AuthMethod {
+		return fail("Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method). " +
+			"The OAuth 2.0 Client supports client authentication method '" + c.AuthMethod + "', but method '" + used + "' was requested. " +
+			"You must configure the OAuth 2.0 client's 'token_endpoint_auth_method' value to accept '" + used + "'.")
 	}
 	return c, nil
 }

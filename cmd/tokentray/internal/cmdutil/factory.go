@@ -120,6 +120,7 @@ func ClientFor(a config.Account) *oauthflow.Client {
 	return &oauthflow.Client{
 		ClientID:     a.ClientID,
 		ClientSecret: a.ClientSecret,
+		ClientAuth:   a.ClientAuth,
 		Scopes:       a.Scopes,
 		TokenBody:    a.TokenBody,
 		Endpoint: oauthflow.Endpoint{

@@ -107,6 +107,7 @@ func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name s
 		Invalid:  t.invalid,
 		Device:   t.device,
 		Method:   method(acc, how),
+		Manual:   how.NoBrowser, // printed for a browser anywhere: the authorization URL itself
 	}
 	if !owned {
 		ui.Paste, ui.Invalid = nil, nil
