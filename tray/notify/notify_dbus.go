@@ -45,6 +45,11 @@ const urgencyCritical = byte(2)
 // "default" action, so every button on screen is one of ours.
 var defaultAsButton = []string{"xfce4-notifyd"}
 
+// buttonless lists notification servers that take actions but draw no
+// buttons (dunst offers them in a context menu): their bubbles also get
+// the text that replaces the buttons.
+var buttonless = []string{"dunst"}
+
 func newPlatform(appName string) Notifier {
 	// A private connection: see the package comment. NoAutoStartup: never
 	// spawn a bus of our own with dbus-launch when the session has none.
@@ -242,8 +247,12 @@ func (d *dbusNotifier) Show(n Notification) error {
 	case len(buttons) == 0:
 		// No button and no click action: nothing that could do nothing.
 	case slices.Contains(caps, "actions"):
-		if !d.drawsDefault(ctx) {
+		server := d.serverName(ctx)
+		if !slices.Contains(defaultAsButton, server) {
 			actions = append(actions, ActionDefault, buttons[0].Label)
+		}
+		if slices.Contains(buttonless, server) {
+			body = n.fallbackBody()
 		}
 		for _, b := range buttons {
 			actions = append(actions, b.ID, b.Label)
@@ -285,16 +294,15 @@ func (d *dbusNotifier) Show(n Notification) error {
 	return nil
 }
 
-// drawsDefault reports whether the server is one that draws the
-// "default" action as a button (see defaultAsButton). When it cannot be
-// asked, the default action is sent: its button then does what the
-// first button does.
-func (d *dbusNotifier) drawsDefault(ctx context.Context) bool {
+// serverName is the notification server's name (GetServerInformation),
+// "" when it cannot be asked: the bubble is then sent as to any server
+// (a "default" action drawn as a button does what the first button does).
+func (d *dbusNotifier) serverName(ctx context.Context) string {
 	var name, vendor, version, spec string
 	if err := d.server().CallWithContext(ctx, dbusIface+".GetServerInformation", 0).Store(&name, &vendor, &version, &spec); err != nil {
-		return false
+		return ""
 	}
-	return slices.Contains(defaultAsButton, name)
+	return name
 }
 
 // Dismiss closes the open bubble of key (CloseNotification).

@@ -501,3 +501,18 @@ func TestServerDrawingDefaultAsButton(t *testing.T) {
 		t.Errorf("action %+v", a)
 	}
 }
+
+// dunst takes actions but draws no buttons: the text says where to sign
+// in, and the actions still work (its context menu).
+func TestButtonlessServer(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true, Name: "dunst"})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "work", Title: "work needs you to sign in", Body: "Revoked.", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := waitCalls(t, s, 1)[0]
+	if c.Body != "Revoked.\n\n"+TrayHint || !slices.Equal(c.Actions, []string{"default", "Sign In", "signin", "Sign In"}) {
+		t.Errorf("body %q, actions %q", c.Body, c.Actions)
+	}
+}
