@@ -269,3 +269,24 @@ func TestLoginWithoutDisplay(t *testing.T) {
 		}
 	})
 }
+
+// TestAddWithDevice: `add … --device` writes the account and signs it in
+// with the device grant found by discovery.
+func TestAddWithDevice(t *testing.T) {
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour, DeviceInterval: time.Second})
+	r := startLogin(t, h, nil, "add", "work", "--issuer", h.iss.URL(), "--client-id", oauthtest.DefaultClientID,
+		"--scope", "openid", "--device")
+	code := r.await(`^and enter the code:  (\S+)$`)[1]
+	if err := h.iss.ApproveDevice(code); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.wait(); c != 0 {
+		t.Fatalf("exit %d", c)
+	}
+	if out := r.stdout.String(); !strings.Contains(out, "Added account \"work\"") || !strings.Contains(out, "work: signed in as user-1") {
+		t.Errorf("stdout %q", out)
+	}
+	if st := h.iss.Stats(); st.DeviceGrants != 1 || st.Authorizations != 0 {
+		t.Errorf("issuer stats %+v", st)
+	}
+}
