@@ -5,7 +5,12 @@ LDFLAGS := -X main.versionOverride=$(VERSION)
 BIN     := bin/tokentray
 PKGS    := ./...
 
-.PHONY: all build run demo test fmt-check vet unit cross bench clean
+PREFIX  ?= $(HOME)/.local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+APPID   := io.tokentray.tokentray
+
+.PHONY: all build run demo test fmt-check vet unit cross bench man completions install uninstall clean
 
 all: build
 
@@ -40,6 +45,39 @@ cross:
 ## bench: speed and memory figures.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+
+## man: man pages from the command tree, into bin/man/.
+man:
+	$(GO) run ./cmd/tokentray/internal/genman bin/man
+
+## completions: bash, zsh, fish and PowerShell completion scripts, into bin/completions/.
+completions: build
+	mkdir -p bin/completions
+	./$(BIN) completion bash > bin/completions/tokentray.bash
+	./$(BIN) completion zsh > bin/completions/_tokentray
+	./$(BIN) completion fish > bin/completions/tokentray.fish
+	./$(BIN) completion powershell > bin/completions/tokentray.ps1
+
+## install: binary, desktop entry, icon, man pages and completions under PREFIX (default ~/.local).
+install: build man completions
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/applications \
+		$(DESTDIR)$(DATADIR)/icons/hicolor/128x128/apps $(DESTDIR)$(DATADIR)/man/man1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/tokentray
+	sed 's|@BINDIR@|$(BINDIR)|' assets/$(APPID).desktop > $(DESTDIR)$(DATADIR)/applications/$(APPID).desktop
+	install -m 0644 assets/icons/app.png $(DESTDIR)$(DATADIR)/icons/hicolor/128x128/apps/$(APPID).png
+	install -m 0644 bin/man/*.1 $(DESTDIR)$(DATADIR)/man/man1/
+	install -m 0644 bin/completions/tokentray.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/tokentray
+	install -m 0644 bin/completions/_tokentray $(DESTDIR)$(DATADIR)/zsh/site-functions/_tokentray
+	install -m 0644 bin/completions/tokentray.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tokentray.fish
+	@echo "Installed $(DESTDIR)$(BINDIR)/tokentray. Start it with 'tokentray run', or at every login with 'tokentray autostart enable'."
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tokentray $(DESTDIR)$(DATADIR)/applications/$(APPID).desktop \
+		$(DESTDIR)$(DATADIR)/icons/hicolor/128x128/apps/$(APPID).png $(DESTDIR)$(DATADIR)/man/man1/tokentray*.1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/tokentray $(DESTDIR)$(DATADIR)/zsh/site-functions/_tokentray \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tokentray.fish
 
 clean:
 	rm -rf bin

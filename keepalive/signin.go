@@ -49,6 +49,19 @@ type SignInUI struct {
 	// start URL, so the authorization request is on no command line (see
 	// oauthflow.Flow.StartURL).
 	Manual bool
+	// Print, when set, gets a link to show the user, just before Open
+	// runs: another one-time start URL, so that clicking it after the
+	// browser did open is not a second visit of the browser's URL (in
+	// Manual mode, the authorization URL).
+	Print func(url string)
+}
+
+// show hands flow f to the user: Print, then Open.
+func (ui SignInUI) show(f *oauthflow.Flow) error {
+	if ui.Print != nil {
+		ui.Print(ui.url(f))
+	}
+	return ui.Open(ui.url(f))
 }
 
 // url is what ui.Open gets for flow f.
@@ -187,7 +200,7 @@ func (e *Engine) showAgain(name string, open *openSignIn, ui SignInUI) error {
 	switch {
 	case flow != nil:
 		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
-		if err := ui.Open(ui.url(flow)); err != nil {
+		if err := ui.show(flow); err != nil {
 			if ui.Unopened == nil {
 				return err
 			}
@@ -267,7 +280,7 @@ func (e *Engine) browserSignIn(ctx context.Context, a *owned, slot *openSignIn, 
 	e.signIns.mu.Unlock()
 
 	e.log.Info("keepalive: sign-in started", "account", name)
-	if err := ui.Open(ui.url(flow)); err != nil {
+	if err := ui.show(flow); err != nil {
 		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
 		msg := "no browser could be opened (" + browserProblem(err) + ")"
 		if ui.Paste == nil && ui.Unopened == nil {

@@ -35,20 +35,21 @@ const (
 	maxCode        = 64
 )
 
-// Error implements the error interface. The result has the form
+// Error implements the error interface. The result is meant for people
+// (it reaches the tray's tooltip and the CLI), so it names the step in
+// words rather than the package:
 //
-//	oauthflow: refresh: 400 invalid_grant: <error_description>
-//	oauthflow: refresh: 502 Bad Gateway
-//	oauthflow: refresh: Post "https://…": dial tcp: …
+//	refresh failed: 400 invalid_grant: <error_description>
+//	refresh failed: 502 Bad Gateway
+//	refresh failed: Post "https://…": dial tcp: …
 //
 // The code and description are server text; they are shortened and stripped
 // of control characters here as well as when the Error is built.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("oauthflow: ")
 	if e.Op != "" {
-		b.WriteString(e.Op)
-		b.WriteString(": ")
+		b.WriteString(opWords(e.Op))
+		b.WriteString(" failed: ")
 	}
 	switch {
 	case e.StatusCode != 0:
@@ -82,6 +83,19 @@ func (e *Error) Error() string {
 		}
 	}
 	return b.String()
+}
+
+// opWords names a token request step for people.
+func opWords(op string) string {
+	switch op {
+	case "exchange":
+		return "sign-in (code exchange)"
+	case "device":
+		return "device sign-in"
+	case "discovery":
+		return "issuer discovery"
+	}
+	return op
 }
 
 // Unwrap returns the underlying transport or decoding error, so that

@@ -114,14 +114,14 @@ func TestErrorString(t *testing.T) {
 		want string
 	}{
 		{&Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant", Description: "Refresh token expired"},
-			"oauthflow: refresh: 400 invalid_grant: Refresh token expired"},
-		{&Error{Op: "refresh", StatusCode: 502}, "oauthflow: refresh: 502 Bad Gateway"},
+			"refresh failed: 400 invalid_grant: Refresh token expired"},
+		{&Error{Op: "refresh", StatusCode: 502}, "refresh failed: 502 Bad Gateway"},
 		{&Error{Op: "refresh", StatusCode: 200, Err: errors.New("response has no access_token")},
-			"oauthflow: refresh: 200 OK: response has no access_token"},
-		{&Error{Op: "exchange", Err: context.Canceled}, "oauthflow: exchange: context canceled"},
+			"refresh failed: 200 OK: response has no access_token"},
+		{&Error{Op: "exchange", Err: context.Canceled}, "sign-in (code exchange) failed: context canceled"},
 		{&Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant", Description: "line1\nline2\x1b[31m"},
-			"oauthflow: refresh: 400 invalid_grant: line1 line2 [31m"},
-		{&Error{}, "oauthflow: token request failed"},
+			"refresh failed: 400 invalid_grant: line1 line2 [31m"},
+		{&Error{}, "token request failed"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

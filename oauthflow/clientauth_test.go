@@ -31,12 +31,7 @@ func authIssuer(t *testing.T, method string, advertised []string) *oauthtest.Iss
 func allGrants(t *testing.T, iss *oauthtest.Issuer, c *oauthflow.Client) {
 	t.Helper()
 	ctx := context.Background()
-	f := startFlow(t, c, oauthflow.SignInOptions{})
-	var b oauthtest.Browser
-	if err := b.Open(f.URL()); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := waitFlow(t, f)
+	tok, err := browserSignIn(t, c)
 	if err != nil {
 		t.Fatalf("exchange: %v", err)
 	}
@@ -78,6 +73,14 @@ func TestClientSecretBasic(t *testing.T) {
 		Endpoint: oauthflow.Endpoint{Issuer: iss.URL()}}
 	allGrants(t, iss, c)
 	assertTokenRequests(t, iss, true)
+	// Discover keeps the choice along with the endpoints.
+	d := &oauthflow.Client{ClientID: authClientID, ClientSecret: authSecret, Endpoint: oauthflow.Endpoint{Issuer: iss.URL()}}
+	if err := d.Discover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Refresh(context.Background(), iss.Mint(authClientID, "").RefreshToken); err != nil {
+		t.Errorf("refresh after Discover: %v", err)
+	}
 
 	// Without discovery the default is the body; the server's answer
 	// names the method it wants.

@@ -83,17 +83,17 @@ type DeviceAuthorization struct {
 // [ErrNoDeviceEndpoint]; no error contains the device code.
 func (c *Client) StartDevice(ctx context.Context, scopes []string) (*DeviceAuthorization, error) {
 	if c.ClientID == "" {
-		return nil, errors.New("oauthflow: device sign-in: no client ID configured")
+		return nil, errors.New("device sign-in: no client ID configured")
 	}
 	r, err := c.resolveIf(ctx, c.Endpoint.DeviceAuthURL == "" || c.Endpoint.TokenURL == "")
 	if err != nil {
 		return nil, err
 	}
 	if r.Endpoint.DeviceAuthURL == "" {
-		return nil, fmt.Errorf("oauthflow: device sign-in: %w", ErrNoDeviceEndpoint)
+		return nil, fmt.Errorf("device sign-in: %w", ErrNoDeviceEndpoint)
 	}
 	if r.Endpoint.TokenURL == "" {
-		return nil, errors.New("oauthflow: device sign-in: no token endpoint (set it, or an issuer that publishes one)")
+		return nil, errors.New("device sign-in: no token endpoint (set it, or an issuer that publishes one)")
 	}
 	if scopes == nil {
 		scopes = c.Scopes
@@ -114,12 +114,10 @@ func (c *Client) StartDevice(ctx context.Context, scopes []string) (*DeviceAutho
 	}
 	da, err := parseDeviceAuthorization(fields, r.now())
 	if err != nil {
-		e := &Error{Op: op, StatusCode: resp.StatusCode, Err: err}
-		if da == nil {
-			e.Code, e.Description = errorFields(fields, secrets)
-			if e.Code != "" {
-				e.Err = nil
-			}
+		// Some servers (GitHub) answer 200 with an error object.
+		e := &Error{Op: op, StatusCode: resp.StatusCode}
+		if e.Code, e.Description = errorFields(fields, secrets); e.Code == "" {
+			e.Err = err
 		}
 		return nil, e
 	}
@@ -152,7 +150,7 @@ func parseDeviceAuthorization(fields map[string]json.RawMessage, now time.Time) 
 		return nil, errors.New("response has no verification_uri")
 	}
 	if n := len([]rune(da.UserCode)); n > maxUserCode || strings.ContainsFunc(da.UserCode, unicode.IsControl) {
-		return da, errors.New("response has a malformed user_code")
+		return nil, errors.New("response has a malformed user_code")
 	}
 	for _, u := range []struct{ name, val string }{
 		{"verification_uri", da.VerificationURI},
@@ -162,7 +160,7 @@ func parseDeviceAuthorization(fields map[string]json.RawMessage, now time.Time) 
 			continue
 		}
 		if err := CheckURL(u.val); err != nil {
-			return da, fmt.Errorf("%s: %w", u.name, err)
+			return nil, fmt.Errorf("%s: %w", u.name, err)
 		}
 	}
 	life, ok := secondsField(fields["expires_in"])
@@ -197,7 +195,7 @@ func parseDeviceAuthorization(fields map[string]json.RawMessage, now time.Time) 
 // StartDevice of a client with the same endpoints.
 func (c *Client) PollDevice(ctx context.Context, da *DeviceAuthorization) (*Token, error) {
 	if da == nil || da.deviceCode.IsZero() {
-		return nil, errors.New("oauthflow: device sign-in: no device authorization (call StartDevice first)")
+		return nil, errors.New("device sign-in: no device authorization (call StartDevice first)")
 	}
 	r, err := c.resolveIf(ctx, c.Endpoint.TokenURL == "")
 	if err != nil {
@@ -213,13 +211,13 @@ func (c *Client) PollDevice(ctx context.Context, da *DeviceAuthorization) (*Toke
 			// The code expires before the next poll could be answered.
 			if d := da.ExpiresAt.Sub(r.now()); d > 0 {
 				if err := r.sleep(ctx, d); err != nil {
-					return nil, fmt.Errorf("oauthflow: device sign-in abandoned: %w", err)
+					return nil, fmt.Errorf("device sign-in abandoned: %w", err)
 				}
 			}
-			return nil, fmt.Errorf("oauthflow: device sign-in: %w", ErrDeviceExpired)
+			return nil, fmt.Errorf("device sign-in: %w", ErrDeviceExpired)
 		}
 		if err := r.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("oauthflow: device sign-in abandoned: %w", err)
+			return nil, fmt.Errorf("device sign-in abandoned: %w", err)
 		}
 		tok, err := r.tokenRequest(ctx, "device", map[string]string{
 			"grant_type":  DeviceGrantType,
@@ -229,7 +227,7 @@ func (c *Client) PollDevice(ctx context.Context, da *DeviceAuthorization) (*Toke
 			return tok, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("oauthflow: device sign-in abandoned: %w", ctx.Err())
+			return nil, fmt.Errorf("device sign-in abandoned: %w", ctx.Err())
 		}
 		var oe *Error
 		if !errors.As(err, &oe) {
@@ -266,9 +264,9 @@ func retryStatus(status int) bool {
 // server's description when it gave one.
 func deviceEnd(sentinel error, oe *Error) error {
 	if d := sanitize(oe.Description, maxDescription); d != "" {
-		return fmt.Errorf("oauthflow: device sign-in: %w (%s)", sentinel, d)
+		return fmt.Errorf("device sign-in: %w (%s)", sentinel, d)
 	}
-	return fmt.Errorf("oauthflow: device sign-in: %w", sentinel)
+	return fmt.Errorf("device sign-in: %w", sentinel)
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {

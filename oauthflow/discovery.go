@@ -88,7 +88,7 @@ func (c *Client) Discover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Endpoint = r.Endpoint
+	c.Endpoint, c.discoveredAuth = r.Endpoint, r.discoveredAuth
 	return nil
 }
 

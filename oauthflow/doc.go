@@ -1,14 +1,21 @@
 // Package oauthflow speaks the OAuth 2.0 protocol for tokentray: the
 // authorization code grant with PKCE for native apps (RFC 6749 §4.1,
-// RFC 7636, RFC 8252), the refresh_token grant (RFC 6749 §6), token
-// revocation (RFC 7009) and authorization server discovery (OpenID Connect
-// Discovery 1.0, RFC 8414).
+// RFC 7636, RFC 8252), the device authorization grant (RFC 8628), the
+// refresh_token grant (RFC 6749 §6), token revocation (RFC 7009) and
+// authorization server discovery (OpenID Connect Discovery 1.0, RFC 8414).
 //
-// A [Client] describes one client registration at one authorization server.
-// [Client.StartSignIn] begins a sign-in: the caller opens [Flow.URL] in a
-// browser (see [OpenBrowser]) and [Flow.Wait] returns the first [Token]
-// once the browser's redirect reaches the loopback listener, or once the
-// user has pasted the redirect URL or code ([Flow.Paste]).
+// A [Client] describes one client registration at one authorization server,
+// including how it authenticates ([ClientAuth]: client_secret_basic,
+// client_secret_post or none, RFC 6749 §2.3.1).
+// [Client.StartSignIn] begins a sign-in: the caller launches a browser (see
+// [OpenBrowser]) with [Flow.StartURL], a one-time loopback URL that
+// redirects to the authorization request, so that the request is on no
+// command line (or prints [Flow.URL] for a browser on another machine), and
+// [Flow.Wait] returns the first [Token] once the browser's redirect reaches
+// the loopback listener, or once the user has pasted the redirect URL or
+// code ([Flow.Paste]). [Client.StartDevice] and [Client.PollDevice] sign in
+// with a user code entered on another device. [Token.Identity] says who
+// signed in, for display.
 // [Client.Refresh] trades a refresh token for a new Token; failures are
 // returned as *[Error], and [Classify] tells the keepalive engine whether to
 // retry ([Transient]), ask the user to sign in again ([Terminal]) or wait for

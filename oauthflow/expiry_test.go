@@ -81,12 +81,7 @@ func TestMockOIDCLikeExpiry(t *testing.T) {
 			iss := startIssuer(t, oauthtest.Options{AccessTTL: 2 * time.Minute, NanosecondExpiresIn: true, JWTAccessTokens: jwtTokens, Now: clk.Now})
 			c := signInClient(iss)
 			c.Now = clk.Now
-			f := startFlow(t, c, oauthflow.SignInOptions{})
-			var b oauthtest.Browser
-			if err := b.Open(f.URL()); err != nil {
-				t.Fatal(err)
-			}
-			tok, err := waitFlow(t, f)
+			tok, err := browserSignIn(t, c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,12 +110,7 @@ func TestMockOIDCLikeExpiry(t *testing.T) {
 // NoRefreshToken plays a server that did not grant offline_access.
 func TestIssuerNoRefreshToken(t *testing.T) {
 	iss := startIssuer(t, oauthtest.Options{NoRefreshToken: true})
-	f := startFlow(t, signInClient(iss), oauthflow.SignInOptions{})
-	var b oauthtest.Browser
-	if err := b.Open(f.URL()); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := waitFlow(t, f)
+	tok, err := browserSignIn(t, signInClient(iss))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +120,15 @@ func TestIssuerNoRefreshToken(t *testing.T) {
 	if m := iss.Mint(oauthtest.DefaultClientID, "openid"); !m.RefreshToken.IsZero() {
 		t.Error("Mint issued a refresh token")
 	}
+}
+
+// browserSignIn runs a sign-in of c whose browser follows every redirect.
+func browserSignIn(t *testing.T, c *oauthflow.Client) (*oauthflow.Token, error) {
+	t.Helper()
+	f := startFlow(t, c, oauthflow.SignInOptions{})
+	var b oauthtest.Browser
+	if err := b.Open(f.URL()); err != nil {
+		t.Fatal(err)
+	}
+	return waitFlow(t, f)
 }

@@ -132,6 +132,9 @@ func FuzzDeviceAuthorization(f *testing.F) {
 		}
 		da, err := parseDeviceAuthorization(fields, fuzzNow)
 		if err != nil {
+			if da != nil {
+				t.Fatal("a device authorization with an error")
+			}
 			checkText(t, "error", err.Error())
 			return
 		}

@@ -14,23 +14,23 @@ import (
 )
 
 // holdClock is a Client.Now/Sleep pair for the sign-in hold: Sleep
-// reports each wait on waits and then blocks until release gets a value
-// (or the flow's context ends), advancing the clock when released.
+// reports each wait on waits and then blocks until release gets a value,
+// the time to advance the clock by (or the flow's context ends).
 type holdClock struct {
 	clk     *clock
 	waits   chan time.Duration
-	release chan struct{}
+	release chan time.Duration
 }
 
 func newHoldClock() *holdClock {
-	return &holdClock{clk: newClock(), waits: make(chan time.Duration, 10), release: make(chan struct{}, 10)}
+	return &holdClock{clk: newClock(), waits: make(chan time.Duration, 10), release: make(chan time.Duration, 10)}
 }
 
 func (h *holdClock) Sleep(ctx context.Context, d time.Duration) error {
 	h.waits <- d
 	select {
-	case <-h.release:
-		h.clk.Advance(d)
+	case a := <-h.release:
+		h.clk.Advance(a)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -82,7 +82,7 @@ func TestStartURLRedirects(t *testing.T) {
 	if st := iss.Stats(); st.CodeExchanges != 0 {
 		t.Errorf("the code was exchanged during the hold: %+v", st)
 	}
-	h.release <- struct{}{}
+	h.release <- oauthflow.DefaultHold
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -205,6 +205,31 @@ func TestStartURLReopen(t *testing.T) {
 	}
 	if err := tab1.Open(first); err != nil || tab1.Last().Status != 200 {
 		t.Fatalf("first tab: %v %d %q", err, tab1.Last().Status, tab1.Last().Body)
+	}
+	if _, err := waitFlow(t, f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Opening the sign-in again while a code is held restarts the hold: the
+// new start URL's browser visit must be able to come too.
+func TestStartURLReopenRestartsHold(t *testing.T) {
+	_, f, h := holdFlow(t, oauthtest.Options{})
+	var b oauthtest.Browser
+	done := make(chan error, 1)
+	go func() { done <- b.Open(f.StartURL()) }()
+	if d := h.awaitHold(t); d != oauthflow.DefaultHold {
+		t.Fatalf("held for %v", d)
+	}
+	h.clk.Advance(3 * time.Second)
+	f.StartURL()
+	h.release <- 2 * time.Second // the first hold is over, the second is not
+	if d := h.awaitHold(t); d != 3*time.Second {
+		t.Errorf("held again for %v, want 3s", d)
+	}
+	h.release <- 3 * time.Second
+	if err := <-done; err != nil || b.Last().Status != 200 {
+		t.Fatalf("browser: %v %d", err, b.Last().Status)
 	}
 	if _, err := waitFlow(t, f); err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func ParsePasted(s string) (code, state string, err error) {
 
 func parsePasted(s string) (url.Values, pasteForm, error) {
 	invalid := func(why string) (url.Values, pasteForm, error) {
-		return nil, 0, fmt.Errorf("oauthflow: pasted input: %s: %w", why, ErrInvalidPaste)
+		return nil, 0, fmt.Errorf("pasted input: %s: %w", why, ErrInvalidPaste)
 	}
 	s = strings.TrimSpace(s)
 	for _, q := range []string{`"`, `'`, "`", "<"} {

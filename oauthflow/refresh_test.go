@@ -565,7 +565,7 @@ func TestRefreshErrorObject(t *testing.T) {
 	defer srv.Close()
 	c := &oauthflow.Client{ClientID: "c", Endpoint: oauthflow.Endpoint{TokenURL: srv.URL}, TokenBody: oauthflow.BodyJSON}
 	_, err := c.Refresh(context.Background(), "rt")
-	if got, want := err.Error(), "oauthflow: refresh: 401 invalid_grant: Refresh token has expired"; got != want {
+	if got, want := err.Error(), "refresh failed: 401 invalid_grant: Refresh token has expired"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

@@ -68,9 +68,9 @@ type AuthorizationError struct {
 func (e *AuthorizationError) Error() string {
 	var b strings.Builder
 	if e.Code == "access_denied" {
-		b.WriteString("oauthflow: sign-in was denied (access_denied)")
+		b.WriteString("sign-in was denied (access_denied)")
 	} else {
-		b.WriteString("oauthflow: the authorization server refused the sign-in: ")
+		b.WriteString("the authorization server refused the sign-in: ")
 		b.WriteString(sanitize(e.Code, maxCode))
 	}
 	if d := sanitize(e.Description, maxDescription); d != "" {
@@ -179,7 +179,7 @@ const (
 // an error naming the port.
 func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, error) {
 	if c.ClientID == "" {
-		return nil, errors.New("oauthflow: sign-in: no client ID configured")
+		return nil, errors.New("sign-in: no client ID configured")
 	}
 	r, err := c.resolve(ctx)
 	if err != nil {
@@ -188,27 +188,27 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 	ep := r.Endpoint
 	switch {
 	case ep.AuthURL == "":
-		return nil, errors.New("oauthflow: sign-in: no authorization endpoint (set it, or an issuer that publishes one)")
+		return nil, errors.New("sign-in: no authorization endpoint (set it, or an issuer that publishes one)")
 	case ep.TokenURL == "":
-		return nil, errors.New("oauthflow: sign-in: no token endpoint (set it, or an issuer that publishes one)")
+		return nil, errors.New("sign-in: no token endpoint (set it, or an issuer that publishes one)")
 	case ep.IssParameterSupported && ep.Issuer == "":
-		return nil, errors.New("oauthflow: sign-in: IssParameterSupported is set but the issuer is unknown")
+		return nil, errors.New("sign-in: IssParameterSupported is set but the issuer is unknown")
 	}
 	for _, u := range []string{ep.AuthURL, ep.TokenURL} {
 		if err := CheckURL(u); err != nil {
-			return nil, fmt.Errorf("oauthflow: sign-in: %w", err)
+			return nil, fmt.Errorf("sign-in: %w", err)
 		}
 	}
 	authURL, err := url.Parse(ep.AuthURL)
 	if err != nil {
-		return nil, fmt.Errorf("oauthflow: sign-in: authorization endpoint: %w", err)
+		return nil, fmt.Errorf("sign-in: authorization endpoint: %w", err)
 	}
 	if authURL.Fragment != "" {
-		return nil, errors.New("oauthflow: sign-in: the authorization endpoint URL must not have a fragment (RFC 6749 §3.1)")
+		return nil, errors.New("sign-in: the authorization endpoint URL must not have a fragment (RFC 6749 §3.1)")
 	}
 	for _, k := range reservedAuthParams {
 		if _, ok := opts.AuthParams[k]; ok {
-			return nil, fmt.Errorf("oauthflow: sign-in: AuthParams cannot set %q: the sign-in sets it", k)
+			return nil, fmt.Errorf("sign-in: AuthParams cannot set %q: the sign-in sets it", k)
 		}
 	}
 	timeout := opts.Timeout
@@ -227,10 +227,10 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 		path = DefaultRedirectPath
 	}
 	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#%") {
-		return nil, fmt.Errorf("oauthflow: sign-in: redirect path %q must start with / and contain no ?, # or %%", path)
+		return nil, fmt.Errorf("sign-in: redirect path %q must start with / and contain no ?, # or %%", path)
 	}
 	if opts.Redirect.Port < 0 || opts.Redirect.Port > 65535 {
-		return nil, fmt.Errorf("oauthflow: sign-in: redirect port %d is out of range", opts.Redirect.Port)
+		return nil, fmt.Errorf("sign-in: redirect port %d is out of range", opts.Redirect.Port)
 	}
 	network, bindHost, uriHost, err := loopbackHost(opts.Redirect.Host)
 	if err != nil {
@@ -240,10 +240,10 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 	ln, err := net.Listen(network, net.JoinHostPort(bindHost, strconv.Itoa(opts.Redirect.Port)))
 	if err != nil {
 		if opts.Redirect.Port != 0 {
-			return nil, fmt.Errorf("oauthflow: sign-in: cannot listen on port %d of %s for the redirect (is another program using port %d?): %w",
+			return nil, fmt.Errorf("sign-in: cannot listen on port %d of %s for the redirect (is another program using port %d?): %w",
 				opts.Redirect.Port, bindHost, opts.Redirect.Port, err)
 		}
-		return nil, fmt.Errorf("oauthflow: sign-in: cannot listen on %s for the redirect: %w", bindHost, err)
+		return nil, fmt.Errorf("sign-in: cannot listen on %s for the redirect: %w", bindHost, err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := net.JoinHostPort(uriHost, strconv.Itoa(port))
@@ -314,7 +314,7 @@ func loopbackHost(h string) (network, bind, uriHost string, err error) {
 	}
 	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"))
 	if ip == nil || !ip.IsLoopback() {
-		return "", "", "", fmt.Errorf("oauthflow: sign-in: redirect host %q is not a loopback address (use 127.0.0.1, [::1] or localhost; RFC 8252 §7.3)", h)
+		return "", "", "", fmt.Errorf("sign-in: redirect host %q is not a loopback address (use 127.0.0.1, [::1] or localhost; RFC 8252 §7.3)", h)
 	}
 	if ip4 := ip.To4(); ip4 != nil {
 		return "tcp4", ip4.String(), ip4.String(), nil
@@ -366,18 +366,19 @@ func (f *Flow) RedirectURI() string { return f.redirectURI }
 // "exchange"), when SignInOptions.Timeout passes ([ErrSignInTimeout]),
 // when ctx is done (the error wraps ctx.Err()), when a start URL was
 // visited twice ([ErrSignInIntercepted]) or when Close is called
-// ([ErrFlowClosed]). The returned Token's Identity says who signed in. Requests to the listener that do not carry this
-// flow's state get an error page and do not end the flow.
+// ([ErrFlowClosed]). Requests to the listener that do not carry this
+// flow's state get an error page and do not end the flow. The returned
+// Token's Identity says who signed in.
 //
 // The listener is closed when Wait returns. Wait may be called once.
 func (f *Flow) Wait(ctx context.Context) (*Token, error) {
 	if !f.waited.CompareAndSwap(false, true) {
-		return nil, errors.New("oauthflow: Flow.Wait called more than once")
+		return nil, errors.New("Flow.Wait called more than once")
 	}
 	select {
 	case <-f.done:
 	case <-ctx.Done():
-		f.abort(fmt.Errorf("oauthflow: sign-in abandoned: %w", ctx.Err()))
+		f.abort(fmt.Errorf("sign-in abandoned: %w", ctx.Err()))
 	}
 	f.shutdown()
 	return f.result()
@@ -412,7 +413,7 @@ func (f *Flow) Paste(input string) error {
 		// copied only some of the parameters).
 		code, final, reject = f.inspect(vals, form == pasteURL && vals.Has("iss"))
 		if reject != nil {
-			return fmt.Errorf("oauthflow: pasted response: %w", reject)
+			return fmt.Errorf("pasted response: %w", reject)
 		}
 	}
 	if err := f.claim(); err != nil {
@@ -450,18 +451,15 @@ func (f *Flow) reopen() bool {
 // exchange in progress is cancelled, and the listener is closed. It is
 // safe to call more than once and after Wait.
 func (f *Flow) Close() {
-	f.abort(fmt.Errorf("oauthflow: %w", ErrFlowClosed))
+	f.abort(fmt.Errorf("%w", ErrFlowClosed))
 	f.shutdown()
 }
 
 // serve handles requests to the listener: the redirect URI receives the
 // authorization response (RFC 6749 §4.1.2).
 func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path {
-		f.serveStart(w, r)
-		return
-	}
-	if r.URL.Path != f.path {
+	start := strings.HasPrefix(r.URL.Path, startPrefix) && r.URL.Path != f.path
+	if !start && r.URL.Path != f.path {
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 		return
 	}
@@ -474,6 +472,10 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 		// Not addressed to the redirect URI: DNS rebinding or a stray
 		// request. It cannot end the flow.
 		writePage(w, http.StatusBadRequest, pageStray, nil)
+		return
+	}
+	if start {
+		f.serveStart(w, r)
 		return
 	}
 	code, final, reject := f.inspect(r.URL.Query(), true)
@@ -498,16 +500,8 @@ func (f *Flow) serve(w http.ResponseWriter, r *http.Request) {
 
 // serveStart handles a one-time start URL (see StartURL): the first visit
 // is redirected to the authorization request, a second one ends the flow.
+// serve has checked the method and the Host header.
 func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writePage(w, http.StatusMethodNotAllowed, pageNotFound, nil)
-		return
-	}
-	if !strings.EqualFold(r.Host, f.host) {
-		writePage(w, http.StatusBadRequest, pageStray, nil)
-		return
-	}
 	tok := strings.TrimPrefix(r.URL.Path, startPrefix)
 	f.mu.Lock()
 	visited, known := f.starts[tok]
@@ -554,9 +548,9 @@ func (f *Flow) inspect(q url.Values, checkIss bool) (code string, final, reject 
 	if iss := q["iss"]; checkIss && (ep.IssParameterSupported || (len(iss) > 0 && ep.Issuer != "")) {
 		switch {
 		case len(iss) == 0:
-			return "", fmt.Errorf("oauthflow: the response has no iss parameter although %s promised one: %w", ep.Issuer, ErrIssuerMismatch), nil
+			return "", fmt.Errorf("the response has no iss parameter although %s promised one: %w", ep.Issuer, ErrIssuerMismatch), nil
 		case len(iss) > 1 || !sameIssuer(iss[0], ep.Issuer):
-			return "", fmt.Errorf("oauthflow: the response names issuer %q, expected %q: %w",
+			return "", fmt.Errorf("the response names issuer %q, expected %q: %w",
 				sanitize(strings.Join(iss, ","), maxDescription), ep.Issuer, ErrIssuerMismatch), nil
 		}
 	}
@@ -568,7 +562,7 @@ func (f *Flow) inspect(q url.Values, checkIss bool) (code string, final, reject 
 		}, nil
 	}
 	if c := q["code"]; len(c) != 1 || c[0] == "" {
-		return "", errors.New("oauthflow: the authorization response has no code"), nil
+		return "", errors.New("the authorization response has no code"), nil
 	}
 	return q.Get("code"), nil, nil
 }
@@ -578,16 +572,16 @@ func (f *Flow) claim() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.phase != waiting {
-		return fmt.Errorf("oauthflow: %w", ErrFlowFinished)
+		return fmt.Errorf("%w", ErrFlowFinished)
 	}
 	f.phase = exchanging
 	return nil
 }
 
 // complete ends a claimed flow: with final, or with the result of
-// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5), once the hold after
-// the latest StartURL is over. It returns the outcome,
-// which an abort may have decided first.
+// exchanging code (RFC 6749 §4.1.3, RFC 7636 §4.5) once the hold after
+// the latest StartURL is over. It returns the outcome, which an abort may
+// have decided first.
 func (f *Flow) complete(code string, final error) (*Token, error) {
 	if final != nil {
 		f.end(nil, final, false)
@@ -601,11 +595,13 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 // exchange redeems code at the token endpoint (RFC 6749 §4.1.3, RFC 7636
 // §4.5), after the hold that follows the launch of the browser.
 func (f *Flow) exchange(code string) (*Token, error) {
-	f.mu.Lock()
-	until := f.launched.Add(f.hold)
-	f.mu.Unlock()
-	if wait := until.Sub(f.client.now()); !f.launched.IsZero() && wait > 0 {
-		// Held: a second visit of the start URL may still come (StartURL).
+	// Held while a second visit of a start URL may still come (see
+	// StartURL); a StartURL call meanwhile restarts the hold.
+	for {
+		wait := f.holdLeft()
+		if wait <= 0 {
+			break
+		}
 		if err := f.client.sleep(f.ctx, wait); err != nil {
 			return nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err)
 		}
@@ -618,10 +614,22 @@ func (f *Flow) exchange(code string) (*Token, error) {
 	})
 }
 
+// holdLeft is how long a code must still be held: until Hold after the
+// latest StartURL, 0 when none was called.
+func (f *Flow) holdLeft() time.Duration {
+	f.mu.Lock()
+	launched := f.launched
+	f.mu.Unlock()
+	if launched.IsZero() {
+		return 0
+	}
+	return launched.Add(f.hold).Sub(f.client.now())
+}
+
 // expire ends the flow when its time is up, unless a response is being
 // exchanged.
 func (f *Flow) expire() {
-	f.end(nil, fmt.Errorf("oauthflow: no sign-in response within %v: %w", f.timeout, ErrSignInTimeout), true)
+	f.end(nil, fmt.Errorf("no sign-in response within %v: %w", f.timeout, ErrSignInTimeout), true)
 }
 
 // abort ends the flow with err, cancelling an exchange in progress.

@@ -67,10 +67,16 @@ type Options struct {
 	OpenFile func(path string) error
 	// StartAtLogin backs the "Start at login" checkbox (disabled when nil).
 	StartAtLogin Autostart
+	// AddAccount and OpenConfig back "Add an account…" (open the config
+	// file with a commented example account) and "Open config", which the
+	// menu offers when there are no accounts (disabled when nil).
+	AddAccount func() error
+	OpenConfig func() error
 	// Now is the clock for relative times in the menu (default time.Now).
 	Now func() time.Time
-	// Tick is how often relative times ("expires in 6h 12m") are redrawn
-	// between snapshots (default 30 s).
+	// Tick is how often the menu is redrawn between snapshots (relative
+	// times such as "login ends in 2d 4h", the Start at login checkbox;
+	// default 30 s).
 	Tick time.Duration
 	// Clipboard copies sign-in links (default SystemClipboard). Without
 	// one available the link is shown in a notification instead.
@@ -123,6 +129,9 @@ const (
 	actSignIn
 	actStartAtLogin
 	actOpenLog
+	actAddAccount
+	actOpenConfig
+	actSub // a slot of an account's submenu; see submenu
 	actQuit
 	actCopyLink
 )
@@ -131,6 +140,7 @@ type click struct {
 	gen     int // menu generation; clicks on items of an older menu are ignored
 	kind    actionKind
 	account string
+	slot    int // actSub: which item of the account's submenu
 }
 
 // clickBuffer is the capacity of the loop's click queue. fyne.io/systray
@@ -197,15 +207,15 @@ func (c *cached) check(on bool) {
 
 // menu holds the items of one menu generation.
 type menu struct {
-	gen         int
-	accounts    []string // names, in menu order
-	lines       []*cached
-	copyLinks   map[string]*cached // "Copy sign-in link" per owned account
-	placeholder *cached
-	refreshAll  *cached
-	signIn      *cached
-	login       *cached
-	openLog     *cached
+	gen        int
+	accounts   []string // names, in menu order
+	lines      []*cached
+	subs       [][]*cached         // each account's submenu items, see submenu
+	copyLinks  map[string]*cached // "Copy sign-in link" per owned account
+	refreshAll *cached
+	signIn     *cached
+	login      *cached
+	openLog    *cached
 }
 
 // app is the tray's state; everything but the fields marked otherwise is
@@ -402,13 +412,34 @@ func names(s keepalive.Snapshot) []string {
 	return n
 }
 
+// subItem is one command of an account's submenu.
+type subItem struct {
+	kind           actionKind
+	title, tooltip string
+}
+
+// submenu lists an account's commands in menu order: Sign In… first when
+// the account needs it, else Refresh first (owned accounts only).
+func submenu(acc AccountItem) []subItem {
+	signIn := subItem{actSignIn, LabelSignIn, "Sign in to " + acc.Name}
+	if !acc.Refresh {
+		return []subItem{signIn}
+	}
+	refresh := subItem{actRefresh, LabelRefresh, "Refresh " + acc.Name + " now"}
+	if acc.SignInFirst {
+		return []subItem{signIn, refresh}
+	}
+	return []subItem{refresh, signIn}
+}
+
 // build creates the menu for the current account set:
 //
-//	work: ok, expires in 6h 12m   ▸ Refresh, Sign In…
+//	work: ok · refreshes 14:05    ▸ Refresh, Sign In…
+//	flaky: needs sign-in          ▸ Sign In…, Refresh
 //	claude-code: ok               ▸ Sign In…
 //	──────────
 //	Refresh now
-//	Sign In…
+//	Sign In to flaky…
 //	──────────
 //	Start at login ☐
 //	Open log
@@ -433,12 +464,15 @@ func (a *app) build(ctx context.Context) {
 	v := Render(a.snap, a.opts.Now())
 	for _, acc := range v.Accounts {
 		line := a.sh.AddItem(acc.Title, acc.Tooltip, false)
-		if acc.Refresh {
-			r := line.AddSubItem(LabelRefresh, "Refresh "+acc.Name+" now")
-			a.forward(ctx, r, click{gen: gen, kind: actRefresh, account: acc.Name})
+		// The submenu's items are slots: which command a slot holds
+		// follows the account's state (Sign In… first when it needs it)
+		// without rebuilding the menu.
+		var subs []*cached
+		for slot, it := range submenu(acc) {
+			w := line.AddSubItem(it.title, it.tooltip)
+			a.forward(ctx, w, click{gen: gen, kind: actSub, account: acc.Name, slot: slot})
+			subs = append(subs, newCached(w, it.title, it.tooltip, false))
 		}
-		s := line.AddSubItem(LabelSignIn, "Sign in to "+acc.Name)
-		a.forward(ctx, s, click{gen: gen, kind: actSignIn, account: acc.Name})
 		if acc.Refresh { // owned: its sign-in link can wait for the user
 			tip := "Copy the link of " + acc.Name + "'s sign-in, to open it in a browser"
 			c := line.AddSubItem(LabelCopyLink, tip)
@@ -448,11 +482,11 @@ func (a *app) build(ctx context.Context) {
 		}
 		m.accounts = append(m.accounts, acc.Name)
 		m.lines = append(m.lines, newCached(line, acc.Title, acc.Tooltip, false))
+		m.subs = append(m.subs, subs)
 	}
-	if len(v.Accounts) == 0 {
-		w := a.sh.AddItem(LabelNoAccounts, "", false)
-		m.placeholder = newCached(w, LabelNoAccounts, "", false)
-		m.placeholder.enable(false)
+	if v.NoAccounts {
+		add(LabelAddAccount, "Open the config file with an example account to fill in", actAddAccount, "").enable(a.opts.AddAccount != nil)
+		add(LabelOpenConfig, "Open the config file", actOpenConfig, "").enable(a.opts.OpenConfig != nil)
 	}
 	a.sh.AddSeparator()
 	m.refreshAll = add(LabelRefreshAll, "", actRefreshAll, "")
@@ -513,6 +547,11 @@ func (a *app) render() {
 	for i, acc := range v.Accounts {
 		if i < len(m.lines) {
 			m.lines[i].set(Item{Title: acc.Title, Tooltip: acc.Tooltip, Enabled: true})
+			for slot, it := range submenu(acc) {
+				if slot < len(m.subs[i]) {
+					m.subs[i][slot].set(Item{Title: it.title, Tooltip: it.tooltip, Enabled: true})
+				}
+			}
 		}
 	}
 	m.refreshAll.set(v.RefreshAll)
@@ -531,6 +570,14 @@ func (a *app) decide() {
 
 // handle carries out a menu command.
 func (a *app) handle(ctx context.Context, c click) {
+	if c.kind == actSub {
+		c.kind = 0
+		for _, acc := range a.view.Accounts {
+			if items := submenu(acc); acc.Name == c.account && c.slot < len(items) {
+				c.kind = items[c.slot].kind
+			}
+		}
+	}
 	switch c.kind {
 	case actRefreshAll, actRefresh:
 		if err := a.opts.Engine.RefreshNow(c.account); err != nil {
@@ -546,6 +593,16 @@ func (a *app) handle(ctx context.Context, c click) {
 		a.toggleStartAtLogin()
 	case actCopyLink:
 		a.copyLink(c.account)
+	case actAddAccount, actOpenConfig:
+		f := a.opts.AddAccount
+		if c.kind == actOpenConfig {
+			f = a.opts.OpenConfig
+		}
+		if f != nil {
+			if err := f(); err != nil {
+				a.log.Warn("tray: cannot open the config", "err", err)
+			}
+		}
 	case actOpenLog:
 		if a.opts.LogFile != "" {
 			if err := a.opts.OpenFile(a.opts.LogFile); err != nil {

@@ -422,6 +422,12 @@ type harness struct {
 
 func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 	t.Helper()
+	return startAppWith(t, first, nil)
+}
+
+// startAppWith is startApp with options changed by opt.
+func startAppWith(t *testing.T, first keepalive.Snapshot, opt func(*Options)) *harness {
+	t.Helper()
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
 		auto: &fakeAutostart{}, clip: &fakeClipboard{}, urls: make(chan string, 4), hosts: make(chan bool), opened: make(chan string, 4), done: make(chan struct{}),
@@ -429,7 +435,7 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
-	h.app = newApp(Options{
+	opts := Options{
 		Engine: h.eng, Notifier: h.notif, LogFile: "/state/tokentray.log",
 		Log:          slog.New(slog.NewTextHandler(h.logs, nil)),
 		OpenFile:     func(p string) error { h.opened <- p; return nil },
@@ -437,7 +443,11 @@ func startApp(t *testing.T, first keepalive.Snapshot) *harness {
 		Clipboard:    h.clip,
 		OpenURL:      func(u string) error { h.urls <- u; return nil },
 		Now:          func() time.Time { return t0 },
-	}, h.sh)
+	}
+	if opt != nil {
+		opt(&opts)
+	}
+	h.app = newApp(opts, h.sh)
 	h.app.hosts = h.hosts
 	h.app.start(ctx)
 	go func() { h.app.run(ctx); close(h.done) }()
@@ -456,7 +466,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 	h := startApp(t, snap(work, claude))
 
 	want := []string{
-		"work: ok, expires in 1h>Refresh,Sign In…",
+		"work: ok>Refresh,Sign In…",
 		"claude: ok>Sign In…",
 		"-", "Refresh now", "Sign In…", "-", "Start at login", "Open log", "-", "Quit",
 	}
@@ -464,7 +474,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 		t.Fatalf("menu\n%q\nwant\n%q", got, want)
 	}
 	h.sh.state(func() {
-		if h.sh.icon != assets.OK || !strings.HasPrefix(h.sh.tooltip, "tokentray: ok\nwork: ok, expires in 1h\nclaude: ok") {
+		if h.sh.icon != assets.OK || !strings.HasPrefix(h.sh.tooltip, "tokentray: ok\nwork: ok\nclaude: ok") {
 			t.Errorf("icon %q tooltip %q", h.sh.icon, h.sh.tooltip)
 		}
 	})
@@ -506,7 +516,11 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 	// Exactly the changed values were pushed.
 	h.sh.state(func() {
 		got := h.sh.calls[before:]
-		want := []string{"icon signin", "tooltip", "title work: needs sign-in", "item tooltip work: needs sign-in", "item tooltip Sign In…", "enable Sign In…"}
+		// Sign In… moves first in work's submenu; the top-level item
+		// names the account.
+		want := []string{"icon signin", "tooltip", "title work: needs sign-in", "item tooltip work: needs sign-in",
+			"title Sign In…", "item tooltip Sign In…", "title Refresh", "item tooltip Refresh",
+			"title Sign In to work…", "item tooltip Sign In to work…", "enable Sign In to work…"}
 		if !slices.Equal(got, want) {
 			t.Errorf("calls after the change:\n%q\nwant\n%q", got, want)
 		}
@@ -520,7 +534,7 @@ func TestAppCommands(t *testing.T) {
 	press(t, h.sh.find(t, LabelRefreshAll, ""))
 	press(t, h.sh.find(t, "work:", LabelRefresh))
 	press(t, h.sh.find(t, "claude:", LabelSignIn))
-	press(t, h.sh.find(t, LabelSignIn, ""))
+	press(t, h.sh.find(t, "Sign In", ""))
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn}
 	h.notif.actions <- notify.Action{Key: "claude", Name: notify.ActionDefault} // ok: ignored
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionDefault}   // needs sign-in: signs in
@@ -623,14 +637,14 @@ func TestAppClicksAreNotLost(t *testing.T) {
 
 func TestAppRebuildsWhenAccountsChange(t *testing.T) {
 	h := startApp(t, snap())
-	if got := h.sh.labels(); !slices.Equal(got[:2], []string{LabelNoAccounts, "-"}) {
+	if got := h.sh.labels(); !slices.Equal(got[:3], []string{LabelAddAccount, LabelOpenConfig, "-"}) {
 		t.Fatalf("menu %q", got)
 	}
-	placeholder := h.sh.find(t, LabelNoAccounts, "")
+	addAccount := h.sh.find(t, LabelAddAccount, "")
 	oldRefresh := h.sh.find(t, LabelRefreshAll, "")
 	h.sh.state(func() {
-		if placeholder.enabled || oldRefresh.enabled || h.sh.icon != assets.None {
-			t.Errorf("empty menu: placeholder %v refresh %v icon %q", placeholder.enabled, oldRefresh.enabled, h.sh.icon)
+		if addAccount.enabled || oldRefresh.enabled || h.sh.icon != assets.None {
+			t.Errorf("empty menu without AddAccount: add %v refresh %v icon %q", addAccount.enabled, oldRefresh.enabled, h.sh.icon)
 		}
 	})
 	h.eng.publish(snap(owned("work", keepalive.OK)))
@@ -655,7 +669,7 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 		h.eng.signInErr = err
 		n := len(h.eng.signIns)
 		h.eng.mu.Unlock()
-		press(t, h.sh.find(t, LabelSignIn, ""))
+		press(t, h.sh.find(t, "Sign In", ""))
 		eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
 		// The result is logged after SignIn returns.
 		eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
@@ -684,10 +698,10 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 			h.eng.noBrowser = outcome
 			h.eng.mu.Unlock()
 			const link = "http://127.0.0.1:4000/start/work"
-			if got := h.sh.labels()[0]; got != "work: needs sign-in>Refresh,Sign In…" {
+			if got := h.sh.labels()[0]; got != "work: needs sign-in>Sign In…,Refresh" {
 				t.Errorf("menu before the sign-in: %q", got)
 			}
-			press(t, h.sh.find(t, LabelSignIn, ""))
+			press(t, h.sh.find(t, "Sign In to work", ""))
 			eventually(t, "the link notification", func() bool { return h.notif.last().Title == "Open this link to sign in to work" })
 			n := h.notif.last()
 			if !strings.Contains(n.Body, link) || !n.Urgent {
@@ -701,7 +715,7 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 				t.Errorf("buttons %+v, want %+v", n.Buttons, wantButtons)
 			}
 			eventually(t, "Copy sign-in link", func() bool {
-				return h.sh.labels()[0] == "work: needs sign-in>Refresh,Sign In…,"+LabelCopyLink
+				return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh,"+LabelCopyLink
 			})
 
 			press(t, h.sh.find(t, "work:", LabelCopyLink))
@@ -717,7 +731,7 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 			}
 
 			outcome <- errors.New("sign-in timed out")
-			eventually(t, "Copy sign-in link gone", func() bool { return h.sh.labels()[0] == "work: needs sign-in>Refresh,Sign In…" })
+			eventually(t, "Copy sign-in link gone", func() bool { return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh" })
 			eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
 			if n := h.notif.last(); !n.SignIn || n.Body != "sign-in timed out" {
 				t.Errorf("failure notification %+v", n)
@@ -792,4 +806,49 @@ func TestAppDeviceSignIn(t *testing.T) {
 		t.Errorf("opened %q after the sign-in ended", u)
 	default:
 	}
+}
+
+func TestAppNoAccountsOffersAddAccount(t *testing.T) {
+	calls := make(chan string, 4)
+	h := startAppWith(t, snap(), func(o *Options) {
+		o.AddAccount = func() error { calls <- "add"; return nil }
+		o.OpenConfig = func() error { calls <- "open"; return nil }
+	})
+	press(t, h.sh.find(t, LabelAddAccount, ""))
+	press(t, h.sh.find(t, LabelOpenConfig, ""))
+	for _, want := range []string{"add", "open"} {
+		select {
+		case got := <-calls:
+			if got != want {
+				t.Errorf("called %q, want %q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s was not called", want)
+		}
+	}
+}
+
+// TestAppSignInFirstWhenNeeded: an account that needs the user has Sign
+// In… first in its submenu, from the start and after a change, and each
+// slot does what it says.
+func TestAppSignInFirstWhenNeeded(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.NeedsSignIn), owned("home", keepalive.OK)))
+	want := []string{"work: needs sign-in>Sign In…,Refresh", "home: ok>Refresh,Sign In…"}
+	if got := h.sh.labels(); !slices.Equal(got[:2], want) {
+		t.Fatalf("menu %q, want %q", got[:2], want)
+	}
+	if top := h.sh.find(t, "Sign In", ""); top.title != "Sign In to work…" {
+		t.Errorf("top-level sign in %q", top.title)
+	}
+	h.eng.publish(snap(owned("work", keepalive.OK), owned("home", keepalive.NeedsSignIn)))
+	eventually(t, "submenus reordered", func() bool {
+		got := h.sh.labels()
+		return slices.Equal(got[:2], []string{"work: ok>Refresh,Sign In…", "home: needs sign-in>Sign In…,Refresh"})
+	})
+	press(t, h.sh.find(t, "home:", LabelSignIn))
+	press(t, h.sh.find(t, "work:", LabelRefresh))
+	eventually(t, "commands", func() bool {
+		r, s := h.eng.calls()
+		return slices.Equal(r, []string{"work"}) && slices.Equal(s, []string{"home"})
+	})
 }

@@ -15,7 +15,7 @@ func BenchmarkRender(b *testing.B) {
 	for i := range 20 {
 		a := owned(fmt.Sprintf("acct-%d", i), keepalive.State(i%8))
 		a.Expiry = t0.Add(time.Duration(i) * time.Hour)
-		a.LastError = "oauthflow: refresh: 503 temporarily_unavailable"
+		a.LastError = "refresh failed: 503 temporarily_unavailable"
 		accs = append(accs, a)
 	}
 	s := snap(accs...)

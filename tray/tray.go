@@ -79,7 +79,7 @@ func Run(ctx context.Context, opts Options) error {
 	default:
 		// The platform's tray failed before it was ready (systray.Run
 		// returned on its own); there is no loop to wait for.
-		return errors.New("tray: the system tray could not be started")
+		return errors.New("the system tray could not be started")
 	}
 	<-loopDone
 	a.work.Wait()

@@ -22,10 +22,22 @@ const (
 	// LabelCopyLink is in an account's submenu while its sign-in waits
 	// for a link that no browser could be opened for.
 	LabelCopyLink = "Copy sign-in link"
-	// LabelNoAccounts is shown (disabled) instead of account lines when
-	// nothing is configured or discovered.
-	LabelNoAccounts = "No accounts — see tokentray status"
+	// LabelAddAccount and LabelOpenConfig replace the account lines when
+	// nothing is configured or discovered: the first opens the config
+	// file with a commented example account, the second the file as is.
+	LabelAddAccount = "Add an account…"
+	LabelOpenConfig = "Open config"
 )
+
+// SignInLabel is the top-level Sign In item's title: it names the
+// account it signs in ("Sign In to work…"), or is LabelSignIn when no
+// account needs it.
+func SignInLabel(account string) string {
+	if account == "" {
+		return LabelSignIn
+	}
+	return "Sign In to " + account + "…"
+}
 
 // AppName is the application name shown in the tray and on notifications.
 const AppName = "tokentray"
@@ -45,12 +57,15 @@ type Item struct {
 type AccountItem struct {
 	// Name is the account name; the submenu's commands act on it.
 	Name string
-	// Title is the line shown: "work: ok, expires in 6h 12m".
+	// Title is the line shown: "work: ok · refreshes 14:05".
 	Title string
 	// Tooltip adds the reason and the last error, if any.
 	Tooltip string
 	// Refresh offers "Refresh" (tokentray owns the account's tokens).
 	Refresh bool
+	// SignInFirst puts "Sign In…" first in the submenu: the account needs
+	// the user, so that is what the submenu is for.
+	SignInFirst bool
 }
 
 // View is everything the tray shows for one snapshot at one instant: the
@@ -64,8 +79,9 @@ type View struct {
 	Tooltip string
 	// Accounts are the account lines, in snapshot order (owned first).
 	Accounts []AccountItem
-	// Placeholder replaces the account lines when there are none.
-	Placeholder string
+	// NoAccounts: nothing is configured or discovered; the menu offers
+	// LabelAddAccount and LabelOpenConfig instead of account lines.
+	NoAccounts bool
 	// RefreshAll is "Refresh now": every owned account; disabled when
 	// there is none.
 	RefreshAll Item
@@ -95,7 +111,8 @@ func Render(s keepalive.Snapshot, now time.Time) View {
 		}
 		lines = append(lines, tip)
 		owned := !a.Kind.IsWatched()
-		v.Accounts = append(v.Accounts, AccountItem{Name: a.Name, Title: line, Tooltip: tip, Refresh: owned})
+		v.Accounts = append(v.Accounts, AccountItem{Name: a.Name, Title: line, Tooltip: tip, Refresh: owned,
+			SignInFirst: a.State == keepalive.NeedsSignIn || a.State == keepalive.Warning})
 		if owned {
 			v.RefreshAll.Enabled = true
 		}
@@ -111,14 +128,15 @@ func Render(s keepalive.Snapshot, now time.Time) View {
 	}
 	if v.SignInTarget != "" {
 		v.SignIn.Enabled = true
+		v.SignIn.Title = SignInLabel(v.SignInTarget)
 		v.SignIn.Tooltip = "Sign in to " + v.SignInTarget
 	}
 	if !v.RefreshAll.Enabled {
 		v.RefreshAll.Tooltip = "No account is owned by tokentray"
 	}
 	if len(s.Accounts) == 0 {
-		v.Placeholder = LabelNoAccounts
-		lines = append(lines, LabelNoAccounts)
+		v.NoAccounts = true
+		lines = append(lines, "No accounts yet: choose "+LabelAddAccount)
 	}
 	v.Tooltip = strings.Join(lines, "\n")
 	return v
@@ -141,53 +159,93 @@ func IconFor(o keepalive.Overall) string {
 }
 
 // Describe is the one-line status of an account as the menu shows it:
-// "work: ok, expires in 6h 12m", "work: retrying (2 failed), next try in
-// 1m", "claude-code: login ends in 2d 4h", "work: needs sign-in".
+// the login's health and its next event, in absolute times so that a
+// menu left open never shows a stale countdown: "work: ok · refreshes
+// 14:05", "work: retrying (2 failed) · next try 14:07:30", "claude-code:
+// login ends in 2d 4h", "work: needs sign-in".
+//
+// The words are the ones of the CLI and the notifications: the access
+// token "expires", the login "ends", an account "needs sign-in".
 func Describe(a keepalive.Account, now time.Time) string {
 	return a.Name + ": " + summary(a, now)
 }
 
 func summary(a keepalive.Account, now time.Time) string {
-	withExpiry := func(s string) string {
-		if e := keepalive.ExpiresIn(a.Expiry, now); e != "" {
-			return s + ", " + e
+	withNext := func(s string) string {
+		switch {
+		case !a.Deadline.IsZero() && a.Deadline.After(now) && a.Deadline.Sub(now) < soon:
+			return s + " · " + loginEnds(a.Deadline, now)
+		case !a.NextRefresh.IsZero() && !a.Kind.IsWatched():
+			return s + " · refreshes " + Clock(a.NextRefresh, now)
+		case !a.Deadline.IsZero() && a.Deadline.After(now):
+			return s + " · " + loginEnds(a.Deadline, now)
 		}
 		return s
 	}
-	in := func(t time.Time) string {
-		if t.After(now) {
-			return " in " + keepalive.HumanDuration(t.Sub(now))
+	nextTry := func(s string) string {
+		if a.NextTry.IsZero() {
+			return s
 		}
-		return " now"
+		if !a.NextTry.After(now) {
+			return s + " · trying now"
+		}
+		return s + " · next try " + Clock(a.NextTry, now)
 	}
 	switch a.State {
 	case keepalive.OK:
-		return withExpiry("ok")
+		return withNext("ok")
 	case keepalive.Due:
-		return withExpiry("refresh due")
+		return "refresh due"
 	case keepalive.Refreshing:
 		return "refreshing…"
 	case keepalive.Warning:
 		if !a.Deadline.IsZero() && a.Deadline.After(now) {
-			return "login ends in " + keepalive.HumanDuration(a.Deadline.Sub(now))
+			return loginEnds(a.Deadline, now)
 		}
-		return "sign in again soon"
+		return "login ended · sign in again"
 	case keepalive.Offline:
-		if !a.NextTry.IsZero() {
-			return "offline, next try" + in(a.NextTry)
-		}
-		return "offline"
+		return nextTry("offline")
 	case keepalive.Retrying:
 		s := "retrying"
 		if a.Attempt > 0 {
 			s += " (" + strconv.Itoa(a.Attempt) + " failed)"
 		}
-		if !a.NextTry.IsZero() {
-			s += ", next try" + in(a.NextTry)
-		}
-		return s
+		return nextTry(s)
 	default:
 		return a.State.String()
+	}
+}
+
+// soon is how near a login's end must be to be the headline's next event
+// even when a refresh comes first.
+const soon = 7 * 24 * time.Hour
+
+// loginEnds says when a login ends: "login ends in 2d 4h" a day or more
+// ahead (hours do not go stale between redraws), else at a clock time.
+func loginEnds(t, now time.Time) string {
+	if t.Sub(now) >= 24*time.Hour {
+		return "login ends in " + keepalive.HumanDuration(t.Sub(now))
+	}
+	return "login ends " + Clock(t, now)
+}
+
+// Clock formats an instant for the menu, in now's time zone: "14:05"
+// today, "14:05:30" within the next minute (a retry), "Tue 14:05" within
+// a week, else "Dec 8 14:05".
+func Clock(t, now time.Time) string {
+	t = t.In(now.Location())
+	d := t.Sub(now)
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	switch {
+	case d > -time.Minute && d < time.Minute:
+		return t.Format("15:04:05")
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return t.Format("15:04")
+	case d > 0 && d < 6*24*time.Hour:
+		return t.Format("Mon 15:04")
+	default:
+		return t.Format("Jan 2 15:04")
 	}
 }
 

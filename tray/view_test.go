@@ -26,16 +26,28 @@ func snap(accs ...keepalive.Account) keepalive.Snapshot {
 
 func TestDescribe(t *testing.T) {
 	ok := owned("work", keepalive.OK)
-	ok.Expiry = t0.Add(6*time.Hour + 12*time.Minute)
+	ok.Expiry, ok.NextRefresh = t0.Add(6*time.Hour+12*time.Minute), t0.Add(5*time.Hour+5*time.Minute)
+	okTomorrow := owned("work", keepalive.OK)
+	okTomorrow.NextRefresh = t0.Add(26 * time.Hour)
+	okLoginEnds := owned("work", keepalive.OK)
+	okLoginEnds.NextRefresh, okLoginEnds.Deadline = t0.Add(time.Hour), t0.Add(50*time.Hour)
+	okLoginFar := owned("work", keepalive.OK)
+	okLoginFar.NextRefresh, okLoginFar.Deadline = t0.Add(time.Hour), t0.Add(60*24*time.Hour)
+	watchedOK := watchedAcc("claude", keepalive.OK)
+	watchedOK.Expiry, watchedOK.Deadline = t0.Add(-time.Hour), t0.Add(29*24*time.Hour)
 	due := owned("work", keepalive.Due)
 	due.Expiry = t0.Add(-3 * time.Minute)
 	noExp := owned("work", keepalive.OK)
 	warn := watchedAcc("claude", keepalive.Warning)
 	warn.Deadline = t0.Add(52 * time.Hour)
+	warnToday := watchedAcc("claude", keepalive.Warning)
+	warnToday.Deadline = t0.Add(5*time.Hour + 30*time.Minute)
 	warnPast := watchedAcc("claude", keepalive.Warning)
 	warnPast.Deadline = t0.Add(-time.Hour)
 	retry := owned("work", keepalive.Retrying)
 	retry.Attempt, retry.NextTry = 2, t0.Add(90*time.Second)
+	retrySoon := owned("work", keepalive.Retrying)
+	retrySoon.Attempt, retrySoon.NextTry = 1, t0.Add(24*time.Second)
 	retryNow := owned("work", keepalive.Retrying)
 	retryNow.Attempt, retryNow.NextTry = 1, t0.Add(-time.Second)
 	off := owned("work", keepalive.Offline)
@@ -44,15 +56,21 @@ func TestDescribe(t *testing.T) {
 		a    keepalive.Account
 		want string
 	}{
-		{ok, "work: ok, expires in 6h 12m"},
+		{ok, "work: ok · refreshes 14:05"},
+		{okTomorrow, "work: ok · refreshes Wed 11:00"},
+		{okLoginEnds, "work: ok · login ends in 2d 2h"},
+		{okLoginFar, "work: ok · refreshes 10:00"},
+		{watchedOK, "claude: ok · login ends in 29d"},
 		{noExp, "work: ok"},
-		{due, "work: refresh due, expired 3m ago"},
+		{due, "work: refresh due"},
 		{owned("work", keepalive.Refreshing), "work: refreshing…"},
 		{warn, "claude: login ends in 2d 4h"},
-		{warnPast, "claude: sign in again soon"},
-		{retry, "work: retrying (2 failed), next try in 1m"},
-		{retryNow, "work: retrying (1 failed), next try now"},
-		{off, "work: offline, next try in 25s"},
+		{warnToday, "claude: login ends 14:30"},
+		{warnPast, "claude: login ended · sign in again"},
+		{retry, "work: retrying (2 failed) · next try 09:01"},
+		{retrySoon, "work: retrying (1 failed) · next try 09:00:24"},
+		{retryNow, "work: retrying (1 failed) · trying now"},
+		{off, "work: offline · next try 09:00:25"},
 		{owned("work", keepalive.Offline), "work: offline"},
 		{owned("work", keepalive.NeedsSignIn), "work: needs sign-in"},
 		{owned("work", keepalive.Broken), "work: broken"},
@@ -60,6 +78,48 @@ func TestDescribe(t *testing.T) {
 		if got := Describe(tc.a, t0); got != tc.want {
 			t.Errorf("Describe(%v) = %q, want %q", tc.a.State, got, tc.want)
 		}
+	}
+}
+
+// TestDescribeNeverCountsDown: what the menu shows for an event must not
+// change while the event is still ahead, so a menu that stays open (and is
+// redrawn only now and then) is never stale. Only "login ends in 2d 4h",
+// a day or more ahead, is relative, in whole hours.
+func TestDescribeNeverCountsDown(t *testing.T) {
+	retry := owned("work", keepalive.Retrying)
+	retry.Attempt, retry.NextTry = 1, t0.Add(50*time.Second)
+	ok := owned("work", keepalive.OK)
+	ok.NextRefresh = t0.Add(3 * time.Hour)
+	warn := watchedAcc("claude", keepalive.Warning)
+	warn.Deadline = t0.Add(3 * time.Hour)
+	for _, a := range []keepalive.Account{retry, ok, warn} {
+		first := Describe(a, t0)
+		for _, later := range []time.Duration{time.Second, 20 * time.Second, 45 * time.Second} {
+			if got := Describe(a, t0.Add(later)); got != first {
+				t.Errorf("%s after %v: %q, was %q", a.Name, later, got, first)
+			}
+		}
+	}
+}
+
+func TestClock(t *testing.T) {
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{t0.Add(30 * time.Second), "09:00:30"},
+		{t0.Add(5 * time.Hour), "14:00"},
+		{t0.Add(20 * time.Hour), "Wed 05:00"},
+		{t0.Add(10 * 24 * time.Hour), "Nov 13 09:00"},
+		{t0.Add(-2 * time.Hour), "07:00"},
+	} {
+		if got := Clock(tc.at, t0); got != tc.want {
+			t.Errorf("Clock(%v) = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+	// In the viewer's time zone.
+	if got := Clock(t0.Add(time.Hour), t0.In(time.FixedZone("CET", 3600))); got != "11:00" {
+		t.Errorf("Clock in CET = %q", got)
 	}
 }
 
@@ -85,7 +145,7 @@ func TestRenderIcon(t *testing.T) {
 
 func TestRenderMenuAndTooltip(t *testing.T) {
 	work := owned("work", keepalive.OK)
-	work.Expiry = t0.Add(6*time.Hour + 12*time.Minute)
+	work.Expiry, work.NextRefresh = t0.Add(6*time.Hour+12*time.Minute), t0.Add(6*time.Hour+2*time.Minute)
 	home := owned("home", keepalive.NeedsSignIn)
 	home.Reason = "the server rejected the refresh token"
 	home.LastError = "invalid_grant: refresh token revoked"
@@ -100,12 +160,12 @@ func TestRenderMenuAndTooltip(t *testing.T) {
 
 	v := Render(snap(work, home, flaky, claude), t0)
 	wantLines := []AccountItem{
-		{Name: "work", Title: "work: ok, expires in 6h 12m", Tooltip: "work: ok, expires in 6h 12m", Refresh: true},
+		{Name: "work", Title: "work: ok · refreshes 15:02", Tooltip: "work: ok · refreshes 15:02", Refresh: true},
 		{Name: "home", Title: "home: needs sign-in",
 			Tooltip: "home: needs sign-in — the server rejected the refresh token; last error: invalid_grant: refresh token revoked; " +
-				"sign-in: no browser could be opened (xdg-open not found); open the sign-in link yourself", Refresh: true},
+				"sign-in: no browser could be opened (xdg-open not found); open the sign-in link yourself", Refresh: true, SignInFirst: true},
 		{Name: "flaky", Title: "flaky: retrying (1 failed)", Tooltip: "flaky: retrying (1 failed) — last error: 503 temporarily_unavailable", Refresh: true},
-		{Name: "claude", Title: "claude: login ends in 2d 4h", Tooltip: "claude: login ends in 2d 4h — the login ends soon", Refresh: false},
+		{Name: "claude", Title: "claude: login ends in 2d 4h", Tooltip: "claude: login ends in 2d 4h — the login ends soon", Refresh: false, SignInFirst: true},
 	}
 	if len(v.Accounts) != len(wantLines) {
 		t.Fatalf("accounts %+v", v.Accounts)
@@ -122,14 +182,14 @@ func TestRenderMenuAndTooltip(t *testing.T) {
 	if v.Tooltip != wantTip {
 		t.Errorf("tooltip:\n%s\nwant:\n%s", v.Tooltip, wantTip)
 	}
-	if v.Placeholder != "" {
-		t.Errorf("placeholder %q with accounts", v.Placeholder)
+	if v.NoAccounts {
+		t.Error("NoAccounts with accounts")
 	}
 	if !v.RefreshAll.Enabled || v.RefreshAll.Title != LabelRefreshAll {
 		t.Errorf("refresh all %+v", v.RefreshAll)
 	}
 	// NeedsSignIn wins over a Warning that comes first or later.
-	if !v.SignIn.Enabled || v.SignInTarget != "home" || v.SignIn.Tooltip != "Sign in to home" || v.SignIn.Title != LabelSignIn {
+	if !v.SignIn.Enabled || v.SignInTarget != "home" || v.SignIn.Tooltip != "Sign in to home" || v.SignIn.Title != "Sign In to home…" {
 		t.Errorf("sign in %+v target %q", v.SignIn, v.SignInTarget)
 	}
 	v = Render(snap(claude, work), t0)
@@ -137,7 +197,7 @@ func TestRenderMenuAndTooltip(t *testing.T) {
 		t.Errorf("sign in with only a warning: %+v target %q", v.SignIn, v.SignInTarget)
 	}
 	v = Render(snap(work, owned("b", keepalive.Broken)), t0)
-	if v.SignIn.Enabled || v.SignInTarget != "" {
+	if v.SignIn.Enabled || v.SignInTarget != "" || v.SignIn.Title != LabelSignIn {
 		t.Errorf("sign in offered for ok/broken: %+v %q", v.SignIn, v.SignInTarget)
 	}
 	// Only watched accounts: nothing to refresh.
@@ -149,10 +209,10 @@ func TestRenderMenuAndTooltip(t *testing.T) {
 
 func TestRenderNoAccounts(t *testing.T) {
 	v := Render(snap(), t0)
-	if v.Placeholder != LabelNoAccounts || len(v.Accounts) != 0 || v.RefreshAll.Enabled || v.SignIn.Enabled {
+	if !v.NoAccounts || len(v.Accounts) != 0 || v.RefreshAll.Enabled || v.SignIn.Enabled {
 		t.Errorf("%+v", v)
 	}
-	if v.Tooltip != "tokentray: no accounts\n"+LabelNoAccounts {
+	if v.Tooltip != "tokentray: no accounts\nNo accounts yet: choose "+LabelAddAccount {
 		t.Errorf("tooltip %q", v.Tooltip)
 	}
 }

@@ -44,7 +44,7 @@ func demoCycle(t *testing.T, args ...string) string {
 	h := newHome(t, oauthtest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	args = append([]string{"demo", "--access-ttl", "8s", "--fail-after", "1s", "--backoff", "300ms", "--auto-signin", "200ms"}, args...)
+	args = append([]string{"demo", "--access-ttl", "3s", "--fail-after", "1s", "--backoff", "1s", "--auto-signin", "200ms"}, args...)
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = h.env
 	stdout, _ := cmd.StdoutPipe()

@@ -37,10 +37,10 @@ type tokenProxy struct {
 	mu         sync.Mutex
 	idle       *sync.Cond // signalled when active drops to zero
 	active     int        // connections being proxied
-	onResponse func()    // called once, right after a response was forwarded
-	unread     int       // responses forwarded whose client died without reading them
-	answered   time.Time // when the first response since the last settle was forwarded
-	client     int       // the local port of the latest client connection
+	onResponse func()     // called once, right after a response was forwarded
+	unread     int        // responses forwarded whose client died without reading them
+	answered   time.Time  // when the first response since the last settle was forwarded
+	client     int        // the local port of the latest client connection
 }
 
 func startProxy(t *testing.T, upstream string) *tokenProxy {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,7 +26,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokentray-bin")
+	// Not in a temporary folder: start at login refuses a program there.
+	base := ""
+	if cache, err := os.UserCacheDir(); err == nil && os.MkdirAll(cache, 0o700) == nil {
+		base = cache
+	}
+	dir, err := os.MkdirTemp(base, "tokentray-test-bin")
 	if err != nil {
 		panic(err)
 	}
@@ -155,11 +162,12 @@ func TestStatusAndTokenAgainstFakeIssuer(t *testing.T) {
 	h.writeConfig(h.ownedAccount("work") + h.ownedAccount("idle"))
 	first := h.signIn("work")
 
+	// idle is not signed in: status says what to do and exits 1.
 	out, errOut, code := h.run("status")
-	if code != 0 {
+	if code != 1 {
 		t.Fatalf("status exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"ACCOUNT", "work", "owned", "ok", "expires in 59m", "idle", "needs sign-in (not signed in)"} {
+	for _, want := range []string{"Instance:       not running", "NAME", "work", "owned", "ok", "in 59m", "idle", "needs sign-in", "→ tokentray login idle (not signed in)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
@@ -190,12 +198,24 @@ func TestStatusAndTokenAgainstFakeIssuer(t *testing.T) {
 	// JSON status.
 	out, _, _ = h.run("status", "--json")
 	var snap struct {
+		Schema   int
+		Running  bool
 		Accounts []struct {
-			Account, Kind, Health string
+			Name, Source, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(out), &snap); err != nil || len(snap.Accounts) != 2 {
+	if err := json.Unmarshal([]byte(out), &snap); err != nil || snap.Schema != 1 || snap.Running || len(snap.Accounts) != 2 {
 		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	for _, a := range snap.Accounts {
+		if want := map[string]string{"work": "ok", "idle": "needs sign-in"}[a.Name]; a.Status != want || a.Source != "owned" {
+			t.Errorf("status --json: %+v", a)
+		}
+	}
+	// status NAME shows that account only; work alone is fine: exit 0.
+	out, _, code = h.run("status", "work")
+	if code != 0 || strings.Contains(out, "idle") || !strings.Contains(out, "work") {
+		t.Errorf("status work: exit %d\n%s", code, out)
 	}
 	// A dead login: invalid_grant makes refresh fail with exit 1 and the
 	// account needs sign-in.
@@ -344,8 +364,9 @@ func TestSingleInstance(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	out2, errOut, code := h.run("status")
-	if code != 0 || !strings.Contains(out2, "retrying (attempt 1, next in") || !strings.Contains(out2, "503") {
+	out2, errOut, code := h.run("status", "-o", "wide", "--config", h.config)
+	if code != 0 || !strings.Contains(out2, "Instance:       running, pid "+strconv.Itoa(cmd.Process.Pid)) ||
+		!strings.Contains(out2, "retrying") || !strings.Contains(out2, "retry 2 in") || !strings.Contains(out2, "503") {
 		t.Errorf("status beside a running instance: %d %s%s", code, out2, errOut)
 	}
 	// SIGTERM stops it cleanly and removes the status file.
@@ -355,5 +376,41 @@ func TestSingleInstance(t *testing.T) {
 	}
 	if _, err := os.Stat(status); !os.IsNotExist(err) {
 		t.Errorf("status file left behind: %v", err)
+	}
+}
+
+// TestRunWithNothingToKeepAlive: run says that there is nothing to do, how
+// to add an account and how to stop, instead of sitting silent.
+func TestRunWithNothingToKeepAlive(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	cmd := exec.Command(binary, "run", "--headless")
+	cmd.Env = h.env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var text strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		text.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "Ctrl-C stops it") {
+			break
+		}
+	}
+	for _, want := range []string{"nothing to keep alive", h.config, "tokentray add NAME --issuer URL --client-id ID", "Ctrl-C stops it"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("run without accounts lacks %q:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "level=") {
+		t.Errorf("a log record on the terminal without --verbose:\n%s", text.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }

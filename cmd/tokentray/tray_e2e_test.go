@@ -304,14 +304,14 @@ func TestTrayEndToEnd(t *testing.T) {
 
 	// Healthy: ok icon, tooltip and the whole menu.
 	a.waitIcon(assets.OK)
-	if tip := a.props().ToolTip.Title; !strings.HasPrefix(tip, "tokentray: ok\nwork: ok, expires in 59m") {
+	if tip := a.props().ToolTip.Title; !strings.HasPrefix(tip, "tokentray: ok\nwork: ok · refreshes ") {
 		t.Errorf("tooltip %q", tip)
 	}
 	root := a.layout()
 	labels := visibleLabels(root)
-	want := []string{"work: ok, expires in 59m", "-", tray.LabelRefreshAll, tray.LabelSignIn, "-",
+	want := []string{"work: ok · refreshes …", "-", tray.LabelRefreshAll, tray.LabelSignIn, "-",
 		tray.LabelStartAtLogin, tray.LabelOpenLog, "-", tray.LabelQuit}
-	if len(labels) != len(want) || !strings.HasPrefix(labels[0], "work: ok, expires in ") || !slices.Equal(labels[1:], want[1:]) {
+	if len(labels) != len(want) || !strings.HasPrefix(labels[0], "work: ok · refreshes ") || !slices.Equal(labels[1:], want[1:]) {
 		t.Fatalf("menu %q, want %q", labels, want)
 	}
 	if sub := root.Children[0].VisibleLabels(); !slices.Equal(sub, []string{tray.LabelRefresh, tray.LabelSignIn}) {
@@ -381,8 +381,11 @@ func TestTrayEndToEnd(t *testing.T) {
 	if tip := a.props().ToolTip.Title; !strings.Contains(tip, "work: needs sign-in") || !strings.Contains(tip, "last error:") {
 		t.Errorf("tooltip %q", tip)
 	}
-	if si := a.find(tray.LabelSignIn); !si.Enabled {
-		t.Error("Sign In… disabled while work needs a sign-in")
+	if si := a.find(tray.SignInLabel("work")); !si.Enabled {
+		t.Error("Sign In to work… disabled while work needs a sign-in")
+	}
+	if line := a.find("work: needs sign-in"); !slices.Equal(line.Labels(), []string{tray.LabelSignIn, tray.LabelRefresh}) {
+		t.Errorf("submenu of an account that needs a sign-in: %q", line.Labels())
 	}
 	// A fourth failure (and the Refreshing in between) shows no second
 	// bubble.

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -293,7 +294,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		}, key: key}
 	}
 	if err := store.ValidName(name); err != nil {
-		return fail("", "invalid account name: %v", err)
+		return fail("", "%v", err)
 	}
 	acc := Account{
 		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
@@ -387,11 +388,64 @@ func decodeError(path string, err error) error {
 	case errors.As(err, &se) && len(se.Errors) > 0:
 		e := se.Errors[0]
 		row, _ := e.Position()
-		return &Error{Path: path, Line: row, Field: strings.Join(e.Key(), "."), Msg: "unknown setting"}
+		return &Error{Path: path, Line: row, Field: fieldName(e.Key()), Msg: "unknown setting"}
 	case errors.As(err, &de):
 		row, _ := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
-		return &Error{Path: path, Line: row, Field: strings.Join(de.Key(), "."), Msg: msg}
+		if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			// go-toml names Go types ("struct field config.accountTOML.Scopes
+			// of type []string"); people need the expected kind of value.
+			msg = "expected " + goTypeWords(m[2]) + ", not " + tomlKindWords(m[1])
+		}
+		return &Error{Path: path, Line: row, Field: fieldName(de.Key()), Msg: msg}
 	}
 	return &Error{Path: path, Msg: err.Error()}
+}
+
+var typeMismatch = regexp.MustCompile(`^cannot decode TOML (\w+(?: \w+)?) into .* of type (.+)$`)
+
+// fieldName spells a key as the other errors do: account "work".scopes.
+func fieldName(key []string) string {
+	if len(key) >= 2 && (key[0] == "account" || key[0] == "watch") {
+		return fmt.Sprintf("%s %q", key[0], key[1]) + keySuffix(strings.Join(key[2:], "."))
+	}
+	return strings.Join(key, ".")
+}
+
+func goTypeWords(t string) string {
+	switch {
+	case t == "[]string":
+		return "a list of strings"
+	case t == "string":
+		return "a string"
+	case t == "bool", t == "*bool":
+		return "true or false"
+	case strings.HasSuffix(t, "int"), strings.HasSuffix(t, "int64"):
+		return "a whole number"
+	case strings.HasSuffix(t, "duration"):
+		return "a duration such as \"10m\""
+	case t == "map[string]string":
+		return "a table of strings"
+	case strings.HasPrefix(t, "map["):
+		return "tables"
+	case strings.HasPrefix(t, "struct"), strings.HasPrefix(t, "*struct"):
+		return "a table"
+	}
+	return "another kind of value"
+}
+
+func tomlKindWords(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "integer", "float":
+		return "a number"
+	case "boolean":
+		return "true or false"
+	case "array":
+		return "a list"
+	case "inline table", "table":
+		return "a table"
+	}
+	return "a " + k
 }

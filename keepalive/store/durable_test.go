@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
@@ -328,5 +329,43 @@ func TestDeleteRemovesLeftovers(t *testing.T) {
 	}
 	if names := dirNames(t, d.dir); !slices.Equal(names, []string{".work.lock"}) {
 		t.Errorf("store holds %q", names)
+	}
+}
+
+// TestJournalKeptWhileRenameFails: a complete journal that cannot be
+// renamed over the token file (Windows: another program holds the file
+// open) stays until it can, is what Update hands to its function, and
+// blocks refreshes meanwhile; a later Update adopts it.
+func TestJournalKeptWhileRenameFails(t *testing.T) {
+	d, _ := testDir(t)
+	t0 := time.Now()
+	store(t, d, login("rt-1", t0))
+	journal := journalPath(d.Path("work"))
+	if err := os.WriteFile(journal, encoded(t, login("rt-2", t0.Add(time.Minute))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.rename = func(from, to string) error {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EACCES}
+	}
+	var got string
+	var werr error
+	if _, err := d.Update(context.Background(), "work", func(cur *Record) (*Record, error) {
+		got, werr = cur.RefreshToken.Reveal(), cur.Writable()
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != "rt-2" || werr == nil {
+		t.Errorf("Update handed over %q (Writable %v), want the journal's rt-2, not writable", got, werr)
+	}
+	if r, err := load(journal); err != nil || r.RefreshToken.Reveal() != "rt-2" {
+		t.Fatalf("the journal was lost: %v, %v", r, err)
+	}
+	d.rename = atomicfile.Rename
+	if got := current(t, d); got != "rt-2" {
+		t.Errorf("after the holder let go Update sees %q, want rt-2", got)
+	}
+	if _, err := os.Stat(journal); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("journal still there after its adoption: %v", err)
 	}
 }

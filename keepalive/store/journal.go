@@ -104,7 +104,7 @@ func (j *journal) commit(target string, data []byte) (complete bool, err error) 
 	if err != nil {
 		return true, err
 	}
-	if err := atomicfile.Rename(j.path, target); err != nil {
+	if err := j.d.rename(j.path, target); err != nil {
 		return true, err
 	}
 	return false, atomicfile.SyncDir(filepath.Dir(target))
@@ -217,8 +217,9 @@ func supersedes(r, cur *Record) bool {
 // removes the leftovers that are incomplete or older. It returns the
 // record now current. When the adoption cannot be written, the leftover is
 // kept and its record returned, so the caller refreshes from the newest
-// refresh token.
-func (d *Dir) recoverLeftovers(account, target string, cur *Record) (*Record, error) {
+// refresh token; if that leftover is the journal, pending says why it
+// could not be renamed, and the journal must not be reused.
+func (d *Dir) recoverLeftovers(account, target string, cur *Record) (rec *Record, pending error, err error) {
 	type leftover struct {
 		path string
 		rec  *Record
@@ -249,7 +250,7 @@ func (d *Dir) recoverLeftovers(account, target string, cur *Record) (*Record, er
 		found = append(found, leftover{p, rec})
 	}
 	if len(found) == 0 {
-		return cur, nil
+		return cur, nil, nil
 	}
 	best := -1
 	for i, l := range found {
@@ -265,18 +266,26 @@ func (d *Dir) recoverLeftovers(account, target string, cur *Record) (*Record, er
 		l := found[best]
 		data, err := encode(l.rec)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		j := &journal{d: d, path: journalPath(target)}
-		if l.path == j.path {
+		inJournal := l.path == j.path
+		if inJournal {
 			// Rewrite in place: the same bytes, then the truncation.
 			if j.f, err = os.OpenFile(j.path, os.O_RDWR, 0); err != nil {
-				return l.rec, nil
+				return l.rec, err, nil
 			}
 		}
 		if _, err := j.commit(target, data); err != nil {
-			j.discard()
-			return l.rec, nil // the leftover stays; it is adopted next time
+			// The leftover stays; it is adopted next time.
+			if j.f != nil {
+				j.f.Close()
+			}
+			if inJournal {
+				return l.rec, err, nil
+			}
+			_ = os.Remove(j.path)
+			return l.rec, nil, nil
 		}
 		cur = l.rec
 	}
@@ -285,7 +294,7 @@ func (d *Dir) recoverLeftovers(account, target string, cur *Record) (*Record, er
 			_ = os.Remove(l.path)
 		}
 	}
-	return cur, nil
+	return cur, nil, nil
 }
 
 // removeLeftovers removes account's journal, temp files and rescued copies.

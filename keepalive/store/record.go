@@ -164,7 +164,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 	put := func(name string, v any) error {
 		val, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("store: encode field %q: %w", name, err)
+			return fmt.Errorf("encode field %q: %w", name, err)
 		}
 		putRaw(&b, &first, name, val)
 		return nil
@@ -204,7 +204,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		// Compact re-validates the raw value and normalises its layout.
 		var val bytes.Buffer
 		if err := json.Compact(&val, r.extra[name]); err != nil {
-			return nil, fmt.Errorf("store: encode field %q: invalid JSON value", name)
+			return nil, fmt.Errorf("encode field %q: invalid JSON value", name)
 		}
 		putRaw(&b, &first, name, val.Bytes())
 	}

@@ -17,7 +17,7 @@ import (
 // is usually another file system than the user's data: the runtime
 // directory ($XDG_RUNTIME_DIR/tokentray, Linux and BSD), the user cache
 // directory (.../tokentray) and the system temp directory
-// (tokentray-<uid>). Load returns a rescued record that supersedes the
+// (tokentray-<uid>, or tokentray on Windows). Load returns a rescued record that supersedes the
 // token file; Update moves it back as soon as it can write.
 
 // defaultRescueDirs returns the rescue directories of the store in dir.
@@ -35,7 +35,11 @@ func defaultRescueDirs(dir string) []string {
 	if c, err := os.UserCacheDir(); err == nil {
 		bases = append(bases, filepath.Join(c, "tokentray"))
 	}
-	bases = append(bases, filepath.Join(os.TempDir(), fmt.Sprintf("tokentray-%d", os.Getuid())))
+	tmp := "tokentray"
+	if uid := os.Getuid(); uid >= 0 { // -1 on Windows, whose temp dir is per user
+		tmp = fmt.Sprintf("tokentray-%d", uid)
+	}
+	bases = append(bases, filepath.Join(os.TempDir(), tmp))
 	out := make([]string, len(bases))
 	for i, b := range bases {
 		out[i] = filepath.Join(b, "rescue", key)

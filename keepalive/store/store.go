@@ -65,6 +65,7 @@ type Dir struct {
 	now     func() time.Time
 	sleep   func(time.Duration)
 	writeAt func(f *os.File, b []byte, off int64) (int, error)
+	rename  func(from, to string) error
 }
 
 // Open returns the store in directory dir. Nothing is touched on disk: the
@@ -77,6 +78,7 @@ func Open(dir string) *Dir {
 		now:        time.Now,
 		sleep:      time.Sleep,
 		writeAt:    (*os.File).WriteAt,
+		rename:     atomicfile.Rename,
 	}
 }
 
@@ -96,21 +98,21 @@ func (d *Dir) lockPath(account string) string {
 // Windows reserves (CON, NUL, COM1, ...).
 func ValidName(account string) error {
 	if account == "" || len(account) > maxNameLen {
-		return fmt.Errorf("store: invalid account name %q: want 1 to %d characters", account, maxNameLen)
+		return fmt.Errorf("invalid account name %q: want 1 to %d characters", account, maxNameLen)
 	}
 	if account[0] == '.' {
-		return fmt.Errorf("store: invalid account name %q: must not start with '.'", account)
+		return fmt.Errorf("invalid account name %q: must not start with '.'", account)
 	}
 	for _, c := range []byte(account) {
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
 		default:
-			return fmt.Errorf("store: invalid account name %q: only letters, digits, '.', '_' and '-' are allowed", account)
+			return fmt.Errorf("invalid account name %q: only letters, digits, '.', '_' and '-' are allowed", account)
 		}
 	}
 	base, _, _ := strings.Cut(account, ".")
 	if isWindowsDevice(base) {
-		return fmt.Errorf("store: invalid account name %q: reserved on Windows", account)
+		return fmt.Errorf("invalid account name %q: reserved on Windows", account)
 	}
 	return nil
 }
@@ -134,7 +136,7 @@ type MalformedError struct {
 }
 
 func (e *MalformedError) Error() string {
-	return "store: malformed token file " + e.Path + ": " + e.Err.Error()
+	return "malformed token file " + e.Path + ": " + e.Err.Error()
 }
 
 func (e *MalformedError) Unwrap() error { return e.Err }
@@ -225,7 +227,8 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err // malformed: the file and any leftovers stay as they are
 	}
-	if cur, err = d.recoverLeftovers(account, target, cur); err != nil {
+	cur, pending, err := d.recoverLeftovers(account, target, cur)
+	if err != nil {
 		return nil, err
 	}
 	// Reserve the space for the new record before fn can send a request
@@ -238,8 +241,12 @@ func (d *Dir) Update(ctx context.Context, account string, fn func(cur *Record) (
 			size = max(size, 2*len(b))
 		}
 	}
-	j, rerr := d.reserve(target, size)
-	defer j.discard()
+	var j *journal
+	rerr := pending // a journal that could not be renamed holds cur: keep it
+	if rerr == nil {
+		j, rerr = d.reserve(target, size)
+		defer j.discard()
+	}
 	if cur != nil && rerr != nil {
 		cur.unwritable = &ReserveError{Dir: filepath.Dir(target), Err: rerr}
 	}
@@ -323,10 +330,10 @@ var gates sync.Map // absolute lock path -> chan struct{}
 // the store directory if needed. The returned func releases both.
 func (d *Dir) lock(ctx context.Context, account string) (unlock func(), err error) {
 	if err := os.MkdirAll(d.dir, DirMode); err != nil {
-		return nil, fmt.Errorf("store: create directory: %w", err)
+		return nil, fmt.Errorf("create directory: %w", err)
 	}
 	if err := tightenDir(d.dir); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("token directory: %w", err)
 	}
 	path, err := filepath.Abs(d.lockPath(account))
 	if err != nil {
@@ -337,7 +344,7 @@ func (d *Dir) lock(ctx context.Context, account string) (unlock func(), err erro
 	select {
 	case gate <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("store: waiting for lock of %q: %w", account, ctx.Err())
+		return nil, fmt.Errorf("waiting for lock of %q: %w", account, ctx.Err())
 	}
 
 	fl := flock.New(path, flock.SetPermissions(FileMode))
@@ -347,7 +354,7 @@ func (d *Dir) lock(ctx context.Context, account string) (unlock func(), err erro
 		if err == nil {
 			err = errors.New("lock not acquired")
 		}
-		return nil, fmt.Errorf("store: waiting for lock of %q: %w", account, err)
+		return nil, fmt.Errorf("waiting for lock of %q: %w", account, err)
 	}
 	return func() {
 		_ = fl.Unlock() // also closes the descriptor

@@ -88,10 +88,10 @@ func Evaluate(m Meta, readErr error, now time.Time, warnBefore time.Duration) St
 	case !m.HasRefreshToken:
 		st.State, st.Reason = NeedsSignIn, "no refresh token stored; sign in again"
 	case !m.LoginDeadline.IsZero() && !now.Before(m.LoginDeadline):
-		st.State, st.Reason = NeedsSignIn, "sign-in expired at "+stamp(m.LoginDeadline)+"; sign in again"
+		st.State, st.Reason = NeedsSignIn, "login ended at "+stamp(m.LoginDeadline)+"; sign in again"
 	case !m.LoginDeadline.IsZero() && m.LoginDeadline.Sub(now) <= warnBefore:
 		st.State = DeadlineNear
-		st.Reason = "sign-in expires in " + human.Duration(m.LoginDeadline.Sub(now)) + " (" + stamp(m.LoginDeadline) + "); sign in again before then"
+		st.Reason = "login ends in " + human.Duration(m.LoginDeadline.Sub(now)) + " (" + stamp(m.LoginDeadline) + "); sign in again before then"
 	case !m.AccessExpiry.IsZero() && !now.Before(m.AccessExpiry):
 		st.State, st.Reason = AccessExpired, "access token expired at "+stamp(m.AccessExpiry)+"; the owning tool refreshes it on next use"
 	default:

@@ -32,7 +32,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "custom window", m: with(func(m *Meta) { m.LoginDeadline = now.Add(5 * d) }), warnBefore: 7 * d, want: DeadlineNear},
 		{name: "custom short window", m: with(func(m *Meta) { m.LoginDeadline = now.Add(2 * d) }), warnBefore: d, want: Healthy},
 		{name: "deadline beats expired access", m: with(func(m *Meta) { m.LoginDeadline = now.Add(time.Hour); m.AccessExpiry = now.Add(-time.Hour) }), want: DeadlineNear, reason: "1h"},
-		{name: "deadline exactly now", m: with(func(m *Meta) { m.LoginDeadline = now }), want: NeedsSignIn, reason: "expired"},
+		{name: "deadline exactly now", m: with(func(m *Meta) { m.LoginDeadline = now }), want: NeedsSignIn, reason: "login ended"},
 		{name: "deadline passed", m: with(func(m *Meta) { m.LoginDeadline = now.Add(-d) }), want: NeedsSignIn},
 		{name: "no refresh token", m: Meta{AccessExpiry: now.Add(time.Hour), LoginDeadline: now.Add(20 * d)}, want: NeedsSignIn, reason: "no refresh token"},
 		{name: "store gone", err: fmt.Errorf("watched: /x: %w", ErrNotFound), want: NeedsSignIn, reason: "not signed in"},

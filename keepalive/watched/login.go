@@ -93,21 +93,21 @@ var fallbackDelay = time.Second
 // session often have a minimal PATH.
 func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(string) error) error {
 	if len(argv) == 0 {
-		return errors.New("watched: empty login command")
+		return errors.New("empty login command")
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	path, env, err := lookCommand(argv[0])
 	if err != nil {
-		return fmt.Errorf("watched: login command: %w", err)
+		return fmt.Errorf("login command: %w", err)
 	}
 	if log == nil {
 		log = io.Discard
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("watched: login command: %w", err)
+		return fmt.Errorf("login command: %w", err)
 	}
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Env = env
@@ -117,7 +117,7 @@ func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(st
 	if err := cmd.Start(); err != nil {
 		pr.Close()
 		pw.Close()
-		return fmt.Errorf("watched: starting %s: %w", argv[0], err)
+		return fmt.Errorf("starting %s: %w", argv[0], err)
 	}
 	pw.Close() // the child holds the write end now
 
@@ -156,7 +156,7 @@ func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(st
 		case <-time.After(loginGrace):
 		}
 		if werr != nil {
-			return fmt.Errorf("watched: %s: %w", argv[0], werr)
+			return fmt.Errorf("%s: %w", argv[0], werr)
 		}
 		return nil
 	case <-t.C:
@@ -362,11 +362,11 @@ const checkTimeout = 30 * time.Second
 // be run or timed out; a non-zero exit is ok == false with err == nil.
 func RunCheck(ctx context.Context, argv []string) (ok bool, detail string, err error) {
 	if len(argv) == 0 {
-		return false, "", errors.New("watched: empty check command")
+		return false, "", errors.New("empty check command")
 	}
 	path, env, err := lookCommand(argv[0])
 	if err != nil {
-		return false, "", fmt.Errorf("watched: check command: %w", err)
+		return false, "", fmt.Errorf("check command: %w", err)
 	}
 	if _, has := ctx.Deadline(); !has {
 		var cancel context.CancelFunc
@@ -390,9 +390,9 @@ func RunCheck(ctx context.Context, argv []string) (ok bool, detail string, err e
 	case errors.As(runErr, &ee) && ctx.Err() == nil:
 		exitCode = ee.ExitCode()
 	case ctx.Err() != nil:
-		return false, "", fmt.Errorf("watched: %s: %w", argv[0], ctx.Err())
+		return false, "", fmt.Errorf("%s: %w", argv[0], ctx.Err())
 	default:
-		return false, "", fmt.Errorf("watched: %s: %w", argv[0], runErr)
+		return false, "", fmt.Errorf("%s: %w", argv[0], runErr)
 	}
 
 	ok = exitCode == 0

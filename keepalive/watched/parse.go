@@ -48,7 +48,7 @@ type MalformedError struct {
 
 func (e *MalformedError) Error() string {
 	var b strings.Builder
-	b.WriteString("watched: malformed credentials")
+	b.WriteString("malformed credentials")
 	if e.Path != "" {
 		b.WriteString(" in ")
 		b.WriteString(e.Path)
@@ -257,11 +257,11 @@ func Parse(kind Kind, provider string, data []byte) (Meta, error) {
 			}
 		}
 		if provider == "" {
-			return Meta{}, fmt.Errorf("watched: no opencode OAuth login: %w", ErrNotFound)
+			return Meta{}, fmt.Errorf("no opencode OAuth login: %w", ErrNotFound)
 		}
-		return Meta{}, fmt.Errorf("watched: no opencode OAuth login for provider %q: %w", provider, ErrNotFound)
+		return Meta{}, fmt.Errorf("no opencode OAuth login for provider %q: %w", provider, ErrNotFound)
 	}
-	return Meta{}, fmt.Errorf("watched: unknown kind %q", kind)
+	return Meta{}, fmt.Errorf("unknown kind %q", kind)
 }
 
 // parseObject decodes a JSON object without ever echoing its bytes in an

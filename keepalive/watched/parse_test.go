@@ -245,7 +245,7 @@ func TestParseEdgeCases(t *testing.T) {
 
 func TestMalformedErrorText(t *testing.T) {
 	_, err := ParseClaude(readFixture(t, ClaudeCode, "wrong-types.json"))
-	want := "watched: malformed credentials: field claudeAiOauth.expiresAt: want a number of milliseconds, got a string"
+	want := "malformed credentials: field claudeAiOauth.expiresAt: want a number of milliseconds, got a string"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant  %s", err, want)
 	}

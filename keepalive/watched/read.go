@@ -64,10 +64,10 @@ func withPath(err error, where string) error {
 func readStore(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("watched: %s: %w", path, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("watched: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	if fi.IsDir() {
 		return nil, &MalformedError{Path: path, Problem: "is a directory, not a file"}
@@ -77,16 +77,16 @@ func readStore(path string) ([]byte, error) {
 	}
 	f, err := openReadOnly(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("watched: %s: %w", path, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("watched: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxStoreSize+1))
 	if err != nil {
 		clear(data)
-		return nil, fmt.Errorf("watched: reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if len(data) > maxStoreSize {
 		clear(data)
@@ -110,13 +110,13 @@ const keychainTimeout = 30 * time.Second
 func readKeychain(service, account string) ([]byte, error) {
 	out, code, err := runSecurity(service, account, true)
 	if err != nil {
-		return nil, fmt.Errorf("watched: reading Keychain item %q: %w", service, err)
+		return nil, fmt.Errorf("reading Keychain item %q: %w", service, err)
 	}
 	switch {
 	case code == securityNotFound:
-		return nil, fmt.Errorf("watched: Keychain item %q: %w", service, ErrNotFound)
+		return nil, fmt.Errorf("Keychain item %q: %w", service, ErrNotFound)
 	case code != 0:
-		return nil, fmt.Errorf("watched: reading Keychain item %q: security exited with status %d", service, code)
+		return nil, fmt.Errorf("reading Keychain item %q: security exited with status %d", service, code)
 	}
 	data := bytes.TrimRight(out, "\r\n")
 	// security -w prints the secret as hex when it is not plain text.

@@ -116,17 +116,8 @@ func (i *Issuer) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if consent.Delay > 0 {
-		t := time.NewTimer(consent.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			i.abandoned()
-			return
-		case <-i.done:
-			return
-		}
+	if !i.delay(r, consent.Delay) {
+		return
 	}
 	if consent.Error != "" {
 		fail(consent.Error, consent.ErrorDescription)
@@ -147,6 +138,25 @@ func (i *Issuer) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	i.stats.Authorizations++
 	i.mu.Unlock()
 	i.redirect(w, redirectURI, consent, url.Values{"code": {code}}, state)
+}
+
+// delay waits d (the simulated user taking their time) and reports true,
+// or false without answering when the client went away first (counted in
+// Stats.Abandoned) or the issuer is closing.
+func (i *Issuer) delay(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		i.abandoned()
+	case <-i.done:
+	}
+	return false
 }
 
 // redirect sends the authorization response to redirectURI (RFC 6749

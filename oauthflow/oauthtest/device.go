@@ -85,19 +85,8 @@ func (i *Issuer) VerificationURL() string { return i.url + VerificationPath }
 // handleDeviceAuthorization serves the device authorization endpoint
 // (RFC 8628 §3.1-3.2). Clients authenticate as at the token endpoint.
 func (i *Issuer) handleDeviceAuthorization(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	params, perr := readParams(r)
-	if perr != nil {
-		writeError(w, perr)
-		return
-	}
-	client, oerr := i.authenticate(r, params)
-	if oerr != nil {
-		writeError(w, oerr)
+	params, client, ok := i.clientPost(w, r)
+	if !ok {
 		return
 	}
 	scope := strings.Join(strings.Fields(params["scope"]), " ")
@@ -311,17 +300,8 @@ func (i *Issuer) handleVerification(w http.ResponseWriter, r *http.Request) {
 		page(http.StatusNotFound, "Unknown code", "This code is not valid. Check it and try again.", true)
 		return
 	}
-	if consent.Delay > 0 {
-		t := time.NewTimer(consent.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			i.abandoned()
-			return
-		case <-i.done:
-			return
-		}
+	if !i.delay(r, consent.Delay) {
+		return
 	}
 	if consent.Error != "" {
 		i.DenyDevice(uc)

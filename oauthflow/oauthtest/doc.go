@@ -20,9 +20,25 @@
 // replaying an invalidated refresh token revokes the whole login and
 // answers invalid_grant (RFC 9700 §4.14.2). Clients authenticate with
 // client_id, plus client_secret or HTTP Basic for confidential clients
-// (RFC 6749 §2.3.1); failures answer 401 invalid_client. The revocation
-// endpoint (RevocationPath, RFC 7009) revokes a token's login. Metadata is
-// served at DiscoveryPath and MetadataPath.
+// (RFC 6749 §2.3.1; ClientReg.AuthMethod can require one of them, and
+// Options.TokenAuthMethods sets what the metadata advertises); failures
+// answer 401 invalid_client. The revocation endpoint (RevocationPath,
+// RFC 7009) revokes a token's login. Metadata is served at DiscoveryPath
+// and MetadataPath.
+//
+// The device authorization grant (RFC 8628): DeviceAuthorizationPath hands
+// out device and user codes, the token endpoint answers the device_code
+// grant with authorization_pending, slow_down (when polled faster than
+// Options.DeviceInterval, or on request), access_denied, expired_token or
+// the tokens. Tests decide for the user with [Issuer.ApproveDevice],
+// [Issuer.DenyDevice], [Issuer.SlowDownDevice] and [Issuer.ExpireDevice];
+// a [Browser] opening verification_uri_complete (VerificationPath) approves
+// as the current Consent says, which the demo uses.
+//
+// Options make the issuer answer like particular real servers:
+// NanosecondExpiresIn and JWTAccessTokens like oauth2-proxy's mockoidc,
+// StringNumbers, NoRotation, and NoRefreshToken (offline_access not
+// granted).
 //
 // Logins are created by a sign-in through the authorization endpoint, or
 // with [Issuer.Mint] without a browser. [Issuer.Inject] and

@@ -127,15 +127,7 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		if d <= 0 {
 			d = 2 * time.Second
 		}
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return true
-		case <-r.Context().Done():
-			i.abandoned()
-		case <-i.done:
-		}
+		return i.delay(r, d)
 	case MalformedJSON:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)

@@ -7,19 +7,8 @@ import "net/http"
 // belongs to, which §2.1 allows. Unknown and already invalid tokens are
 // answered 200 like valid ones (§2.2). Injected faults do not apply here.
 func (i *Issuer) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	params, perr := readParams(r)
-	if perr != nil {
-		writeError(w, perr)
-		return
-	}
-	client, oerr := i.authenticate(r, params)
-	if oerr != nil {
-		writeError(w, oerr)
+	params, client, ok := i.clientPost(w, r)
+	if !ok {
 		return
 	}
 	tok := params["token"]
@@ -47,4 +36,26 @@ func (i *Issuer) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	i.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+}
+
+// clientPost reads a POST request of an authenticated client to an endpoint
+// other than the token endpoint (revocation, device authorization). On
+// failure it has answered and returns false.
+func (i *Issuer) clientPost(w http.ResponseWriter, r *http.Request) (map[string]string, ClientReg, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, ClientReg{}, false
+	}
+	params, perr := readParams(r)
+	if perr != nil {
+		writeError(w, perr)
+		return nil, ClientReg{}, false
+	}
+	client, oerr := i.authenticate(r, params)
+	if oerr != nil {
+		writeError(w, oerr)
+		return nil, ClientReg{}, false
+	}
+	return params, client, true
 }

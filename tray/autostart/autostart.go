@@ -41,22 +41,7 @@ type Entry struct {
 }
 
 // ErrInvalid reports an Entry (or ID) that cannot be registered safely.
-var ErrInvalid = errors.New("autostart: invalid entry")
-
-// Executable returns the absolute path of the running program with
-// symlinks resolved, suitable for Entry.Exec (a symlink such as a
-// package manager's shim may move or disappear independently).
-func Executable() (string, error) {
-	p, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
-	}
-	p, err = filepath.EvalSymlinks(p)
-	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
-	}
-	return filepath.Abs(p)
-}
+var ErrInvalid = errors.New("start at login: invalid entry")
 
 // validID checks an ID for use as a file name and registry value name.
 func validID(id string) error {
@@ -103,10 +88,10 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
+		return fmt.Errorf("start at login: %w", err)
 	}
 	if err := atomicfile.WriteFile(path, data, perm); err != nil {
-		return fmt.Errorf("autostart: writing %s: %w", path, err)
+		return fmt.Errorf("start at login: writing %s: %w", path, err)
 	}
 	return nil
 }
@@ -114,7 +99,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // removeFile deletes path; a missing file is not an error.
 func removeFile(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
+		return fmt.Errorf("start at login: %w", err)
 	}
 	return nil
 }

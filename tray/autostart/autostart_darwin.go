@@ -10,7 +10,7 @@ import (
 func home() (string, error) {
 	h, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("autostart: %w", err)
+		return "", fmt.Errorf("start at login: %w", err)
 	}
 	return h, nil
 }

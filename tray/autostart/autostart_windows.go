@@ -29,11 +29,11 @@ func Enable(e Entry) error {
 	}
 	k, _, err := registry.CreateKey(registry.CURRENT_USER, runKey, registry.QUERY_VALUE|registry.SET_VALUE)
 	if err != nil {
-		return fmt.Errorf("autostart: opening HKCU\\%s: %w", runKey, err)
+		return fmt.Errorf("start at login: opening HKCU\\%s: %w", runKey, err)
 	}
 	defer k.Close()
 	if err := k.SetStringValue(e.ID, cmd); err != nil {
-		return fmt.Errorf("autostart: writing HKCU\\%s\\%s: %w", runKey, e.ID, err)
+		return fmt.Errorf("start at login: writing HKCU\\%s\\%s: %w", runKey, e.ID, err)
 	}
 	return deleteValue(approvedKey, e.ID)
 }
@@ -61,7 +61,7 @@ func Status(id string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("autostart: opening HKCU\\%s: %w", runKey, err)
+		return false, fmt.Errorf("start at login: opening HKCU\\%s: %w", runKey, err)
 	}
 	defer k.Close()
 	cmd, _, err := k.GetStringValue(id)
@@ -69,7 +69,7 @@ func Status(id string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("autostart: reading HKCU\\%s\\%s: %w", runKey, id, err)
+		return false, fmt.Errorf("start at login: reading HKCU\\%s\\%s: %w", runKey, id, err)
 	}
 	a, err := registry.OpenKey(registry.CURRENT_USER, approvedKey, registry.QUERY_VALUE)
 	if err != nil {
@@ -97,11 +97,11 @@ func deleteValue(key, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("autostart: opening HKCU\\%s: %w", key, err)
+		return fmt.Errorf("start at login: opening HKCU\\%s: %w", key, err)
 	}
 	defer k.Close()
 	if err := k.DeleteValue(name); err != nil && !errors.Is(err, registry.ErrNotExist) {
-		return fmt.Errorf("autostart: deleting HKCU\\%s\\%s: %w", key, name, err)
+		return fmt.Errorf("start at login: deleting HKCU\\%s\\%s: %w", key, name, err)
 	}
 	return nil
 }

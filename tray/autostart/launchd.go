@@ -71,7 +71,7 @@ func plistEnabled(data []byte) (bool, error) {
 			break
 		}
 		if err != nil {
-			return false, fmt.Errorf("autostart: malformed plist: %w", err)
+			return false, fmt.Errorf("start at login: malformed plist: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -84,7 +84,7 @@ func plistEnabled(data []byte) (bool, error) {
 			case "key":
 				var k string
 				if err := dec.DecodeElement(&k, &t); err != nil {
-					return false, fmt.Errorf("autostart: malformed plist: %w", err)
+					return false, fmt.Errorf("start at login: malformed plist: %w", err)
 				}
 				depth--
 				key = k
@@ -132,7 +132,7 @@ func launchdStatus(home, id string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("autostart: %w", err)
+		return false, fmt.Errorf("start at login: %w", err)
 	}
 	return plistEnabled(data)
 }

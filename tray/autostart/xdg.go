@@ -135,7 +135,7 @@ func xdgFromEnv() (xdgDirs, error) {
 	if !filepath.IsAbs(d.configHome) {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return d, fmt.Errorf("autostart: %w", err)
+			return d, fmt.Errorf("start at login: %w", err)
 		}
 		d.configHome = filepath.Join(home, ".config")
 	}
@@ -164,7 +164,7 @@ func (d xdgDirs) systemFile(id string) (string, []byte, error) {
 			return p, data, nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			return "", nil, fmt.Errorf("autostart: %w", err)
+			return "", nil, fmt.Errorf("start at login: %w", err)
 		}
 	}
 	return "", nil, nil
@@ -209,7 +209,7 @@ func (d xdgDirs) status(id string) (bool, error) {
 		return desktopEnabled(data), nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return false, fmt.Errorf("autostart: %w", err)
+		return false, fmt.Errorf("start at login: %w", err)
 	}
 	sys, data, err := d.systemFile(id)
 	if err != nil || sys == "" {

@@ -11,6 +11,7 @@ import (
 	toast "git.sr.ht/~jackmordaunt/go-toast"
 	"github.com/gen2brain/beeep"
 	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 )
 
 // go-toast has one process-wide activation callback; it forwards to the
@@ -114,12 +115,7 @@ func writeIcon() string {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return ""
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return ""
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return ""
 	}
 	return path

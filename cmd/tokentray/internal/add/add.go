@@ -10,6 +10,7 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/login"
 	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
@@ -41,6 +42,22 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			}
 			if a.Issuer == "" && (a.AuthorizeURL == "" || a.TokenURL == "") {
 				return cmdutil.Usagef(cmd, "add: --issuer is required (or both --authorize-url and --token-url)")
+			}
+			// Check the flags before anything is written, so that an error
+			// names the flag rather than a line of a file never written.
+			if err := store.ValidName(a.Name); err != nil {
+				return cmdutil.Usagef(cmd, "add: %v", err)
+			}
+			if opts.Body != "form" && opts.Body != "json" {
+				return cmdutil.Usagef(cmd, "add: --token-body must be form or json, not %q", opts.Body)
+			}
+			for _, u := range []struct{ flag, url string }{{"issuer", a.Issuer}, {"authorize-url", a.AuthorizeURL}, {"token-url", a.TokenURL}} {
+				if u.url == "" {
+					continue
+				}
+				if err := oauthflow.CheckURL(u.url); err != nil {
+					return cmdutil.Usagef(cmd, "add: --%s: %v", u.flag, err)
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

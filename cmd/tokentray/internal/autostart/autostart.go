@@ -59,9 +59,12 @@ func Run(opts *Options) error {
 	}
 	switch opts.Action {
 	case "enable":
-		e, err := f.AutostartEntry()
+		e, warning, err := f.AutostartEntry()
 		if err != nil {
 			return err
+		}
+		if warning != "" {
+			fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s\n", warning)
 		}
 		if err := autostart.Enable(e); err != nil {
 			return err

@@ -61,11 +61,19 @@ func (g *instance) runTray(ctx context.Context, e *keepalive.Engine) error {
 		Log:     g.f.Log,
 		LogFile: g.f.Paths.LogFile(),
 	}
+	if !g.f.Demo {
+		cfg := g.f.Paths.Config
+		opts.AddAccount = func() error { return OpenConfig(cfg, true, tray.OpenPath) }
+		opts.OpenConfig = func() error { return OpenConfig(cfg, false, tray.OpenPath) }
+	}
 	if g.f.Demo {
 		// The demo touches nothing of the user's: no login registration.
-	} else if entry, err := g.f.AutostartEntry(); err != nil {
+	} else if entry, warning, err := g.f.AutostartEntry(); err != nil {
 		g.f.Log.Warn("tokentray: start at login unavailable", "err", err)
 	} else {
+		if warning != "" {
+			g.f.Log.Warn("tokentray: start at login: " + warning)
+		}
 		opts.StartAtLogin = tray.AutostartEntry(entry)
 	}
 	g.f.Log.Info("tokentray: tray started")
@@ -194,4 +202,44 @@ func Running(f *cmdutil.Factory) (running bool, pid int) {
 		return false, 0
 	}
 	return true, readPID(f)
+}
+
+// ConfigExample is what "Add an account…" puts into the config file: an
+// owned account to uncomment and fill in.
+const ConfigExample = `
+# An account tokentray keeps signed in. Uncomment these lines, fill in the
+# issuer and the client ID of your own OAuth client registration, save,
+# and restart tokentray. Or run:
+#   tokentray add work --issuer URL --client-id ID
+#
+# [account.work]
+# issuer    = "https://login.example.com"   # OIDC discovery, or authorize_url + token_url
+# client_id = "your-own-client-id"
+# scopes    = ["openid", "offline_access"]
+`
+
+// OpenConfig opens the config file with open, creating it (and its
+// folder) when missing. withExample first appends ConfigExample unless the
+// file has it already; the rest of the file is kept as it is.
+func OpenConfig(path string, withExample bool, open func(string) error) error {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	missing := err != nil
+	if withExample && !strings.Contains(string(data), ConfigExample) {
+		if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
+			data = append(data, '\n')
+		}
+		data = append(data, ConfigExample...)
+	} else if !missing {
+		return open(path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	return open(path)
 }

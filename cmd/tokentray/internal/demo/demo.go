@@ -160,7 +160,7 @@ func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, fl
 	breakAt := time.After(failAfter)
 	var autoAt <-chan time.Time
 	needed := false
-	toldAttempt := 0
+	told := 0 // the failed attempt last told
 	for {
 		select {
 		case <-ctx.Done():
@@ -171,8 +171,9 @@ func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, fl
 		case s := <-snaps:
 			a, _ := s.Find("flaky")
 			switch {
-			case a.State == keepalive.Retrying && a.Attempt != toldAttempt:
-				toldAttempt = a.Attempt
+			case a.State == keepalive.Retrying && a.Attempt != told:
+				// Once per failed attempt, however many snapshots show it.
+				told = a.Attempt
 				fmt.Fprintf(g.IO.Out, "demo: flaky refresh failed (attempt %d); retrying in %s\n",
 					a.Attempt, keepalive.HumanDuration(time.Until(a.NextTry)))
 			case a.State == keepalive.NeedsSignIn && !needed:
@@ -185,7 +186,7 @@ func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, fl
 					autoAt = time.After(autoSignIn)
 				}
 			case a.State == keepalive.OK && needed:
-				needed, toldAttempt = false, 0
+				needed, told = false, 0
 				fmt.Fprintln(g.IO.Out, "demo: flaky is signed in again and healthy: the cycle is complete. Press Ctrl-C to stop.")
 			}
 		case <-autoAt:

@@ -103,11 +103,15 @@ func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name s
 	ui := keepalive.SignInUI{
 		Open:     t.open(how.NoBrowser),
 		Unopened: t.unopened,
+		Print:    t.print,
 		Paste:    t.paste(stdinLines(f.IO.In)),
 		Invalid:  t.invalid,
 		Device:   t.device,
 		Method:   method(acc, how),
 		Manual:   how.NoBrowser, // printed for a browser anywhere: the authorization URL itself
+	}
+	if how.NoBrowser {
+		ui.Print = nil
 	}
 	if !owned {
 		ui.Paste, ui.Invalid = nil, nil
@@ -196,8 +200,9 @@ type terminal struct {
 	errOut   io.Writer
 	redirect string
 
-	mu   sync.Mutex
-	hint *time.Timer
+	mu      sync.Mutex
+	hint    *time.Timer
+	printed string // the link to show in case the browser does not open
 }
 
 const pasteHelp = "If the browser then shows an error page (it cannot reach this machine), copy the\n" +
@@ -216,10 +221,25 @@ func (t *terminal) open(noBrowser bool) func(url string) error {
 		if err := oauthflow.OpenBrowser(url); err != nil {
 			return err
 		}
-		fmt.Fprintf(t.errOut, "Opening your browser to sign in %s. If it does not open, visit:\n\n  %s\n\n", t.name, url)
+		t.mu.Lock()
+		link := t.printed
+		t.mu.Unlock()
+		if link == "" {
+			link = url
+		}
+		fmt.Fprintf(t.errOut, "Opening your browser to sign in %s. If it does not open, visit:\n\n  %s\n\n", t.name, link)
 		t.waiting()
 		return nil
 	}
+}
+
+// print keeps the link to print once the browser is launched: its own
+// one-time start URL, so that clicking it after the browser opened is not
+// a second visit of the browser's link.
+func (t *terminal) print(url string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.printed = url
 }
 
 // unopened prints the authorization URL when no browser could be opened:

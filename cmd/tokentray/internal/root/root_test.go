@@ -96,3 +96,22 @@ func TestCompletionOfAccountNames(t *testing.T) {
 		t.Errorf("token work <TAB>:\n%s", out)
 	}
 }
+
+// TestReadmeMatchesHelp: README's Command line section is the help's
+// command and flag list, verbatim.
+func TestReadmeMatchesHelp(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ := runRoot(t, "--help")
+	start := strings.Index(out, "Available Commands:")
+	end := strings.Index(out, "\nUse \"tokentray [command]")
+	if start < 0 || end < 0 {
+		t.Fatalf("unexpected help:\n%s", out)
+	}
+	want := "```\n" + strings.TrimRight(out[start:end], "\n") + "\n```\n"
+	if !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's Command line section differs from --help; paste this:\n%s", want)
+	}
+}

@@ -1,12 +1,15 @@
-// Package status is `tokentray status`: the health of every account.
+// Package status is `tokentray status`: whether the background instance
+// runs, and the health of every account with the next step for each one
+// that needs the user.
 package status
 
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,55 +18,127 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/daemon"
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/store"
+	"github.com/tokentray/tokentray/tray/autostart"
 )
 
-// Options are status's flags and inputs.
+// Options are status's flags, arguments and inputs.
 type Options struct {
-	F    *cmdutil.Factory
-	JSON bool
+	F      *cmdutil.Factory
+	JSON   bool
+	Output string   // "" or "wide"
+	Names  []string // show only these accounts
+
+	// Gather collects the report; Now is the clock. Tests replace both.
+	Gather func(*Options) (Report, error)
+	Now    func() time.Time
+}
+
+// Report is everything status shows.
+type Report struct {
+	Running      bool
+	PID          int   // 0 when unknown
+	StartAtLogin *bool // nil when unknown
+	Config       string
+	Snapshot     keepalive.Snapshot
+	Issuers      map[string]string // owned account -> issuer (or token endpoint)
+	Files        map[string]string // account -> its credential file, when known
 }
 
 // NewCmdStatus returns the status command; runF replaces its work in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts := &Options{F: f, Gather: gather, Now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "status [--json]",
+		Use:   "status [ACCOUNT...] [--json] [-o wide]",
 		Short: "Show the health of every account",
-		Long:  "Show the health of every account. Never prints a token.",
-		Args:  cmdutil.NoArgs,
+		Long: "Show whether tokentray is running and the health of every account (or of the named ones),\n" +
+			"with the next step for each account that needs you. Never prints a token.\n\n" +
+			"Exits 1 when an account needs you (needs sign-in, broken), else 0.",
+		ValidArgsFunction: cmdutil.CompleteAccounts(f, true, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
+			if opts.Output != "" && opts.Output != "wide" {
+				return cmdutil.Usagef(cmd, "status: -o takes \"wide\", not %q", opts.Output)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return Run(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (see README: status --json)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "\"wide\": also the issuer, next refresh and last error")
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"wide"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// Run prints the status.
+// Run prints the status. It fails (exit 1, nothing more said) when any
+// shown account needs the user.
 func Run(opts *Options) error {
-	f := opts.F
-	if err := f.Setup(); err != nil {
+	rep, err := opts.Gather(opts)
+	if err != nil {
 		return err
 	}
-	defer f.Close()
-	snap := f.Engine(cmdutil.AllAccounts).Snapshot()
-	if running, _ := daemon.Running(f); running {
-		snap = overlayRunning(snap, f.StatusFile())
+	if len(opts.Names) > 0 {
+		var keep []keepalive.Account
+		for _, n := range opts.Names {
+			a, ok := rep.Snapshot.Find(n)
+			if !ok {
+				return fmt.Errorf("no account %q (see 'tokentray status')", n)
+			}
+			if !slices.ContainsFunc(keep, func(k keepalive.Account) bool { return k.Name == n }) {
+				keep = append(keep, a)
+			}
+		}
+		rep.Snapshot.Accounts = keep
 	}
+	now := opts.Now()
+	out := opts.F.IO.Out
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
+		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(snap)
+		if err := enc.Encode(toJSON(rep)); err != nil {
+			return err
+		}
+	} else {
+		writeText(out, rep, now, opts.F.IO.Width(), opts.Output == "wide")
 	}
-	if len(snap.Accounts) == 0 {
-		f.NoAccountsHint(f.IO.Out)
-		return nil
+	for _, a := range rep.Snapshot.Accounts {
+		if needsAction(a) {
+			return cmdutil.ErrSilent
+		}
 	}
-	writeStatus(f.IO.Out, snap, time.Now())
 	return nil
+}
+
+// gather reads the configuration, the token files and, when an instance
+// runs, its published view.
+func gather(opts *Options) (Report, error) {
+	f := opts.F
+	if err := f.Setup(); err != nil {
+		return Report{}, err
+	}
+	defer f.Close()
+	rep := Report{Config: f.Paths.Config, Issuers: map[string]string{}, Files: map[string]string{}}
+	rep.Snapshot = f.Engine(cmdutil.AllAccounts).Snapshot()
+	if rep.Running, rep.PID = daemon.Running(f); rep.Running {
+		rep.Snapshot = overlayRunning(rep.Snapshot, f.StatusFile())
+	}
+	if on, err := autostart.Status(cmdutil.AutostartID); err == nil {
+		rep.StartAtLogin = &on
+	}
+	for _, a := range f.Config.Accounts {
+		iss := a.Issuer
+		if iss == "" {
+			iss = a.TokenURL
+		}
+		rep.Issuers[a.Name] = iss
+		rep.Files[a.Name] = store.Open(f.Paths.Data).Path(a.Name)
+	}
+	for _, w := range f.WatchedSources() {
+		rep.Files[w.Name] = w.Path
+	}
+	return rep, nil
 }
 
 // overlayRunning replaces the file-derived status of each account with the
@@ -88,34 +163,46 @@ func overlayRunning(snap keepalive.Snapshot, path string) keepalive.Snapshot {
 	return out
 }
 
-// writeStatus prints the status table.
-func writeStatus(w io.Writer, snap keepalive.Snapshot, now time.Time) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tKIND\tHEALTH\tEXPIRES\tLAST REFRESH\tLAST ERROR")
-	for _, a := range snap.Accounts {
-		health := a.State.String()
-		if a.Reason != "" {
-			health += " (" + a.Reason + ")"
+// needsAction: only the user can mend the account.
+func needsAction(a keepalive.Account) bool {
+	return a.State == keepalive.NeedsSignIn || a.State == keepalive.Broken
+}
+
+// nextStep is the one thing to do for an account, or "". file is its
+// credential file ("" when unknown).
+func nextStep(a keepalive.Account, file string) string {
+	switch a.State {
+	case keepalive.NeedsSignIn, keepalive.Warning:
+		return "tokentray login " + a.Name
+	case keepalive.Broken:
+		if file == "" {
+			return "fix or remove its credential file"
 		}
-		if a.State == keepalive.Retrying && !a.NextTry.IsZero() {
-			health += fmt.Sprintf(" (attempt %d, next in %s)", a.Attempt, keepalive.HumanDuration(a.NextTry.Sub(now)))
-		}
-		last := "-"
-		if !a.LastRefresh.IsZero() {
-			last = keepalive.HumanDuration(now.Sub(a.LastRefresh)) + " ago"
-		}
-		exp := keepalive.ExpiresIn(a.Expiry, now)
-		if exp == "" {
-			exp = "-"
-		}
-		lastErr := a.LastError
-		if a.SignInError != "" {
-			lastErr = strings.TrimPrefix(lastErr+"; ", "; ") + "sign-in: " + a.SignInError
-		}
-		if lastErr == "" {
-			lastErr = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, health, exp, last, lastErr)
+		return "fix or remove " + displayPath(file)
 	}
-	tw.Flush()
+	return ""
+}
+
+// source and tool split an account's kind: ("owned", "") or ("watched",
+// "claude-code").
+func source(k keepalive.Kind) (string, string) {
+	if !k.IsWatched() {
+		return "owned", ""
+	}
+	s := string(k)
+	s = strings.TrimPrefix(s, "watched (")
+	s = strings.TrimSuffix(s, ")")
+	return "watched", s
+}
+
+// displayPath shortens a path under the home directory to ~/….
+func displayPath(p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	if rel, err := filepath.Rel(home, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		return filepath.Join("~", rel)
+	}
+	return p
 }

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestManPages(t *testing.T) {
+	dir := t.TempDir()
+	if err := generate(dir); err != nil {
+		t.Fatal(err)
+	}
+	for page, want := range map[string]string{
+		"tokentray.1":        ".TH \"TOKENTRAY\" \"1\"",
+		"tokentray-status.1": `\fB--json\fP`,
+		"tokentray-login.1":  `\fB--no-browser\fP`,
+		"tokentray-run.1":    `\fB--headless\fP`,
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %v, lacks %q:\n%s", page, err, want, data)
+		}
+	}
+}
