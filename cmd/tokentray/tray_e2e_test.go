@@ -384,8 +384,8 @@ func TestTrayEndToEnd(t *testing.T) {
 	if si := a.find(tray.SignInLabel("work")); !si.Enabled {
 		t.Error("Sign In to work… disabled while work needs a sign-in")
 	}
-	if line := a.find("work: needs sign-in"); !slices.Equal(line.Labels(), []string{tray.LabelSignIn, tray.LabelRefresh}) {
-		t.Errorf("submenu of an account that needs a sign-in: %q", line.Labels())
+	if line := a.find("work: needs sign-in"); !slices.Equal(line.VisibleLabels(), []string{tray.LabelSignIn, tray.LabelRefresh}) {
+		t.Errorf("submenu of an account that needs a sign-in: %q", line.VisibleLabels())
 	}
 	// A fourth failure (and the Refreshing in between) shows no second
 	// bubble.
