@@ -210,7 +210,7 @@ type menu struct {
 	gen        int
 	accounts   []string // names, in menu order
 	lines      []*cached
-	subs       [][]*cached         // each account's submenu items, see submenu
+	subs       [][]*cached        // each account's submenu items, see submenu
 	copyLinks  map[string]*cached // "Copy sign-in link" per owned account
 	refreshAll *cached
 	signIn     *cached
