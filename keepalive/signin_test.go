@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
@@ -177,6 +179,52 @@ func TestSignInErrorRecorded(t *testing.T) {
 		t.Fatal("denied sign-in succeeded")
 	}
 	if a := r.account(); a.SignInError != "sign-in was denied (access_denied)" {
+		t.Errorf("SignInError %q", a.SignInError)
+	}
+}
+
+// A device sign-in (sign_in = "device") shows its code, shows it again to
+// a second request instead of starting another, and stores the login once
+// the user approves.
+func TestDeviceSignIn(t *testing.T) {
+	r := newRig(t, func(r *rig, io *oauthtest.Options, acc *OwnedAccount, _ *Options) {
+		acc.Device = true
+		io.DeviceInterval = time.Second
+	})
+	r.client.Endpoint.DeviceAuthURL = r.iss.DeviceAuthorizationURL()
+	r.client.Sleep = func(ctx context.Context, d time.Duration) error { r.clock.Jump(d); return ctx.Err() }
+	shown := make(chan *DeviceAuthorization, 2)
+	ui := SignInUI{Device: func(da *DeviceAuthorization) { shown <- da }}
+	done := make(chan error, 1)
+	go func() { done <- r.eng.SignInWith(context.Background(), "work", ui) }()
+	da := <-shown
+	if err := r.eng.SignInWith(context.Background(), "work", ui); !errors.Is(err, ErrSignInInProgress) {
+		t.Fatalf("second sign-in: %v", err)
+	}
+	if again := <-shown; again.UserCode != da.UserCode {
+		t.Errorf("shown again %q, want %q", again.UserCode, da.UserCode)
+	}
+	if err := r.iss.ApproveDevice(da.UserCode); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("device sign-in: %v", err)
+	}
+	if st := r.iss.Stats(); st.DeviceAuthorizations != 1 || st.DeviceGrants != 1 || st.Authorizations != 0 {
+		t.Errorf("issuer stats %+v", st)
+	}
+	if a := r.account(); a.State != OK || a.SignInError != "" {
+		t.Errorf("after the sign-in: %+v", a)
+	}
+
+	// A denial is remembered in words.
+	go func() { done <- r.eng.SignInWith(context.Background(), "work", ui) }()
+	da = <-shown
+	r.iss.DenyDevice(da.UserCode)
+	if err := <-done; !errors.Is(err, oauthflow.ErrDeviceDenied) {
+		t.Fatalf("denied: %v", err)
+	}
+	if a := r.account(); !strings.Contains(a.SignInError, "denied") || strings.Contains(a.SignInError, "oauthflow") {
 		t.Errorf("SignInError %q", a.SignInError)
 	}
 }
