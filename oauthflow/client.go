@@ -64,6 +64,12 @@ type Client struct {
 	Scopes     []string
 	Endpoint   Endpoint
 	TokenBody  BodyEncoding // "" means BodyForm
+	// AssumedLifetime, when set, is the access token lifetime assumed for
+	// a token response without expires_in (RFC 6749 §5.1 makes it
+	// optional), counted from the response's created_at (seconds since
+	// the epoch, as GitLab sends it) or else from receipt. Zero keeps such
+	// an expiry unknown.
+	AssumedLifetime time.Duration
 
 	// HTTPClient is used for every request; nil means a client with a 30 s
 	// timeout.

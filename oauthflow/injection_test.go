@@ -235,3 +235,19 @@ func TestStartURLReopenRestartsHold(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A clock that nobody advances (a fake Now with the real Sleep) holds the
+// code once, not forever.
+func TestStartURLHoldWithStoppedClock(t *testing.T) {
+	iss := startIssuer(t, oauthtest.Options{})
+	c := signInClient(iss)
+	c.Now = newClock().Now
+	f := startFlow(t, c, oauthflow.SignInOptions{Hold: 20 * time.Millisecond})
+	var b oauthtest.Browser
+	if err := b.Open(f.StartURL()); err != nil || b.Last().Status != 200 {
+		t.Fatalf("browser: %v %d", err, b.Last().Status)
+	}
+	if _, err := waitFlow(t, f); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -267,10 +267,35 @@ func (c *Client) buildToken(fields map[string]json.RawMessage, access string) *T
 		ObtainedAt:   now,
 	}
 	t.Expiry, t.ExpirySource = accessExpiry(fields["expires_in"], access, now)
+	if t.ExpirySource == ExpiryUnknown && c.AssumedLifetime > 0 {
+		t.Expiry, t.ExpirySource = now.Add(c.AssumedLifetime), ExpiryAssumed
+		if at, ok := createdAt(fields["created_at"], now); ok {
+			t.Expiry = at.Add(c.AssumedLifetime)
+		}
+	}
 	if d, ok := secondsField(fields["refresh_token_expires_in"]); ok {
 		t.RefreshExpiry = now.Add(d)
 	}
 	return t
+}
+
+// createdAt parses a created_at member (seconds since the epoch) and
+// accepts it only when it is not after now and less than a day before, so
+// a skewed or bogus value cannot make a token look valid for long.
+func createdAt(raw json.RawMessage, now time.Time) (time.Time, bool) {
+	var n json.Number
+	if len(raw) == 0 || json.Unmarshal(raw, &n) != nil {
+		return time.Time{}, false
+	}
+	secs, err := n.Int64()
+	if err != nil {
+		return time.Time{}, false
+	}
+	at := time.Unix(secs, 0)
+	if at.After(now) || now.Sub(at) > 24*time.Hour {
+		return time.Time{}, false
+	}
+	return at, true
 }
 
 // accessExpiry decides when the access token expires: after expires_in

@@ -596,15 +596,18 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 // §4.5), after the hold that follows the launch of the browser.
 func (f *Flow) exchange(code string) (*Token, error) {
 	// Held while a second visit of a start URL may still come (see
-	// StartURL); a StartURL call meanwhile restarts the hold.
-	for {
-		wait := f.holdLeft()
-		if wait <= 0 {
+	// StartURL); a StartURL call meanwhile restarts the hold. (Once slept,
+	// the hold counts as over unless it was restarted, whatever the clock
+	// says: a clock that is not advanced must not hold the code forever.)
+	for launched := (time.Time{}); ; {
+		since, wait := f.holdLeft()
+		if wait <= 0 || since.Equal(launched) {
 			break
 		}
 		if err := f.client.sleep(f.ctx, wait); err != nil {
 			return nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err)
 		}
+		launched = since
 	}
 	return f.client.tokenRequest(f.ctx, "exchange", map[string]string{
 		"grant_type":    "authorization_code",
@@ -614,16 +617,16 @@ func (f *Flow) exchange(code string) (*Token, error) {
 	})
 }
 
-// holdLeft is how long a code must still be held: until Hold after the
-// latest StartURL, 0 when none was called.
-func (f *Flow) holdLeft() time.Duration {
+// holdLeft returns the latest StartURL time and how long a code must still
+// be held: until Hold after it, 0 when StartURL was not called.
+func (f *Flow) holdLeft() (launched time.Time, wait time.Duration) {
 	f.mu.Lock()
-	launched := f.launched
+	launched = f.launched
 	f.mu.Unlock()
 	if launched.IsZero() {
-		return 0
+		return launched, 0
 	}
-	return launched.Add(f.hold).Sub(f.client.now())
+	return launched, launched.Add(f.hold).Sub(f.client.now())
 }
 
 // expire ends the flow when its time is up, unless a response is being

@@ -38,6 +38,9 @@ const (
 	// ExpiryUnknown: neither gave a usable expiry; callers refresh on
 	// their own schedule.
 	ExpiryUnknown ExpirySource = "none"
+	// ExpiryAssumed: the response had no usable expiry and the client's
+	// AssumedLifetime was applied (from created_at when sent).
+	ExpiryAssumed ExpirySource = "assumed"
 )
 
 // MaxExpiresIn is the longest expires_in taken at its word. Anything longer

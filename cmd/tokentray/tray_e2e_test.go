@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,25 +40,6 @@ type trayApp struct {
 	out    syncBuffer
 	opened string // file the fake xdg-open appends its argument to
 	ctx    context.Context
-}
-
-// syncBuffer is a bytes.Buffer that the test may read while the process
-// writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // fakeOpener installs an xdg-open first on PATH that records its argument.

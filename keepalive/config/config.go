@@ -82,7 +82,24 @@ type Account struct {
 	// "" (the browser, or the device grant on a machine without a display
 	// when the server offers it).
 	SignIn string
+
+	// Provider names a preset (oauthflow/provider) that supplies the
+	// endpoints, scopes and quirks; ProviderParams are its parameters
+	// (tenant, url, domain, realm) as written in the file. Settings given
+	// explicitly override the preset's.
+	Provider       string
+	ProviderParams map[string]string
+	// AssumedLifetime is the access token lifetime assumed when the server
+	// omits expires_in (from the preset).
+	AssumedLifetime time.Duration
+	// GitHosts are the hosts `tokentray git-credential` serves this
+	// account's token to, as password for GitUsername (default "oauth2").
+	GitHosts    []string
+	GitUsername string
 }
+
+// DefaultGitUsername is the user name git is given with an access token.
+const DefaultGitUsername = "oauth2"
 
 // Redirect configures the loopback redirect URI of the sign-in flow
 // (RFC 8252 §7.3). Zero values mean host 127.0.0.1, any free port, path
@@ -174,6 +191,13 @@ type accountTOML struct {
 	RefreshLead   *duration `toml:"refresh_lead"`
 	CheckInterval *duration `toml:"check_interval"`
 	SignIn        string    `toml:"sign_in"`
+	Provider      string    `toml:"provider"`
+	Tenant        string    `toml:"tenant"`
+	URL           string    `toml:"url"`
+	Domain        string    `toml:"domain"`
+	Realm         string    `toml:"realm"`
+	GitHosts      []string  `toml:"git_hosts"`
+	GitUsername   string    `toml:"git_username"`
 }
 
 type watchTOML struct {
@@ -307,7 +331,13 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	if acc.ClientID == "" {
 		return fail("client_id", "is required (the client ID of your own OAuth client registration)")
 	}
-	if a.Issuer == "" && (a.TokenURL == "" || (a.AuthorizeURL == "" && a.DeviceAuthURL == "")) {
+	if key, msg := a.applyProvider(&acc); msg != "" {
+		return fail(key, "%s", msg)
+	}
+	if key, msg := a.applyGit(&acc); msg != "" {
+		return fail(key, "%s", msg)
+	}
+	if a.Provider == "" && a.Issuer == "" && (a.TokenURL == "" || (a.AuthorizeURL == "" && a.DeviceAuthURL == "")) {
 		return fail("issuer", "set issuer (for OIDC discovery) or token_url and authorize_url (or device_authorization_url)")
 	}
 	for _, u := range []struct{ key, val string }{

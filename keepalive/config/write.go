@@ -21,20 +21,41 @@ var ErrAccountExists = errors.New("an account with this name already exists")
 // other tables — is kept byte for byte; the result is parsed before it is
 // written (atomically), so a mistake never leaves a broken file behind.
 func AddAccount(path string, a Account) error {
+	_, data, err := withAccount(path, a)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, data, 0o600)
+}
+
+// CheckAccount returns a as AddAccount would write and Load would then
+// read it (a preset resolved, defaults applied), without writing: the
+// caller can sign in first and write only once that worked.
+func CheckAccount(path string, a Account) (Account, error) {
+	acc, _, err := withAccount(path, a)
+	return acc, err
+}
+
+// withAccount returns the file at path with a's table appended, and a as
+// read back from that text.
+func withAccount(path string, a Account) (Account, []byte, error) {
 	old, err := atomicfile.ReadFile(path, maxConfigSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &Error{Path: path, Msg: err.Error()}
+		return Account{}, nil, &Error{Path: path, Msg: err.Error()}
 	}
 	cur, err := Parse(path, old)
 	if err != nil {
-		return err
+		return Account{}, nil, err
 	}
 	if _, ok := cur.Account(a.Name); ok {
-		return fmt.Errorf("%s: account %q: %w", path, a.Name, ErrAccountExists)
+		return Account{}, nil, fmt.Errorf("%s: account %q: %w", path, a.Name, ErrAccountExists)
 	}
 	table, err := accountTable(a)
 	if err != nil {
-		return err
+		return Account{}, nil, err
 	}
 	var buf bytes.Buffer
 	buf.Write(old)
@@ -45,13 +66,12 @@ func AddAccount(path string, a Account) error {
 		buf.WriteByte('\n')
 	}
 	buf.Write(table)
-	if _, err := Parse(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("the new account would make the file invalid: %w", err)
+	next, err := Parse(path, buf.Bytes())
+	if err != nil {
+		return Account{}, nil, fmt.Errorf("the new account would make the file invalid: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
+	acc, _ := next.Account(a.Name)
+	return acc, buf.Bytes(), nil
 }
 
 // accountTable renders one account as TOML, leaving defaults out.
@@ -59,6 +79,11 @@ func accountTable(a Account) ([]byte, error) {
 	t := accountOut{
 		Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL, RevocationURL: a.RevocationURL,
 		ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), Scopes: a.Scopes, AuthParams: a.AuthParams,
+		Provider: a.Provider, Tenant: a.ProviderParams["tenant"], URL: a.ProviderParams["url"],
+		Domain: a.ProviderParams["domain"], Realm: a.ProviderParams["realm"], GitHosts: a.GitHosts,
+	}
+	if a.GitUsername != DefaultGitUsername {
+		t.GitUsername = a.GitUsername
 	}
 	if a.TokenBody != "" && a.TokenBody != "form" {
 		t.TokenBody = string(a.TokenBody)
@@ -79,6 +104,11 @@ func accountTable(a Account) ([]byte, error) {
 }
 
 type accountOut struct {
+	Provider      string            `toml:"provider,omitempty"`
+	Tenant        string            `toml:"tenant,omitempty"`
+	URL           string            `toml:"url,omitempty"`
+	Domain        string            `toml:"domain,omitempty"`
+	Realm         string            `toml:"realm,omitempty"`
 	Issuer        string            `toml:"issuer,omitempty"`
 	AuthorizeURL  string            `toml:"authorize_url,omitempty"`
 	TokenURL      string            `toml:"token_url,omitempty"`
@@ -89,6 +119,8 @@ type accountOut struct {
 	TokenBody     string            `toml:"token_body,omitempty"`
 	RefreshLead   string            `toml:"refresh_lead,omitempty"`
 	CheckInterval string            `toml:"check_interval,omitempty"`
+	GitHosts      []string          `toml:"git_hosts,omitempty"`
+	GitUsername   string            `toml:"git_username,omitempty"`
 	AuthParams    map[string]string `toml:"auth_params,omitempty,inline"`
 	Redirect      *redirectOut      `toml:"redirect,omitempty"`
 }

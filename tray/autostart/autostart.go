@@ -84,7 +84,7 @@ func (e Entry) checkText() error {
 // creating missing directories. When path already holds data, nothing is
 // written.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+	if old, err := atomicfile.ReadFile(path, int64(len(data))); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

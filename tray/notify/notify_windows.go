@@ -109,7 +109,7 @@ func writeIcon() string {
 		return ""
 	}
 	data := assets.AppIconPNG()
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+	if old, err := atomicfile.ReadFile(path, int64(len(data))); err == nil && bytes.Equal(old, data) {
 		return path
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

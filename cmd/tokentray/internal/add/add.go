@@ -3,45 +3,64 @@ package add
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/login"
+	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
+	"github.com/tokentray/tokentray/oauthflow/provider"
 )
 
 // Options are add's flags and arguments.
 type Options struct {
-	F       *cmdutil.Factory
-	Account config.Account
-	Secret  string
-	Body    string
-	NoLogin bool
-	How     login.How
+	F         *cmdutil.Factory
+	Account   config.Account
+	Secret    string
+	Body      string
+	Params    map[string]*string // provider parameters by name
+	NoLogin   bool
+	How       login.How
 }
 
 // NewCmdAdd returns the add command; runF replaces its work in tests.
 func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts := &Options{F: f, Params: map[string]*string{}}
 	a := &opts.Account
 	cmd := &cobra.Command{
-		Use:   "add NAME --issuer URL --client-id ID [--scope S]...",
+		Use:   "add NAME (--provider P | --issuer URL) --client-id ID [flags]",
 		Short: "Add an owned account to the config and sign in",
-		Long: "Add an owned account to the config file (keeping everything already there), then sign in.\n" +
-			"Use your own OAuth client registration: tokentray never borrows another vendor's client ID.",
-		Example: "  tokentray add work --issuer https://login.example.com --client-id ID --scope openid --scope offline_access",
-		Args:    cmdutil.ExactArgs(1, "NAME"),
+		Long: "Add an owned account: check the provider settings, sign in, and only then write its table to\n" +
+			"the config file (keeping everything already there), so a failed add leaves the file as it was.\n" +
+			"A running tokentray shows the account at once. Use your own OAuth client registration:\n" +
+			"tokentray never borrows another vendor's client ID.\n\n" +
+			"Providers (--provider) and what to register there:\n" + providerHelp(),
+		Example: "  tokentray add gl --provider gitlab --client-id ID\n" +
+			"  tokentray add work --provider microsoft --tenant contoso.onmicrosoft.com --client-id ID\n" +
+			"  tokentray add corp --provider keycloak --url https://sso.example.com --realm main --client-id ID\n" +
+			"  tokentray add mail --provider google --client-id ID --client-secret SECRET --scope https://mail.google.com/\n" +
+			"  tokentray add other --issuer https://login.example.com --client-id ID --scope openid --scope offline_access",
+		Args: cmdutil.ExactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.Name = args[0]
 			if a.ClientID == "" {
 				return cmdutil.Usagef(cmd, "add: --client-id is required (the client ID of your own OAuth registration)")
 			}
-			if a.Issuer == "" && (a.AuthorizeURL == "" || a.TokenURL == "") {
-				return cmdutil.Usagef(cmd, "add: --issuer is required (or both --authorize-url and --token-url)")
+			if a.Provider == "" && a.Issuer == "" && (a.AuthorizeURL == "" || a.TokenURL == "") {
+				return cmdutil.Usagef(cmd, "add: --provider or --issuer is required (or both --authorize-url and --token-url)")
+			}
+			if a.Provider != "" {
+				if _, err := provider.Lookup(a.Provider); err != nil {
+					return cmdutil.Usagef(cmd, "invalid value %q for --provider: %v", a.Provider, err)
+				}
 			}
 			// Check the flags before anything is written, so that an error
 			// names the flag rather than a line of a file never written.
@@ -66,39 +85,112 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&a.Provider, "provider", "", "a provider preset: "+strings.Join(provider.Names(), ", "))
+	for _, p := range []struct{ name, help string }{
+		{provider.ParamTenant, "microsoft: the tenant (default common)"},
+		{provider.ParamURL, "gitlab: the instance URL (default https://gitlab.com); keycloak: the server URL"},
+		{provider.ParamDomain, "okta, auth0: your domain, e.g. dev-123456.okta.com"},
+		{provider.ParamRealm, "keycloak: the realm"},
+	} {
+		opts.Params[p.name] = fl.String(p.name, "", p.help)
+	}
 	fl.StringVar(&a.Issuer, "issuer", "", "issuer `URL` (OIDC discovery)")
 	fl.StringVar(&a.AuthorizeURL, "authorize-url", "", "authorization endpoint (instead of discovery)")
 	fl.StringVar(&a.TokenURL, "token-url", "", "token endpoint (instead of discovery)")
 	fl.StringVar(&a.ClientID, "client-id", "", "client `ID` of your OAuth client registration (required)")
-	fl.StringVar(&opts.Secret, "client-secret", "", "client secret, for confidential clients")
-	fl.StringArrayVar(&a.Scopes, "scope", nil, "a scope to request (repeatable)")
+	fl.StringVar(&opts.Secret, "client-secret", "", "client secret, for confidential clients (and Google and GitHub)")
+	fl.StringArrayVar(&a.Scopes, "scope", nil, "a scope to request (repeatable; default: the provider's)")
+	fl.StringArrayVar(&a.GitHosts, "git-host", nil, "a host whose git credentials this account serves (repeatable; github and gitlab add theirs)")
 	fl.StringVar(&opts.Body, "token-body", "form", "token request encoding: form or json")
 	fl.StringVar(&a.Redirect.Host, "redirect-host", "", "redirect host: 127.0.0.1 (default), [::1] or localhost")
 	fl.IntVar(&a.Redirect.Port, "redirect-port", 0, "fixed redirect port (default: any free port)")
 	fl.StringVar(&a.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
-	fl.BoolVar(&opts.NoLogin, "no-login", false, "only write the config; sign in later with 'tokentray login NAME'")
+	fl.BoolVar(&opts.NoLogin, "no-login", false, "check and write the config without signing in; sign in later with 'tokentray login NAME'")
 	login.AddFlags(cmd, &opts.How)
+	cmd.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return provider.Names(), cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
-// Run writes the account and signs it in.
+func providerHelp() string {
+	var b strings.Builder
+	for _, p := range provider.Presets {
+		b.WriteString("  " + p.Name)
+		for _, q := range p.Params {
+			b.WriteString(" --" + q.Name)
+		}
+		b.WriteString(" (" + p.Title + "): " + p.Register + "\n")
+	}
+	return b.String() + "Every registration uses a loopback redirect URI; any port is accepted."
+}
+
+// Run checks the account, signs it in, and writes it.
 func Run(ctx context.Context, opts *Options) error {
 	f, a := opts.F, opts.Account
 	a.ClientSecret, a.TokenBody = oauthflow.Secret(opts.Secret), oauthflow.BodyEncoding(opts.Body)
+	a.GitUsername = config.DefaultGitUsername
+	if a.Provider != "" {
+		a.ProviderParams = map[string]string{}
+		for k, v := range opts.Params {
+			if *v != "" {
+				a.ProviderParams[k] = *v
+			}
+		}
+		if p, err := provider.Lookup(a.Provider); err == nil && len(a.GitHosts) == 0 {
+			if s, err := p.Resolve(a.ProviderParams); err == nil && s.GitHost != "" {
+				a.GitHosts = []string{s.GitHost}
+			}
+		}
+	} else {
+		for k, v := range opts.Params {
+			if *v != "" {
+				return fmt.Errorf("--%s is a provider setting: use it with --provider", k)
+			}
+		}
+	}
 	if err := f.Setup(); err != nil {
 		return err
 	}
 	defer f.Close()
+	// 1. The settings: the file with the new table must parse, and the
+	// provider must answer (discovery) unless a preset or explicit
+	// endpoints make that needless.
+	acc, err := config.CheckAccount(f.Paths.Config, a)
+	if err != nil {
+		return err
+	}
+	client := cmdutil.ClientFor(acc)
+	if err := client.Discover(ctx); err != nil {
+		return fmt.Errorf("%s: the provider's settings cannot be used: %w", a.Name, err)
+	}
+	// 2. The sign-in, with an engine that holds only the new account.
+	signedIn := false
+	if !opts.NoLogin {
+		cfg := &config.Config{Path: f.Paths.Config, Accounts: []config.Account{acc}}
+		e := keepalive.New(keepalive.Options{Store: store.Open(f.Paths.Data), Log: f.Log, OpenURL: oauthflow.OpenBrowser},
+			cmdutil.OwnedAccounts(cfg))
+		if err := login.SignInAccount(ctx, f, e, acc, opts.How); err != nil {
+			return fmt.Errorf("%w; the config was not changed", err)
+		}
+		signedIn = true
+	}
+	// 3. Only now the file.
 	if err := config.AddAccount(f.Paths.Config, a); err != nil {
+		if signedIn {
+			// Do not leave a login behind for an account that is not there.
+			if rerr := os.Remove(store.Open(f.Paths.Data).Path(a.Name)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				f.Log.Warn("tokentray: cannot remove the token file of the account that was not added", "account", a.Name, "err", rerr)
+			}
+		}
 		return err
 	}
 	fmt.Fprintf(f.IO.Out, "Added account %q to %s\n", a.Name, f.Paths.Config)
 	if opts.NoLogin {
-		return nil
+		fmt.Fprintf(f.IO.Out, "Sign in with 'tokentray login %s'\n", a.Name)
 	}
-	var err error
-	if f.Config, err = config.Load(f.Paths.Config); err != nil {
-		return err
+	if _, err := f.NotifyAgent(ctx); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "tokentray: the running instance did not take the new account (%v); restart it\n", err)
 	}
-	return login.SignIn(ctx, f, f.Engine(cmdutil.OwnedOnly), a.Name, opts.How)
+	return nil
 }

@@ -118,11 +118,12 @@ func OwnedAccounts(cfg *config.Config) []keepalive.OwnedAccount {
 // ClientFor is the OAuth client of a configured account.
 func ClientFor(a config.Account) *oauthflow.Client {
 	return &oauthflow.Client{
-		ClientID:     a.ClientID,
-		ClientSecret: a.ClientSecret,
-		ClientAuth:   a.ClientAuth,
-		Scopes:       a.Scopes,
-		TokenBody:    a.TokenBody,
+		ClientID:        a.ClientID,
+		ClientSecret:    a.ClientSecret,
+		ClientAuth:      a.ClientAuth,
+		Scopes:          a.Scopes,
+		TokenBody:       a.TokenBody,
+		AssumedLifetime: a.AssumedLifetime,
 		Endpoint: oauthflow.Endpoint{
 			Issuer:        a.Issuer,
 			AuthURL:       a.AuthorizeURL,

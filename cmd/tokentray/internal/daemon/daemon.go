@@ -19,7 +19,9 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/agent"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/resume"
 	"github.com/tokentray/tokentray/tray"
 )
@@ -102,6 +104,16 @@ func (g *instance) runHeadless(ctx context.Context, e *keepalive.Engine) error {
 func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { g.publishStatus(ctx, e) })
+	if ln, err := agent.Listen(g.f.AgentAddress()); err != nil {
+		g.f.Log.Warn("tokentray: cannot serve the other commands; they use the token files", "err", err)
+	} else {
+		srv := &agent.Server{Service: agent.Local{Engine: e}, Reload: func() error { return g.reload(e) }, Log: g.f.Log}
+		wg.Go(func() {
+			if err := srv.Serve(ctx, ln); err != nil {
+				g.f.Log.Warn("tokentray: agent stopped", "err", err)
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
 			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
@@ -113,6 +125,28 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 		return nil
 	}
 	return err
+}
+
+// reload re-reads config.toml after add or remove and hands the owned
+// accounts to the engine.
+func (g *instance) reload(e *keepalive.Engine) error {
+	if g.f.Demo {
+		return nil // the demo's accounts are its own
+	}
+	cfg, err := config.Load(g.f.Paths.Config)
+	if err != nil {
+		return err
+	}
+	c, ok := any(e).(interface {
+		Configure([]keepalive.OwnedAccount)
+	})
+	if !ok {
+		return errors.New("this version of tokentray cannot reload its configuration; restart it")
+	}
+	g.f.Config = cfg
+	c.Configure(cmdutil.OwnedAccounts(cfg))
+	g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
+	return nil
 }
 
 // publishStatus logs every health change and keeps status.json current so
@@ -168,7 +202,7 @@ func Lock(f *cmdutil.Factory) (func(), error) {
 		return nil, errors.New(msg + "; use 'tokentray status' or 'tokentray refresh'")
 	}
 	pidFile := pidPath(f)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if err := atomicfile.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		f.Log.Warn("tokentray: cannot record the process id", "err", err)
 	}
 	return func() {
@@ -181,7 +215,7 @@ func lockPath(f *cmdutil.Factory) string { return filepath.Join(f.Paths.Runtime,
 func pidPath(f *cmdutil.Factory) string  { return filepath.Join(f.Paths.Runtime, "instance.pid") }
 
 func readPID(f *cmdutil.Factory) int {
-	data, err := os.ReadFile(pidPath(f))
+	data, err := atomicfile.ReadFile(pidPath(f), 64)
 	if err != nil {
 		return 0
 	}

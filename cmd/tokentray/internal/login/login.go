@@ -91,14 +91,25 @@ var (
 	hintAfter = 30 * time.Second
 )
 
-// SignIn runs one sign-in in the terminal (login, add). A Ctrl-C ends it
-// with "sign-in cancelled" and exit status 130.
+// SignIn runs one sign-in of a configured account in the terminal. A
+// Ctrl-C ends it with "sign-in cancelled" and exit status 130.
 func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name string, how How) error {
+	acc, ok := f.Config.Account(name)
+	if !ok {
+		acc = config.Account{Name: name} // a watched account
+	}
+	return SignInAccount(ctx, f, e, acc, how)
+}
+
+// SignInAccount is SignIn for an owned account that e holds but the
+// configuration may not have yet (add signs in before it writes the file).
+func SignInAccount(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, acc config.Account, how How) error {
+	name := acc.Name
 	before, ok := e.Snapshot().Find(name)
 	if !ok {
 		return fmt.Errorf("no account %q (see 'tokentray status')", name)
 	}
-	acc, owned := f.Config.Account(name)
+	owned := !before.Kind.IsWatched()
 	t := &terminal{f: f, name: name, errOut: f.IO.ErrOut, redirect: redirectToRegister(acc.Redirect)}
 	ui := keepalive.SignInUI{
 		Open:     t.open(how.NoBrowser),

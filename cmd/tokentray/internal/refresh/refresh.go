@@ -56,10 +56,10 @@ func Run(ctx context.Context, opts *Options) error {
 		f.NoAccountsHint(f.IO.ErrOut)
 		return nil
 	}
-	e := f.Engine(cmdutil.OwnedOnly)
+	svc := f.Service(ctx) // the running instance when there is one
 	failed := 0
 	for _, n := range names {
-		st, refreshed, err := e.Refresh(ctx, n, opts.Force)
+		st, refreshed, err := svc.Refresh(ctx, n, opts.Force)
 		now := time.Now()
 		switch {
 		case cmdutil.IsCancelled(err):

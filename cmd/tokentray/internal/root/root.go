@@ -12,10 +12,13 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/autostart"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/demo"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/exec"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/gitcredential"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/login"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/logout"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/refresh"
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/remove"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/run"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/status"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/token"
@@ -64,8 +67,11 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		status.NewCmdStatus(f, nil),
 		refresh.NewCmdRefresh(f, nil),
 		token.NewCmdToken(f, nil),
+		exec.NewCmdExec(f, nil),
+		gitcredential.NewCmdGitCredential(f, nil),
 		login.NewCmdLogin(f, nil),
 		add.NewCmdAdd(f, nil),
+		remove.NewCmdRemove(f, nil),
 		logout.NewCmdLogout(f, nil),
 		autostart.NewCmdAutostart(f, nil),
 		demo.NewCmdDemo(f, nil),

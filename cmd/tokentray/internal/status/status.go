@@ -4,6 +4,7 @@
 package status
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -120,9 +121,20 @@ func gather(opts *Options) (Report, error) {
 	}
 	defer f.Close()
 	rep := Report{Config: f.Paths.Config, Issuers: map[string]string{}, Files: map[string]string{}}
-	rep.Snapshot = f.Engine(cmdutil.AllAccounts).Snapshot()
-	if rep.Running, rep.PID = daemon.Running(f); rep.Running {
-		rep.Snapshot = overlayRunning(rep.Snapshot, f.StatusFile())
+	rep.Running, rep.PID = daemon.Running(f)
+	if c := f.Agent(context.Background()); c != nil {
+		// The running instance knows everything (retries, last errors)
+		// and the token files stay untouched.
+		snap, err := c.Status(context.Background())
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Snapshot, rep.Running = snap, true
+	} else {
+		rep.Snapshot = f.Engine(cmdutil.AllAccounts).Snapshot()
+		if rep.Running {
+			rep.Snapshot = overlayRunning(rep.Snapshot, f.StatusFile())
+		}
 	}
 	if on, err := autostart.Status(cmdutil.AutostartID); err == nil {
 		rep.StartAtLogin = &on

@@ -1,0 +1,217 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/oauthflow/oauthtest"
+	"github.com/tokentray/tokentray/oauthflow/provider"
+	"github.com/tokentray/tokentray/oauthflow/provider/providertest"
+)
+
+func TestRemove(t *testing.T) {
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	text := "# accounts\n\n" + h.ownedAccount("keep") +
+		"# the work account\n" + strings.Replace(h.ownedAccount("work"), "token_url", "revocation_url = \""+h.iss.RevocationURL()+"\"\ntoken_url", 1) +
+		"[account.work.redirect]\nport = 0\n\n# tuning\n[watch.gemini]\nenabled = false\n"
+	h.writeConfig(text)
+	keep := h.signIn("keep")
+	h.signIn("work")
+
+	out, errOut, code := h.run("remove", "work")
+	if code != 0 || !strings.Contains(out, "work: signed out and removed") {
+		t.Fatalf("remove: exit %d %q %q", code, out, errOut)
+	}
+	if h.iss.Stats().Revocations != 1 {
+		t.Errorf("%d revocations, want 1", h.iss.Stats().Revocations)
+	}
+	if _, err := os.Stat(h.store.Path("work")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("token file of work: %v", err)
+	}
+	data, _ := os.ReadFile(h.config)
+	want := "# accounts\n\n" + h.ownedAccount("keep") + "# the work account\n# tuning\n[watch.gemini]\nenabled = false\n"
+	if string(data) != want {
+		t.Errorf("config after remove:\n%s\nwant:\n%s", data, want)
+	}
+	// The other account is untouched.
+	if got := strings.TrimSpace(h.mustRun("token", "keep")); got != keep.AccessToken.Reveal() {
+		t.Error("the other account's login changed")
+	}
+	if _, errOut, code := h.run("remove", "work"); code != 1 || !strings.Contains(errOut, `no owned account "work"`) {
+		t.Errorf("second remove: exit %d %q", code, errOut)
+	}
+	h.assertNoLeaks()
+}
+
+// TestFailedAddLeavesTheConfigAlone: a typo in the issuer, or a sign-in
+// that does not complete, changes nothing; the corrected add then works.
+func TestFailedAddLeavesTheConfigAlone(t *testing.T) {
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	existing := "# mine\n[watch.gemini]\nenabled = false\n"
+	h.writeConfig(existing)
+	// Port 1 on loopback: nothing listens, as after a typo.
+	_, errOut, code := h.run("add", "work", "--issuer", "http://127.0.0.1:1/", "--client-id", oauthtest.DefaultClientID, "--no-login")
+	if code != 1 || !strings.Contains(errOut, "the provider's settings cannot be used") {
+		t.Errorf("add with a bad issuer: exit %d %q", code, errOut)
+	}
+	if data, _ := os.ReadFile(h.config); string(data) != existing {
+		t.Fatalf("config changed by a failed add:\n%s", data)
+	}
+	// A denied sign-in.
+	h.iss.SetConsent(oauthtest.Consent{Error: "access_denied"})
+	bin, opened := fakeOpener(t)
+	h.env = append(h.env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd, out := h.startAdd("work", "--issuer", h.iss.URL(), "--client-id", oauthtest.DefaultClientID)
+	browse(t, opened, 1)
+	if err := cmd.Wait(); err == nil || !strings.Contains(out.String(), "the config was not changed") {
+		t.Fatalf("add with a denied sign-in: %v\n%s", err, out.String())
+	}
+	if data, _ := os.ReadFile(h.config); string(data) != existing {
+		t.Fatalf("config changed by a failed sign-in:\n%s", data)
+	}
+	if _, err := os.Stat(h.store.Path("work")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("token file after a failed add: %v", err)
+	}
+	// Now it works, without "already exists".
+	h.iss.SetConsent(oauthtest.Consent{})
+	cmd, out = h.startAdd("work", "--issuer", h.iss.URL(), "--client-id", oauthtest.DefaultClientID)
+	browse(t, opened, 2)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("add after the failures: %v\n%s", err, out.String())
+	}
+	h.outputs = append(h.outputs, out.String())
+	if cfg, err := config.Load(h.config); err != nil || len(cfg.Accounts) != 1 {
+		t.Fatalf("config after add: %v", err)
+	}
+	h.assertNoLeaks()
+}
+
+// TestAddProvider adds preset accounts, signing in against the fake
+// issuer behaving like the provider: the config holds the preset and its
+// parameters, not URLs, and the account works.
+func TestAddProvider(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	bin, opened := fakeOpener(t)
+	h.env = append(h.env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	for i, tc := range []struct {
+		name, preset string
+		params       map[string]string
+		want         string // the table written
+	}{
+		{"corp", "keycloak", map[string]string{"realm": "main"},
+			"[account.corp]\nprovider = 'keycloak'\nurl = '%s'\nrealm = 'main'\nclient_id = '" + providertest.ClientID + "'\n"},
+		{"gl", "gitlab", nil,
+			"[account.gl]\nprovider = 'gitlab'\nurl = '%s'\nclient_id = '" + providertest.ClientID + "'\ngit_hosts = ['127.0.0.1']\n"},
+	} {
+		t.Run(tc.preset, func(t *testing.T) {
+			p, _ := provider.Lookup(tc.preset)
+			srv, err := providertest.StartLoopback(p, tc.params, providertest.For(tc.preset))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			base := srv.BaseURL()
+			args := []string{tc.name, "--provider", tc.preset, "--client-id", providertest.ClientID, "--url", base}
+			for k, v := range tc.params {
+				args = append(args, "--"+k, v)
+			}
+			before, _ := os.ReadFile(h.config)
+			cmd, out := h.startAdd(args...)
+			browseWith(t, opened, i+1, srv)
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("add: %v\n%s", err, out.String())
+			}
+			h.outputs = append(h.outputs, out.String())
+			data, _ := os.ReadFile(h.config)
+			table := strings.TrimPrefix(strings.TrimPrefix(string(data), string(before)), "\n")
+			if want := strings.Replace(tc.want, "%s", base, 1); table != want {
+				t.Errorf("table written:\n%s\nwant:\n%s", table, want)
+			}
+			for _, r := range srv.Seen() {
+				if strings.Contains(r.Path, "well-known") {
+					t.Errorf("a discovery request: %s", r.Path)
+				}
+			}
+			tok := strings.TrimSpace(h.mustRun("token", tc.name))
+			if !srv.Issuer.Valid(tok) {
+				t.Error("the new account's token is not valid")
+			}
+			// GitLab's answers lack expires_in: the expiry is created_at + 2h.
+			var js struct {
+				ExpiresAt *time.Time `json:"expires_at"`
+			}
+			json.Unmarshal([]byte(h.mustRun("token", tc.name, "--format", "json")), &js)
+			if tc.preset == "gitlab" && (js.ExpiresAt == nil || time.Until(*js.ExpiresAt) < 119*time.Minute || time.Until(*js.ExpiresAt) > 2*time.Hour) {
+				t.Errorf("gitlab expiry %v, want in 2h", js.ExpiresAt)
+			}
+		})
+	}
+}
+
+// startAdd starts `tokentray add` with args.
+// syncBuffer is a bytes.Buffer safe for a process's two output streams.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (h *home) startAdd(args ...string) (*exec.Cmd, *syncBuffer) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	h.t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, binary, append([]string{"add"}, args...)...)
+	cmd.Env = h.env
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	return cmd, out
+}
+
+// browse opens the n-th URL the fake opener recorded in the test browser.
+func browse(t *testing.T, opened string, n int) {
+	t.Helper()
+	browseWith(t, opened, n, nil)
+}
+
+func browseWith(t *testing.T, opened string, n int, srv *providertest.Server) {
+	t.Helper()
+	var lines []string
+	waitReal(t, "the browser to be opened", func() bool {
+		data, _ := os.ReadFile(opened)
+		lines = strings.Fields(string(data))
+		return len(lines) >= n
+	})
+	b := &oauthtest.Browser{}
+	if srv != nil {
+		b = srv.Browser()
+	}
+	if err := b.Open(lines[n-1]); err != nil {
+		t.Fatal(err)
+	}
+}

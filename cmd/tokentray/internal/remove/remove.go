@@ -1,0 +1,68 @@
+// Package remove is `tokentray remove`: forget an owned account.
+package remove
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
+	"github.com/tokentray/tokentray/keepalive/config"
+)
+
+// Options are remove's arguments.
+type Options struct {
+	F       *cmdutil.Factory
+	Account string
+}
+
+// NewCmdRemove returns the remove command; runF replaces its work in tests.
+func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	return &cobra.Command{
+		Use:   "remove ACCOUNT",
+		Short: "Revoke an owned account's login and remove it from the config",
+		Long: "Remove an owned account: revoke its login at the server (when it offers revocation),\n" +
+			"delete its token file and its table in the config file. The rest of the file, comments\n" +
+			"included, is kept. A running tokentray drops the account at once.",
+		Args:              cmdutil.ExactArgs(1, "ACCOUNT"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f, false, false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Account = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+}
+
+// Run removes the account.
+func Run(ctx context.Context, opts *Options) error {
+	f, name := opts.F, opts.Account
+	if err := f.SetupOwned(name); err != nil {
+		return err
+	}
+	defer f.Close()
+	// Check the file can be edited before anything is revoked.
+	if err := config.CheckRemoveAccount(f.Paths.Config, name); err != nil {
+		return err
+	}
+	revokeErr, err := f.Engine(cmdutil.OwnedOnly).SignOut(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := config.RemoveAccount(f.Paths.Config, name); err != nil {
+		return err
+	}
+	if revokeErr != nil {
+		fmt.Fprintf(f.IO.Out, "%s: removed; revoking the login at the server failed: %v\n", name, revokeErr)
+	} else {
+		fmt.Fprintf(f.IO.Out, "%s: signed out and removed from %s\n", name, f.Paths.Config)
+	}
+	if _, err := f.NotifyAgent(ctx); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "tokentray: the running instance did not take the change (%v); restart it\n", err)
+	}
+	return nil
+}
