@@ -22,13 +22,13 @@ import (
 
 // Options are add's flags and arguments.
 type Options struct {
-	F         *cmdutil.Factory
-	Account   config.Account
-	Secret    string
-	Body      string
-	Params    map[string]*string // provider parameters by name
-	NoLogin   bool
-	How       login.How
+	F       *cmdutil.Factory
+	Account config.Account
+	Secret  string
+	Body    string
+	Params  map[string]*string // provider parameters by name
+	NoLogin bool
+	How     login.How
 }
 
 // NewCmdAdd returns the add command; runF replaces its work in tests.
