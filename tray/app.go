@@ -729,15 +729,15 @@ func (a *app) signInNews(ev signInEvent) {
 		a.notices <- Notice{Kind: Show, Notification: linkNotification(name, ev.link, a.opts.Clipboard.Available())}
 		return
 	}
-	hadLink := a.links[name] != "" || a.pages[name] != ""
 	delete(a.links, name)
 	delete(a.pages, name)
 	if c := a.menu.copyLinks[name]; c != nil {
 		c.show(false)
 	}
-	if ev.err != nil && hadLink {
-		// The link bubble replaced the sign-in request: say how it ended
-		// and offer Sign In again, never leave a dead link on screen.
+	if ev.err != nil {
+		// Say how it ended and offer Sign In again: never leave a dead
+		// link or code on screen, never end in silence (e.g. "another
+		// program opened your sign-in link; sign-in cancelled").
 		a.notices <- Notice{Kind: Show, Notification: notify.Notification{
 			Key: name, Title: name + ": sign-in did not complete", Body: signInFailure(a.snap, name, ev.err),
 			SignIn: true, Urgent: true,

@@ -681,6 +681,14 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 	if out := signIn(errors.New("cannot open the browser")); !strings.Contains(out, `level=WARN msg="tray: sign-in failed" account=work err="cannot open the browser"`) {
 		t.Errorf("failure not logged:\n%s", out)
 	}
+	// ... and said in a notification that offers Sign In again.
+	eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+	if n := h.notif.last(); !n.SignIn || n.Body != "cannot open the browser" {
+		t.Errorf("failure notification %+v", n)
+	}
+	if got := h.notif.shown(); slices.Contains(got, "show work: work: sign-in did not complete") && len(got) != 2 {
+		t.Errorf("notifications %q: the sign-in in progress was announced as a failure", got)
+	}
 }
 
 // No browser: the sign-in goes on, its link is posted in a notification
