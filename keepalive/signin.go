@@ -365,7 +365,7 @@ func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) 
 		return ui.Open(url)
 	}
 	e.log.Info("keepalive: running the owner's login command", "account", w.src.Name, "command", argv[0])
-	return watched.RunLogin(ctx, argv, e.logWriter, ui.Open)
+	return watched.SignIn(ctx, w.src, e.logWriter, ui.Open)
 }
 
 // SignOut forgets an owned account's login: it revokes the refresh token

@@ -28,15 +28,16 @@ func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Accoun
 		Name:        src.Name,
 		Kind:        Watched(string(src.Kind)),
 		Expiry:      m.AccessExpiry,
-		Deadline:    m.LoginDeadline,
+		Deadline:    st.Deadline,
 		LastRefresh: m.LastRefresh,
 		Reason:      st.Reason,
 		User:        m.Email,
 	}
 	switch st.State {
-	case watched.Healthy, watched.AccessExpired:
-		// An expired access token is not a failure: the owner refreshes it
-		// on its next use.
+	case watched.Healthy, watched.AccessExpired, watched.NotOAuth, watched.ExpiryUnknown:
+		// Information, not failures: an expired access token (the owner
+		// refreshes it on its next use), a login that is not OAuth, one
+		// kept in the OS keyring.
 		a.State = OK
 	case watched.DeadlineNear:
 		a.State = Warning
@@ -55,7 +56,7 @@ func (e *Engine) probeWatched(ctx context.Context, w *watchedAcc) {
 	a := watchedStatus(w.src, m, st)
 	if len(w.src.CheckCommand) > 0 && a.State < NeedsSignIn {
 		if w.checked.IsZero() || now.Sub(w.checked) >= checkEvery {
-			ok, detail, err := watched.RunCheck(ctx, w.src.CheckCommand)
+			ok, detail, err := watched.RunSourceCheck(ctx, w.src)
 			w.checked = now
 			if err != nil {
 				// The command could not run or timed out: that says

@@ -113,7 +113,7 @@ func TestAddProvider(t *testing.T) {
 		{"corp", "keycloak", map[string]string{"realm": "main"},
 			"[account.corp]\nprovider = 'keycloak'\nurl = '%s'\nrealm = 'main'\nclient_id = '" + providertest.ClientID + "'\n"},
 		{"gl", "gitlab", nil,
-			"[account.gl]\nprovider = 'gitlab'\nurl = '%s'\nclient_id = '" + providertest.ClientID + "'\ngit_hosts = ['127.0.0.1']\n"},
+			"[account.gl]\nprovider = 'gitlab'\nurl = '%s'\nclient_id = '" + providertest.ClientID + "'\ngit_hosts = ['%h']\n"},
 	} {
 		t.Run(tc.preset, func(t *testing.T) {
 			p, _ := provider.Lookup(tc.preset)
@@ -136,7 +136,8 @@ func TestAddProvider(t *testing.T) {
 			h.outputs = append(h.outputs, out.String())
 			data, _ := os.ReadFile(h.config)
 			table := strings.TrimPrefix(strings.TrimPrefix(string(data), string(before)), "\n")
-			if want := strings.Replace(tc.want, "%s", base, 1); table != want {
+			want := strings.Replace(strings.Replace(tc.want, "%s", base, 1), "%h", srv.Addr(), 1)
+			if table != want {
 				t.Errorf("table written:\n%s\nwant:\n%s", table, want)
 			}
 			for _, r := range srv.Seen() {

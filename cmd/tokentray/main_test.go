@@ -414,3 +414,34 @@ func TestRunWithNothingToKeepAlive(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }
+
+// TestCtrlCExits130: a command interrupted by Ctrl-C says so in one line
+// and exits 130, as shells expect.
+func TestCtrlCExits130(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	h.writeConfig(h.ownedAccount("work"))
+	cmd := exec.Command(binary, "login", "work", "--no-browser")
+	cmd.Env = h.env
+	stdin, _ := cmd.StdinPipe() // kept open: the sign-in waits for a paste
+	defer stdin.Close()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), h.iss.AuthorizeURL()) {
+	}
+	cmd.Process.Signal(os.Interrupt)
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("exit %v, want 130\n%s", err, rest.String())
+	}
+	if !strings.Contains(rest.String(), "cancelled") || strings.Contains(rest.String(), "level=") {
+		t.Errorf("after Ctrl-C:\n%s", rest.String())
+	}
+}

@@ -17,7 +17,8 @@ import (
 var internalText = regexp.MustCompile(
 	`(^|[\s"(])(oauthflow|oauthtest|store|keepalive|config|watched|tray|notify|autostart|resume|cmdutil|daemon|iostreams|toml|json): |` +
 		`\b(config|store|keepalive|oauthflow|watched|tray)\.[A-Za-z]|` +
-		`\[\](string|int|byte)|struct \{|\bof type\b|\blevel=(INFO|WARN|ERROR)\b|\btime=\d`)
+		`\[\](string|int|byte)|struct \{|\bof type\b|\blevel=(INFO|WARN|ERROR)\b|\btime=\d|` +
+		`\[\w[\w-]*( \w[\w-]*)+\]`) // a Go slice printed with %v
 
 // TestNoInternalsInUserOutput runs the failure paths a user meets and
 // searches everything the binary printed.
@@ -52,6 +53,7 @@ func TestNoInternalsInUserOutput(t *testing.T) {
 		"[account.work]\nclient_id = 5\n",
 		"[account.work]\nclient_id = \"c\"\n[account.work.redirect]\nport = \"x\"\n",
 		"[watch.claude-code]\nlogin_command = \"claude login\"\n",
+		"[watch.x]\nkind = \"nosuch\"\npath = \"/nowhere/x.json\"\n",
 		"[account.\"a b\"]\nclient_id = \"c\"\nissuer = \"https://idp.example\"\n",
 		"[account.work\n",
 	} {
@@ -79,6 +81,12 @@ func TestNoInternalsInUserOutput(t *testing.T) {
 	run("status", "--json")
 	run("status", "nosuch")
 	run("logout", "nosuch")
+	run("remove", "nosuch")
+	run("exec", "nosuch", "--", "true")
+	run("exec", "work")
+	run("token", "work", "--format", "bogus")
+	run("token", "work", "--min-valid", "soon")
+	run("add", "x", "--provider", "nosuch", "--client-id", "c")
 
 	for _, o := range outputs {
 		if m := internalText.FindString(strings.ReplaceAll(o, "config.toml", "")); m != "" {

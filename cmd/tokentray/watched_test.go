@@ -144,3 +144,85 @@ func waitReal(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestStatusShowsOwnerVerdicts: over a HOME holding each setup that used to
+// be shown wrongly, `tokentray status` says what the owner would say.
+func TestStatusShowsOwnerVerdicts(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	now := time.Now().UTC()
+	awsTime := func(d time.Duration) string { return now.Add(d).Format("2006-01-02T15:04:05Z") }
+	cache := ".aws/sso/cache/"
+	stores := map[string]string{
+		// Codex signed in with an API key.
+		".codex/auth.json": "{\n  \"auth_mode\": \"apikey\",\n  \"OPENAI_API_KEY\": \"sk-proj-SECRET1\"\n}",
+		// A second Codex home that keeps its login in the OS keyring.
+		"work/.codex/config.toml": "cli_auth_credentials_store = \"keyring\"\n",
+		// Claude Code after a logout: only mcpOAuth is left.
+		".claude/.credentials.json": `{"mcpOAuth":{"gh|1":{"accessToken":"SECRET2","refreshToken":"SECRET3"}}}`,
+		// Gemini with encrypted storage.
+		".gemini/gemini-credentials.json": "00112233445566778899aabb:00112233445566778899aabbccddeeff:SECRET4",
+		// opencode with API-key entries only.
+		".local/share/opencode/auth.json": `{"openrouter":{"type":"api","key":"sk-or-SECRET5"}}`,
+		// AWS IAM Identity Center: a session the CLI refreshes, and a legacy
+		// profile whose token has expired.
+		".aws/config": "[profile dev]\nsso_session = work\n\n[sso-session work]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n\n" +
+			"[profile old]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-west-2\n",
+		cache + "e274eeff768c6396088ec6eb091f4bf4d47ab1e0.json": `{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "SECRET6", "expiresAt": "` +
+			awsTime(-time.Hour) + `", "clientId": "cid", "clientSecret": "SECRET7", "registrationExpiresAt": "` + awsTime(80*24*time.Hour) + `", "refreshToken": "SECRET8"}`,
+		cache + "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json": `{"startUrl": "https://legacy.awsapps.com/start", "region": "us-west-2", "accessToken": "SECRET9", "expiresAt": "` +
+			awsTime(-time.Hour) + `", "clientId": "cid", "clientSecret": "SECRET10", "registrationExpiresAt": "` + awsTime(80*24*time.Hour) + `"}`,
+	}
+	// Azure CLI: a user whose refresh token was last used yesterday.
+	stores[".azure/msal_token_cache.json"] = fmt.Sprintf(`{
+    "Account": {"h-login.microsoftonline.com-t": {"home_account_id": "h", "environment": "login.microsoftonline.com", "realm": "t", "username": "alice@example.com", "authority_type": "MSSTS"}},
+    "RefreshToken": {"h-login.microsoftonline.com-refreshtoken-c--s": {"credential_type": "RefreshToken", "secret": "SECRET11", "home_account_id": "h", "client_id": "c", "last_modification_time": "%d"}},
+    "AccessToken": {}
+}`, now.Add(-24*time.Hour).Unix())
+	// gcloud: a service-account key.
+	stores[".config/gcloud/legacy_credentials/ci@proj.iam.gserviceaccount.com/adc.json"] = "{\n  \"private_key\": \"SECRET12\",\n  \"type\": \"service_account\"\n}"
+	before := map[string]os.FileInfo{}
+	for rel, text := range stores {
+		p := h.writeStore(rel, text)
+		before[p], _ = os.Stat(p)
+	}
+	h.env = append(h.env, "XDG_DATA_HOME="+filepath.Join(h.root, ".local", "share"))
+	h.writeConfig("[watch.claude-code]\n[watch.opencode]\n[watch.work-codex]\nkind = \"codex\"\npath = \"~/work/.codex/auth.json\"\n")
+
+	out, errOut, code := h.run("status", "--json")
+	if code != 1 { // accounts need sign-in
+		t.Fatalf("status: %d %s", code, errOut)
+	}
+	var snap struct{ Accounts []map[string]any }
+	if err := json.Unmarshal([]byte(out), &snap); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, a := range snap.Accounts {
+		got[fmt.Sprint(a["name"])] = fmt.Sprint(a["status"]) + ": " + fmt.Sprint(a["reason"])
+	}
+	want := map[string]string{
+		"codex":        "ok: not an OAuth login (API key)",
+		"work-codex":   "ok: kept in the OS keyring",
+		"claude-code":  "needs sign-in: not signed in",
+		"gemini":       "ok: kept in the OS keyring",
+		"opencode":     "ok: not an OAuth login (API key)",
+		"aws-sso-work": "ok: access token expired",
+		"aws-sso-old":  "needs sign-in: session expired",
+	}
+	for name, w := range want {
+		if !strings.HasPrefix(got[name], w) {
+			t.Errorf("%s: %q, want %q…", name, got[name], w)
+		}
+	}
+	for _, o := range h.outputs {
+		if strings.Contains(o, "SECRET") {
+			t.Errorf("a watched secret leaked:\n%s", o)
+		}
+	}
+	for p, st := range before {
+		now, _ := os.Stat(p)
+		if now.ModTime() != st.ModTime() || now.Mode() != st.Mode() || now.Size() != st.Size() {
+			t.Errorf("%s was touched", p)
+		}
+	}
+}

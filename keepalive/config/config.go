@@ -120,7 +120,12 @@ type Watch struct {
 	Rename       string   // display name
 	LoginCommand []string // replaces the owner's default login command
 	CheckCommand []string // optional status command run on a schedule
-	WarnBefore   time.Duration
+	// Check runs the owner's own status command as the check command.
+	Check bool
+	// LoginTerminal runs the login command in a terminal window; nil
+	// keeps the tool's default.
+	LoginTerminal *bool
+	WarnBefore    time.Duration
 }
 
 // Account returns the owned account with the given name.
@@ -201,13 +206,15 @@ type accountTOML struct {
 }
 
 type watchTOML struct {
-	Enabled      *bool     `toml:"enabled"`
-	Kind         string    `toml:"kind"`
-	Path         string    `toml:"path"`
-	Name         string    `toml:"name"`
-	LoginCommand []string  `toml:"login_command"`
-	CheckCommand []string  `toml:"check_command"`
-	WarnBefore   *duration `toml:"warn_before"`
+	Enabled       *bool     `toml:"enabled"`
+	Kind          string    `toml:"kind"`
+	Path          string    `toml:"path"`
+	Name          string    `toml:"name"`
+	LoginCommand  []string  `toml:"login_command"`
+	CheckCommand  []string  `toml:"check_command"`
+	Check         bool      `toml:"check"`
+	LoginTerminal *bool     `toml:"login_terminal"`
+	WarnBefore    *duration `toml:"warn_before"`
 }
 
 // Load reads the configuration at path. A missing file yields an empty
@@ -278,7 +285,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	for name, w := range f.Watch {
 		ww := Watch{Name: name, Enabled: w.Enabled == nil || *w.Enabled, Kind: w.Kind, Path: w.Path,
-			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand}
+			Rename: w.Name, LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand,
+			Check: w.Check, LoginTerminal: w.LoginTerminal}
 		if w.WarnBefore != nil {
 			ww.WarnBefore = time.Duration(*w.WarnBefore)
 		}

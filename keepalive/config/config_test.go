@@ -38,6 +38,10 @@ enabled = false
 [watch.claude-code]
 warn_before = "72h"
 login_command = ["claude", "auth", "login"]
+check = true
+
+[watch.opencode]
+login_terminal = false
 `
 
 func TestParseGood(t *testing.T) {
@@ -62,6 +66,10 @@ func TestParseGood(t *testing.T) {
 	}
 	if c.Watch["gemini"].Enabled || !c.Watch["claude-code"].Enabled || c.Watch["claude-code"].WarnBefore != 72*time.Hour {
 		t.Errorf("watch = %+v", c.Watch)
+	}
+	if cc, oc := c.Watch["claude-code"], c.Watch["opencode"]; !cc.Check || cc.LoginTerminal != nil || oc.Check ||
+		oc.LoginTerminal == nil || *oc.LoginTerminal {
+		t.Errorf("check / login_terminal: %+v %+v", cc, oc)
 	}
 }
 

@@ -14,10 +14,7 @@ func BenchmarkParse(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		provider := ""
-		if k == Opencode {
-			provider = "anthropic"
-		}
+		provider := map[Kind]string{Opencode: "anthropic", Azure: azAlice}[k]
 		b.Run(string(k), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))

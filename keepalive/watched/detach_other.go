@@ -5,3 +5,5 @@ package watched
 import "syscall"
 
 func detachedAttr() *syscall.SysProcAttr { return nil }
+
+func terminalAttr() *syscall.SysProcAttr { return nil }

@@ -10,3 +10,7 @@ import "syscall"
 func detachedAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
+
+// terminalAttr starts a terminal emulator in its own session, like a
+// detached login command.
+func terminalAttr() *syscall.SysProcAttr { return detachedAttr() }

@@ -16,3 +16,12 @@ func detachedAttr() *syscall.SysProcAttr {
 		HideWindow:    true,
 	}
 }
+
+// createNewConsole (CREATE_NEW_CONSOLE) gives an interactive login its own
+// console window.
+const createNewConsole = 0x00000010
+
+// terminalAttr starts an interactive login in a new console window.
+func terminalAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP | createNewConsole}
+}

@@ -1,6 +1,8 @@
 // Package watched reports, read-only, the health of OAuth logins that belong
-// to other tools: Claude Code, the OpenAI Codex CLI, the Gemini CLI and
-// opencode.
+// to other tools: Claude Code, the OpenAI Codex CLI, the Gemini CLI,
+// opencode, the AWS CLI's IAM Identity Center sessions, the Azure CLI and
+// the Google Cloud CLI. Each tool is a [Tool] descriptor in its own file,
+// registered in one list.
 //
 // tokentray is not the OAuth client of these logins, so it never refreshes
 // them: refresh tokens rotate (RFC 6749 §6) and a second refresher holding a
@@ -14,10 +16,11 @@
 //     plan, account id). No token value is kept, logged, returned or sent
 //     anywhere, and error messages never quote file contents;
 //   - never uses the other tools' OAuth client registrations;
-//   - delegates sign-in to the owning tool ([RunLogin] runs e.g.
-//     `claude auth login`).
+//   - delegates sign-in to the owning tool ([SignIn] runs e.g.
+//     `claude auth login`, in a terminal window when the login asks
+//     questions, with the store's profile in its environment).
 //
 // Typical use: [Discover] the stores, [Apply] the user's [Override]s, then
-// for each [Source] call [Read] and [Evaluate] (or [Probe], which does both),
+// for each [Source] call [Read] and [EvaluateSource] (or [Probe], which does both),
 // and re-check a source whenever [Watch] reports a change.
 package watched

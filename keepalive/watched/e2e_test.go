@@ -16,6 +16,8 @@ var storeFile = map[Kind]string{
 	Codex:      "auth.json",
 	Gemini:     "oauth_creds.json",
 	Opencode:   "auth.json",
+	Azure:      "msal_token_cache.json",
+	GCloud:     "adc.json",
 }
 
 type fileState struct {
@@ -71,11 +73,15 @@ func TestEndToEndReadOnly(t *testing.T) {
 	want := map[string]State{
 		"claude-code": Healthy, "codex": Healthy, "gemini": AccessExpired,
 		"opencode-anthropic": Healthy, "opencode-github-copilot": Healthy,
+		"azure": NeedsSignIn, // no cache yet: the placeholder
 	}
 
 	// One extra account per fixture.
 	var ovs []Override
 	for _, tc := range fixtureCases() {
+		if tc.kind == AWSSSO {
+			continue // AWS logins come from a config file: below
+		}
 		base := strings.TrimSuffix(tc.file, ".json")
 		key := string(tc.kind) + "-" + base
 		path := filepath.Join(home, "accounts", string(tc.kind), base, storeFile[tc.kind])
@@ -84,10 +90,13 @@ func TestEndToEndReadOnly(t *testing.T) {
 			ovs = append(ovs, Override{Key: key, Kind: tc.kind, Path: path})
 		}
 		name := key
+		if tc.kind == Azure && tc.provider != "" {
+			name = key + "-" + safeName(tc.meta.Email)
+		}
 		if tc.kind == Opencode {
 			switch {
-			case tc.state == Broken && tc.errField == "": // whole file unusable: placeholder
-			case tc.state == NeedsSignIn && tc.meta == (Meta{}): // an API-key entry is not a source
+			case tc.state == Broken && tc.errField == "" || tc.provider == "": // no OAuth entry: placeholder
+			case tc.state == NotOAuth: // an API-key entry is not a source
 				continue
 			default:
 				name = key + "-" + tc.provider
@@ -95,6 +104,26 @@ func TestEndToEndReadOnly(t *testing.T) {
 		}
 		want[name] = tc.state
 	}
+	// AWS IAM Identity Center: the config and two token caches in the
+	// default places, plus a client registration file.
+	copyFixture(t, AWSSSO, "config", filepath.Join(home, ".aws", "config"))
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	copyFixture(t, AWSSSO, "healthy.json", filepath.Join(cache, "e274eeff768c6396088ec6eb091f4bf4d47ab1e0.json"))
+	copyFixture(t, AWSSSO, "legacy-ending.json", filepath.Join(cache, "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json"))
+	copyFixture(t, AWSSSO, "registration.json", filepath.Join(cache, "5a2f0d7f2b52bdbb5a5ae8a2b0b3bb7d4e0e4a11.json"))
+	want["aws-sso-work"], want["aws-sso-legacy"] = Healthy, DeadlineNear
+	// gcloud: one account in the default configuration directory.
+	copyFixture(t, GCloud, "healthy.json", filepath.Join(home, ".config", "gcloud", "legacy_credentials", "dev@example.com", "adc.json"))
+	want["gcloud-dev-example.com"] = Healthy
+	// Keyring and encrypted storage, detected from the tools' settings.
+	copyFixture(t, Codex, "config-keyring.toml", filepath.Join(home, "accounts", "codex", "keyring", "config.toml"))
+	copyFixture(t, Codex, "healthy.json", filepath.Join(home, "accounts", "codex", "keyring", "auth.json"))
+	ovs = append(ovs, Override{Key: "codex-keyring", Kind: Codex, Path: filepath.Join(home, "accounts", "codex", "keyring", "auth.json")})
+	want["codex-keyring"] = ExpiryUnknown
+	copyFixture(t, Gemini, "gemini-credentials.json", filepath.Join(home, "accounts", "gemini", "encrypted", ".gemini", "gemini-credentials.json"))
+	ovs = append(ovs, Override{Key: "gemini-encrypted", Kind: Gemini, Path: filepath.Join(home, "accounts", "gemini", "encrypted", ".gemini", "oauth_creds.json")})
+	want["gemini-encrypted"] = ExpiryUnknown
+
 	// A directory where a store should be, and a symlinked store.
 	dirStore := filepath.Join(home, "accounts", "gemini", "dir", "oauth_creds.json")
 	if err := os.MkdirAll(dirStore, 0o700); err != nil {
@@ -130,7 +159,7 @@ func TestEndToEndReadOnly(t *testing.T) {
 	check := func() {
 		for _, s := range srcs {
 			m, err := Read(s)
-			st := Evaluate(m, err, fixtureNow, s.WarnBefore)
+			st := EvaluateSource(s, m, err, fixtureNow)
 			w, ok := want[s.Name]
 			if !ok || st.State != w {
 				t.Errorf("%s: %v (%s), want %v", s.Name, st.State, st.Reason, w)

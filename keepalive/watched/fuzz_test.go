@@ -2,6 +2,8 @@ package watched
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +61,51 @@ func FuzzParseOpencode(f *testing.F) {
 			}
 			checkParse(t, data, e.Meta, e.Err)
 		}
+	})
+}
+
+func FuzzParseAWSSSOToken(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseAWSSSOToken(data)
+		checkParse(t, data, m, err)
+		assertNoLeak(t, "meta", fmt.Sprintf("%+v", Meta{Mode: m.Mode, Method: m.Method, Email: m.Email, Plan: m.Plan}), data)
+	})
+}
+
+// FuzzParseAWSConfig checks that no config makes the parser panic and that
+// every login it reports is usable: a start URL, and a session or profile
+// name without line breaks.
+func FuzzParseAWSConfig(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, l := range ParseAWSConfig(data) {
+			if l.StartURL == "" || l.Session == "" && l.Profile == "" || strings.ContainsAny(l.Session+l.Profile, "\r\n") {
+				t.Fatalf("unusable login %+v", l)
+			}
+			if len(l.CacheKey()) != 40 {
+				t.Fatalf("cache key %q", l.CacheKey())
+			}
+		}
+	})
+}
+
+func FuzzParseAzureMSAL(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		accts, err := ParseAzureMSAL(data)
+		checkParse(t, data, Meta{}, err)
+		if err != nil && accts != nil {
+			t.Fatal("accounts with a document error")
+		}
+		for _, a := range accts {
+			if a.HomeAccountID == "" || a.Meta.Email != a.Username {
+				t.Fatalf("account %+v", a)
+			}
+		}
+	})
+}
+
+func FuzzParseGCloudADC(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseGCloudADC(data)
+		checkParse(t, data, m, err)
 	})
 }

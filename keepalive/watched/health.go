@@ -17,6 +17,13 @@ const (
 	// AccessExpired is informational, not a failure: the access token has
 	// expired and the owner refreshes it the next time it is used.
 	AccessExpired
+	// NotOAuth is informational: the owner is signed in with an API key,
+	// an agent identity or the like, which has nothing to keep alive.
+	NotOAuth
+	// ExpiryUnknown is informational: the owner keeps the login in the OS
+	// keyring (its own setting says so), where tokentray cannot read the
+	// expiry; the owner's status command can be turned on as the check.
+	ExpiryUnknown
 	// DeadlineNear: the login's hard deadline is within the warning window;
 	// the user should sign in again soon.
 	DeadlineNear
@@ -34,6 +41,10 @@ func (s State) String() string {
 		return "healthy"
 	case AccessExpired:
 		return "access-expired"
+	case NotOAuth:
+		return "not-oauth"
+	case ExpiryUnknown:
+		return "expiry-unknown"
 	case DeadlineNear:
 		return "deadline-near"
 	case NeedsSignIn:
@@ -69,7 +80,8 @@ var ErrNotFound = errors.New("credentials not found")
 // Evaluate decides the health of a login from what [Read] returned, at time
 // now. warnBefore <= 0 means [DefaultWarnBefore]. It is pure.
 //
-// Order: a read error wrapping [ErrNotFound] is NeedsSignIn and any other
+// Order: the login's [Mode] first (NotOAuthLogin and KeyringLogin are
+// information, SignedOut is NeedsSignIn); a read error wrapping [ErrNotFound] is NeedsSignIn and any other
 // read error is Broken; then a missing refresh token or a passed deadline is
 // NeedsSignIn; a deadline within warnBefore is DeadlineNear; an expired
 // access token is AccessExpired; otherwise Healthy.
@@ -78,10 +90,25 @@ func Evaluate(m Meta, readErr error, now time.Time, warnBefore time.Duration) St
 		warnBefore = DefaultWarnBefore
 	}
 	if readErr != nil {
+		if errors.Is(readErr, ErrKeychainPending) {
+			return Status{State: ExpiryUnknown, Reason: "waiting for you to allow access to the Keychain item"}
+		}
 		if errors.Is(readErr, ErrNotFound) {
 			return Status{State: NeedsSignIn, Reason: "not signed in: " + readErr.Error()}
 		}
 		return Status{State: Broken, Reason: readErr.Error()}
+	}
+	switch m.Mode {
+	case NotOAuthLogin:
+		return Status{State: NotOAuth, Reason: "not an OAuth login (" + m.Method + "); nothing to keep alive"}
+	case KeyringLogin:
+		where := m.Method
+		if where == "" {
+			where = "the OS keyring"
+		}
+		return Status{State: ExpiryUnknown, Reason: "kept in " + where + "; expiry unknown"}
+	case SignedOut:
+		return Status{State: NeedsSignIn, Reason: "not signed in"}
 	}
 	st := Status{Deadline: m.LoginDeadline}
 	switch {
@@ -103,10 +130,20 @@ func Evaluate(m Meta, readErr error, now time.Time, warnBefore time.Duration) St
 	return st
 }
 
-// Probe reads src and evaluates it with the source's warning window.
+// EvaluateSource is [Evaluate] with the health rules of src's tool
+// ([Tool.Health]) for its OAuth logins.
+func EvaluateSource(src Source, m Meta, readErr error, now time.Time) Status {
+	if t := ToolFor(src.Kind); t != nil && t.Health != nil && readErr == nil && m.Mode == OAuthLogin {
+		return t.Health(m, now, src.WarnBefore)
+	}
+	return Evaluate(m, readErr, now, src.WarnBefore)
+}
+
+// Probe reads src and evaluates it with the source's rules and warning
+// window.
 func Probe(src Source, now time.Time) (Meta, Status) {
 	m, err := Read(src)
-	return m, Evaluate(m, err, now, src.WarnBefore)
+	return m, EvaluateSource(src, m, err, now)
 }
 
 func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") }

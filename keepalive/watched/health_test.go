@@ -35,7 +35,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "deadline exactly now", m: with(func(m *Meta) { m.LoginDeadline = now }), want: NeedsSignIn, reason: "login ended"},
 		{name: "deadline passed", m: with(func(m *Meta) { m.LoginDeadline = now.Add(-d) }), want: NeedsSignIn},
 		{name: "no refresh token", m: Meta{AccessExpiry: now.Add(time.Hour), LoginDeadline: now.Add(20 * d)}, want: NeedsSignIn, reason: "no refresh token"},
-		{name: "store gone", err: fmt.Errorf("watched: /x: %w", ErrNotFound), want: NeedsSignIn, reason: "not signed in"},
+		{name: "store gone", err: fmt.Errorf("/x: %w", ErrNotFound), want: NeedsSignIn, reason: "not signed in"},
 		{name: "malformed", err: &MalformedError{Path: "/x", Field: "tokens", Problem: "missing"}, want: Broken, reason: "field tokens: missing"},
 		{name: "unreadable", err: &fs.PathError{Op: "open", Path: "/x", Err: fs.ErrPermission}, want: Broken, reason: "permission denied"},
 		// The error wins over a (zero) Meta.

@@ -13,44 +13,54 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-// GeminiDocsURL is where [DefaultLoginCommand] sends Gemini users: the
-// Gemini CLI has no non-interactive login command (sign-in happens inside
-// an interactive `gemini` session).
-const GeminiDocsURL = "https://github.com/google-gemini/gemini-cli"
-
-// DefaultLoginCommand returns how the owner of kind signs in again: a
-// command to run with [RunLogin], or, when there is none, a page to open.
+// LoginAction is how s's owner signs in again: the configured login
+// command, else the tool's command for this login ([Source.DefaultLogin]),
+// else a page to open ([Tool.LoginURL]).
 //
 //	claude-code  claude auth login
 //	codex        codex login
-//	opencode     opencode auth login
+//	opencode     opencode auth login --provider P   (in a terminal)
+//	aws-sso      aws sso login --sso-session S      (legacy: --profile P)
 //	gemini       (none) -> GeminiDocsURL
-func DefaultLoginCommand(kind Kind) (argv []string, url string) {
-	switch kind {
-	case ClaudeCode:
-		return []string{"claude", "auth", "login"}, ""
-	case Codex:
-		return []string{"codex", "login"}, ""
-	case Opencode:
-		return []string{"opencode", "auth", "login"}, ""
-	case Gemini:
-		return nil, GeminiDocsURL
-	}
-	return nil, ""
-}
-
-// LoginAction is the configured login command of s, else
-// [DefaultLoginCommand] of its kind.
 func (s Source) LoginAction() (argv []string, url string) {
 	if len(s.LoginCommand) > 0 {
 		return append([]string(nil), s.LoginCommand...), ""
 	}
-	return DefaultLoginCommand(s.Kind)
+	if len(s.DefaultLogin) > 0 {
+		return append([]string(nil), s.DefaultLogin...), ""
+	}
+	if t := ToolFor(s.Kind); t != nil {
+		return nil, t.LoginURL
+	}
+	return nil, ""
+}
+
+// SignIn runs the login command of src ([Source.LoginAction], which must
+// have one) the way its owner needs: in a terminal window when
+// src.LoginTerminal is set ([RunInTerminal]), else detached with its output
+// scanned ([RunLogin]); either way with src.LoginEnv added to its
+// environment, so an extra store's owner signs in that store's profile.
+func SignIn(ctx context.Context, src Source, log io.Writer, openURL func(string) error) error {
+	argv, url := src.LoginAction()
+	if len(argv) == 0 {
+		switch {
+		case url == "":
+			return errors.New("no login command")
+		case openURL == nil:
+			return errors.New("no login command; sign in at " + url)
+		}
+		return openURL(url)
+	}
+	if src.LoginTerminal {
+		return RunInTerminal(ctx, argv, src.LoginEnv)
+	}
+	return runLogin(ctx, argv, src.LoginEnv, log, openURL)
 }
 
 // loginGrace is how long RunLogin waits for a command that fails at once
@@ -70,15 +80,18 @@ var fallbackDelay = time.Second
 // Stdout and stderr go, line by line, to log (written from a background
 // goroutine until the command exits, serialised by RunLogin; log must stay
 // usable after RunLogin returns; nil discards). The output is scanned for
-// https URLs; when the command says it could not open a browser, RunLogin
-// calls openURL once (from another goroutine) with the URL. The heuristic
-// is deliberately small: a line (ANSI escapes removed, case-insensitive)
-// containing "did not open", "didn't open", "could not open", "couldn't
-// open", "unable to open", "failed to open", "navigate to this url", "open
-// this url" or "visit" marks the browser as not opened; the first https URL
-// on that line or a following one is opened, or, if none follows within a
-// second, the last one printed before. Commands that open the browser
-// themselves and say nothing of the kind are left alone.
+// https URLs, and openURL is called once (from another goroutine) only when
+// the owner could not open a browser itself: a line (ANSI escapes removed,
+// case-insensitive) reporting a failure ("could not open", "couldn't
+// open", "unable to open", "failed to open", "will not be automatically
+// opened", "error opening") always counts; the hints that Claude Code,
+// Codex and the AWS CLI print every time ("did not open", "didn't open",
+// "does not open", "navigate to this url", "open this url", "open the
+// following url", "visit", ...) count only when the command's environment
+// has no way to open a browser (see ownerCanOpenBrowser: no $BROWSER, and
+// no display or no opener such as xdg-open; never on macOS and Windows).
+// The first https URL on that line or a following one is opened, or, if
+// none follows within a second, the last one printed before.
 //
 // RunLogin returns once the command has been running for half a second (or
 // earlier if it exits), with an error if it could not start or exited
@@ -92,13 +105,17 @@ var fallbackDelay = time.Second
 // are also appended to the child's PATH: apps started from a desktop
 // session often have a minimal PATH.
 func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(string) error) error {
+	return runLogin(ctx, argv, nil, log, openURL)
+}
+
+func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openURL func(string) error) error {
 	if len(argv) == 0 {
 		return errors.New("empty login command")
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	path, env, err := lookCommand(argv[0])
+	path, env, err := lookCommand(argv[0], extraEnv)
 	if err != nil {
 		return fmt.Errorf("login command: %w", err)
 	}
@@ -122,7 +139,7 @@ func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(st
 	pw.Close() // the child holds the write end now
 
 	out := &lockedWriter{w: log}
-	sc := &urlScanner{ctx: ctx, open: openURL}
+	sc := &urlScanner{ctx: ctx, open: openURL, ownerOpens: ownerCanOpenBrowser(runtime.GOOS, env)}
 	scanned := make(chan struct{})
 	go func() {
 		sc.scan(pr, out)
@@ -180,14 +197,53 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 var (
 	ansiRE  = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)`)
 	httpsRE = regexp.MustCompile(`https://[^\s"'<>` + "`" + `]+`)
-	// browserPhrases are the signs that the owner could not open a browser
-	// and expects the user to open the URL.
-	browserPhrases = []string{
-		"did not open", "didn't open", "could not open", "couldn't open",
-		"unable to open", "failed to open", "navigate to this url",
-		"open this url", "visit",
+	// failedPhrases are the owner's reports that it could not open a
+	// browser.
+	failedPhrases = []string{
+		"could not open", "couldn't open", "unable to open", "failed to open",
+		"will not be automatically opened", "error opening",
+	}
+	// hintPhrases introduce the URL "in case the browser did not open":
+	// Claude Code, Codex and the AWS CLI print them every time, so they
+	// count only when the owner had no way to open a browser.
+	hintPhrases = []string{
+		"did not open", "didn't open", "does not open", "doesn't open",
+		"navigate to this url", "open this url", "open the following url",
+		"visit", "go to:",
 	}
 )
+
+// ownerCanOpenBrowser reports whether a command run with env can open a
+// browser itself: always on macOS and Windows; elsewhere when $BROWSER is
+// set, or a display ($DISPLAY, $WAYLAND_DISPLAY) and an opener (xdg-open,
+// gio, ...) on the command's PATH are there.
+func ownerCanOpenBrowser(goos string, env []string) bool {
+	if goos == "darwin" || goos == "windows" {
+		return true
+	}
+	get := func(k string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if name, v, ok := strings.Cut(env[i], "="); ok && name == k {
+				return v
+			}
+		}
+		return ""
+	}
+	if get("BROWSER") != "" {
+		return true
+	}
+	if get("DISPLAY") == "" && get("WAYLAND_DISPLAY") == "" {
+		return false
+	}
+	for _, dir := range filepath.SplitList(get("PATH")) {
+		for _, opener := range []string{"xdg-open", "gio", "gnome-open", "kde-open", "x-www-browser", "sensible-browser", "wslview"} {
+			if fi, err := os.Stat(filepath.Join(dir, opener)); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // findURL returns the first https URL in line, without trailing punctuation.
 func findURL(line string) string {
@@ -195,9 +251,20 @@ func findURL(line string) string {
 	return strings.TrimRight(u, ".,;:)]}!?")
 }
 
-func saysBrowserNotOpened(line string) bool {
+// saysBrowserNotOpened reports whether line says the user has to open the
+// URL: an explicit failure always, a "did not open?" hint only when the
+// owner could not open a browser itself.
+func saysBrowserNotOpened(line string, ownerOpens bool) bool {
 	l := strings.ToLower(line)
-	for _, p := range browserPhrases {
+	for _, p := range failedPhrases {
+		if strings.Contains(l, p) {
+			return true
+		}
+	}
+	if ownerOpens {
+		return false
+	}
+	for _, p := range hintPhrases {
 		if strings.Contains(l, p) {
 			return true
 		}
@@ -207,8 +274,9 @@ func saysBrowserNotOpened(line string) bool {
 
 // urlScanner implements RunLogin's URL heuristic.
 type urlScanner struct {
-	ctx  context.Context
-	open func(string) error
+	ctx        context.Context
+	open       func(string) error
+	ownerOpens bool // the owner can open a browser itself
 
 	mu      sync.Mutex
 	last    string // last URL seen before the phrase
@@ -246,7 +314,7 @@ func (s *urlScanner) line(line string) {
 		return
 	}
 	u := findURL(line)
-	if saysBrowserNotOpened(line) {
+	if saysBrowserNotOpened(line, s.ownerOpens) {
 		if u != "" {
 			s.openLocked(u)
 			return
@@ -309,9 +377,9 @@ func extraBinDirs() []string {
 }
 
 // lookCommand resolves name on PATH, then in extraBinDirs, and returns the
-// environment for the child with the existing extra directories appended
-// to PATH.
-func lookCommand(name string) (string, []string, error) {
+// environment for the child: tokentray's, with the existing extra
+// directories appended to PATH and extra (NAME=value) set.
+func lookCommand(name string, extra []string) (string, []string, error) {
 	pathList := filepath.SplitList(os.Getenv("PATH"))
 	have := map[string]bool{}
 	for _, d := range pathList {
@@ -331,6 +399,7 @@ func lookCommand(name string) (string, []string, error) {
 		}
 	}
 	env = append(env, "PATH="+strings.Join(pathList, string(os.PathListSeparator)))
+	env = withEnv(env, extra)
 
 	if strings.ContainsRune(name, '/') || strings.ContainsRune(name, filepath.Separator) {
 		p, err := exec.LookPath(name)
@@ -350,6 +419,20 @@ func lookCommand(name string) (string, []string, error) {
 	return "", nil, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
 }
 
+// withEnv returns env with each NAME=value of extra replacing any earlier
+// setting of NAME.
+func withEnv(env, extra []string) []string {
+	for _, kv := range extra {
+		k, _, _ := strings.Cut(kv, "=")
+		env = slices.DeleteFunc(env, func(e string) bool {
+			n, _, _ := strings.Cut(e, "=")
+			return n == k || runtime.GOOS == "windows" && strings.EqualFold(n, k)
+		})
+		env = append(env, kv)
+	}
+	return env
+}
+
 // checkTimeout bounds a check command when ctx has no deadline.
 const checkTimeout = 30 * time.Second
 
@@ -361,10 +444,20 @@ const checkTimeout = 30 * time.Second
 // token-like words redacted). err is non-nil only when the command could not
 // be run or timed out; a non-zero exit is ok == false with err == nil.
 func RunCheck(ctx context.Context, argv []string) (ok bool, detail string, err error) {
+	return runCheck(ctx, argv, nil)
+}
+
+// RunSourceCheck runs src's check command ([RunCheck]) with src.LoginEnv
+// added to its environment, so it checks the same profile as the store.
+func RunSourceCheck(ctx context.Context, src Source) (ok bool, detail string, err error) {
+	return runCheck(ctx, src.CheckCommand, src.LoginEnv)
+}
+
+func runCheck(ctx context.Context, argv, extraEnv []string) (ok bool, detail string, err error) {
 	if len(argv) == 0 {
 		return false, "", errors.New("empty check command")
 	}
-	path, env, err := lookCommand(argv[0])
+	path, env, err := lookCommand(argv[0], extraEnv)
 	if err != nil {
 		return false, "", fmt.Errorf("check command: %w", err)
 	}

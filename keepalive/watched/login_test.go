@@ -45,6 +45,10 @@ func fakeOwner(t *testing.T, name, body string) (argsFile string) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Whether the owner could open a browser itself depends on these.
+	for _, k := range []string{"DISPLAY", "WAYLAND_DISPLAY", "BROWSER"} {
+		t.Setenv(k, "")
+	}
 	return argsFile
 }
 
@@ -81,14 +85,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestDefaultLoginCommand(t *testing.T) {
-	for kind, want := range map[Kind]string{ClaudeCode: "claude auth login", Codex: "codex login", Opencode: "opencode auth login"} {
-		argv, url := DefaultLoginCommand(kind)
-		if strings.Join(argv, " ") != want || url != "" {
-			t.Errorf("%s: %q %q", kind, argv, url)
+func TestLoginActions(t *testing.T) {
+	noSecurity(t)
+	home := t.TempDir()
+	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
+	writeFile(t, filepath.Join(home, ".aws", "config"), readFixture(t, AWSSSO, "config"))
+	copyFixture(t, GCloud, "healthy.json", filepath.Join(home, ".config", "gcloud", "legacy_credentials", "dev@example.com", "adc.json"))
+	copyFixture(t, Azure, "healthy.json", filepath.Join(home, ".azure", "msal_token_cache.json"))
+	env := Env{GOOS: "linux", Home: home}
+	want := map[string]string{
+		"claude-code":             "claude auth login",
+		"codex":                   "codex login",
+		"opencode-anthropic":      "opencode auth login --provider anthropic",
+		"opencode-github-copilot": "opencode auth login --provider github-copilot",
+		"aws-sso-work":            "aws sso login --sso-session work",
+		"aws-sso-legacy":          "aws sso login --profile legacy",
+		"azure-alice-example.com": "az login",
+		"gcloud-dev-example.com":  "gcloud auth login dev@example.com",
+	}
+	srcs := Discover(env)
+	for name, w := range want {
+		s := byName(t, srcs, name)
+		argv, url := s.LoginAction()
+		if strings.Join(argv, " ") != w || url != "" {
+			t.Errorf("%s: %q %q, want %q", name, argv, url, w)
+		}
+		if s.LoginTerminal != (s.Kind == Opencode || s.Kind == GCloud) {
+			t.Errorf("%s: LoginTerminal = %v", name, s.LoginTerminal)
 		}
 	}
-	if argv, url := DefaultLoginCommand(Gemini); argv != nil || url != GeminiDocsURL {
+	if argv, url := byName(t, srcs, "gemini").LoginAction(); argv != nil || url != GeminiDocsURL {
 		t.Errorf("gemini: %q %q", argv, url)
 	}
 	s := Source{Kind: Gemini, LoginCommand: []string{"gemini-login-helper", "--x"}}

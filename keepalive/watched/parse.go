@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strings"
 	"time"
 )
@@ -17,6 +15,12 @@ import (
 // refresh token is stored, and non-secret account details. It never holds a
 // token value.
 type Meta struct {
+	// Mode says what kind of login the store holds; the other fields
+	// matter only for [OAuthLogin].
+	Mode Mode
+	// Method names a login that is not OAuth ("API key") or where it is
+	// kept ("the OS keyring"), for the UI.
+	Method string
 	// HasRefreshToken reports whether a non-empty refresh token is stored;
 	// without one the owner cannot renew the login.
 	HasRefreshToken bool
@@ -35,6 +39,22 @@ type Meta struct {
 	Plan      string
 	AccountID string
 }
+
+// Mode is the kind of login a store holds.
+type Mode int
+
+const (
+	// OAuthLogin: an OAuth login whose expiry the store shows.
+	OAuthLogin Mode = iota
+	// NotOAuthLogin: an API key, agent identity or similar: nothing expires
+	// and nothing needs keeping alive.
+	NotOAuthLogin
+	// KeyringLogin: the tool's own settings keep the login in the OS keyring
+	// (or memory): it exists, but its expiry cannot be read.
+	KeyringLogin
+	// SignedOut: the store exists but holds no login.
+	SignedOut
+)
 
 // MalformedError reports a store that cannot be understood. It names the
 // store and the JSON field, never the file's contents: messages are built
@@ -69,146 +89,6 @@ func malformed(field, problem string) *MalformedError {
 	return &MalformedError{Field: field, Problem: problem}
 }
 
-// ParseClaude parses Claude Code's .credentials.json (or Keychain item):
-//
-//	{"claudeAiOauth": {"accessToken", "refreshToken", "expiresAt" (ms),
-//	  "refreshTokenExpiresAt" (ms), "subscriptionType", ...}, ...}
-//
-// Unknown fields are ignored.
-func ParseClaude(data []byte) (Meta, error) {
-	root, err := parseObject(data)
-	if err != nil {
-		return Meta{}, err
-	}
-	o, err := requireObject(root, "claudeAiOauth", "claudeAiOauth")
-	if err != nil {
-		return Meta{}, err
-	}
-	var m Meta
-	if _, err := optString(o, "accessToken", "claudeAiOauth.accessToken"); err != nil {
-		return Meta{}, err
-	}
-	rt, err := optString(o, "refreshToken", "claudeAiOauth.refreshToken")
-	if err != nil {
-		return Meta{}, err
-	}
-	m.HasRefreshToken = rt != ""
-	if m.AccessExpiry, err = optMillis(o, "expiresAt", "claudeAiOauth.expiresAt"); err != nil {
-		return Meta{}, err
-	}
-	if m.LoginDeadline, err = optMillis(o, "refreshTokenExpiresAt", "claudeAiOauth.refreshTokenExpiresAt"); err != nil {
-		return Meta{}, err
-	}
-	if m.Plan, err = optString(o, "subscriptionType", "claudeAiOauth.subscriptionType"); err != nil {
-		return Meta{}, err
-	}
-	return m, nil
-}
-
-// ParseCodex parses the Codex CLI's auth.json:
-//
-//	{"tokens": {"id_token" (JWT), "access_token" (JWT), "refresh_token",
-//	  "account_id"}, "last_refresh" (RFC 3339)}
-//
-// The access token's expiry is the JWT "exp" claim (RFC 7519 §4.1.4), read
-// from the payload without verifying the signature; an access token that is
-// not a readable JWT gives an unknown expiry. The email and plan come from
-// the id_token's claims when present.
-func ParseCodex(data []byte) (Meta, error) {
-	root, err := parseObject(data)
-	if err != nil {
-		return Meta{}, err
-	}
-	o, err := requireObject(root, "tokens", "tokens")
-	if err != nil {
-		return Meta{}, err
-	}
-	var m Meta
-	at, err := optString(o, "access_token", "tokens.access_token")
-	if err != nil {
-		return Meta{}, err
-	}
-	if c, ok := jwtClaims(at); ok {
-		m.AccessExpiry = c.expiry()
-	}
-	rt, err := optString(o, "refresh_token", "tokens.refresh_token")
-	if err != nil {
-		return Meta{}, err
-	}
-	m.HasRefreshToken = rt != ""
-	idt, err := optString(o, "id_token", "tokens.id_token")
-	if err != nil {
-		return Meta{}, err
-	}
-	if c, ok := jwtClaims(idt); ok {
-		m.Email = c.Email
-		m.Plan = c.PlanType
-	}
-	if m.AccountID, err = optString(o, "account_id", "tokens.account_id"); err != nil {
-		return Meta{}, err
-	}
-	lr, err := optString(root, "last_refresh", "last_refresh")
-	if err != nil {
-		return Meta{}, err
-	}
-	if lr != "" {
-		t, perr := time.Parse(time.RFC3339Nano, lr)
-		if perr != nil {
-			return Meta{}, malformed("last_refresh", "want an RFC 3339 time")
-		}
-		m.LastRefresh = t
-	}
-	return m, nil
-}
-
-// ParseGemini parses the Gemini CLI's oauth_creds.json:
-//
-//	{"access_token", "refresh_token", "expiry_date" (ms), "id_token", ...}
-func ParseGemini(data []byte) (Meta, error) {
-	root, err := parseObject(data)
-	if err != nil {
-		return Meta{}, err
-	}
-	return geminiLike(root, "access_token", "refresh_token", "expiry_date", "id_token")
-}
-
-// OpencodeEntry is one OAuth provider entry of opencode's auth.json. Err is
-// a *MalformedError (fields relative to the entry) when the entry is an
-// OAuth entry that cannot be understood.
-type OpencodeEntry struct {
-	Provider string
-	Meta     Meta
-	Err      error
-}
-
-// ParseOpencode parses opencode's auth.json:
-//
-//	{"<provider>": {"type": "oauth", "refresh", "access", "expires" (ms)}, ...}
-//
-// It returns the OAuth entries sorted by provider. Entries that are not
-// objects or whose "type" is not "oauth" (API keys, well-known auth) are
-// skipped. The error is non-nil only when the document itself is unusable.
-func ParseOpencode(data []byte) ([]OpencodeEntry, error) {
-	root, err := parseObject(data)
-	if err != nil {
-		return nil, err
-	}
-	var out []OpencodeEntry
-	for _, provider := range slices.Sorted(maps.Keys(root)) {
-		var o map[string]json.RawMessage
-		if kindOf(root[provider]) != "an object" || json.Unmarshal(root[provider], &o) != nil {
-			continue
-		}
-		var typ string
-		if kindOf(o["type"]) != "a string" || json.Unmarshal(o["type"], &typ) != nil || typ != "oauth" {
-			continue
-		}
-		m, err := geminiLike(o, "access", "refresh", "expires", "")
-		out = append(out, OpencodeEntry{Provider: provider, Meta: m, Err: err})
-	}
-	return out, nil
-}
-
 // geminiLike reads the flat {access, refresh, expiry ms, id_token} shape
 // shared by Gemini and opencode entries.
 func geminiLike(o map[string]json.RawMessage, access, refresh, expiry, idToken string) (Meta, error) {
@@ -234,34 +114,6 @@ func geminiLike(o map[string]json.RawMessage, access, refresh, expiry, idToken s
 		}
 	}
 	return m, nil
-}
-
-// Parse dispatches on kind. For opencode it returns the entry of provider
-// (an error wrapping [ErrNotFound] when there is none).
-func Parse(kind Kind, provider string, data []byte) (Meta, error) {
-	switch kind {
-	case ClaudeCode:
-		return ParseClaude(data)
-	case Codex:
-		return ParseCodex(data)
-	case Gemini:
-		return ParseGemini(data)
-	case Opencode:
-		entries, err := ParseOpencode(data)
-		if err != nil {
-			return Meta{}, err
-		}
-		for _, e := range entries {
-			if e.Provider == provider {
-				return e.Meta, e.Err
-			}
-		}
-		if provider == "" {
-			return Meta{}, fmt.Errorf("no opencode OAuth login: %w", ErrNotFound)
-		}
-		return Meta{}, fmt.Errorf("no opencode OAuth login for provider %q: %w", provider, ErrNotFound)
-	}
-	return Meta{}, fmt.Errorf("unknown kind %q", kind)
 }
 
 // parseObject decodes a JSON object without ever echoing its bytes in an

@@ -17,6 +17,13 @@ var fixtureNow = time.Date(2030, 6, 15, 12, 0, 0, 0, time.UTC)
 
 var farFuture = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 
+const (
+	azAlice      = "00000000-0000-0000-0000-0000000a11ce.72f988bf-86f1-41af-91ab-2d7cd011db47"
+	azBob        = "00000000-0000-0000-0000-000000000b0b.72f988bf-86f1-41af-91ab-2d7cd011db47"
+	awsURL       = "https://example.awsapps.com/start"
+	awsLegacyURL = "https://legacy.awsapps.com/start"
+)
+
 func readFixture(t *testing.T, kind Kind, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", string(kind), name))
@@ -76,6 +83,13 @@ func fixtureCases() []fixtureCase {
 		return Meta{HasRefreshToken: refresh, AccessExpiry: exp, Email: "dev@example.com"}
 	}
 	oc := func(exp time.Time, refresh bool) Meta { return Meta{HasRefreshToken: refresh, AccessExpiry: exp} }
+	az := func(exp, deadline time.Time, refresh bool, user string) Meta {
+		return Meta{HasRefreshToken: refresh, AccessExpiry: exp, LoginDeadline: deadline, Email: user}
+	}
+	notOAuth := func(method string) Meta { return Meta{Mode: NotOAuthLogin, Method: method} }
+	aws := func(exp, reg time.Time, refresh bool, url string) Meta {
+		return Meta{HasRefreshToken: refresh, AccessExpiry: exp, LoginDeadline: reg, AccountID: url}
+	}
 	n := fixtureNow
 	return []fixtureCase{
 		{kind: ClaudeCode, file: "healthy.json", state: Healthy, meta: claude(n.Add(6*h), farFuture, true)},
@@ -113,8 +127,53 @@ func fixtureCases() []fixtureCase {
 		{kind: Opencode, provider: "anthropic", file: "wrong-types.json", state: Healthy, meta: oc(n.Add(6*h), true)},
 		{kind: Opencode, provider: "openai", file: "wrong-types.json", state: Broken, errField: "expires", problem: "got a string"},
 		{kind: Opencode, provider: "anthropic", file: "empty.json", state: Broken, problem: "empty file"},
-		// An API-key entry is not a watched login.
-		{kind: Opencode, provider: "openrouter", file: "healthy.json", state: NeedsSignIn},
+		// An API-key entry is not an OAuth login.
+		{kind: Opencode, provider: "openrouter", file: "healthy.json", state: NotOAuth, meta: notOAuth("API key")},
+		// A store of API-key and well-known entries only: not OAuth logins.
+		{kind: Opencode, file: "api-only.json", state: NotOAuth, meta: notOAuth("well-known provider token")},
+
+		// Claude Code after a Console login or a logout: only mcpOAuth.
+		{kind: ClaudeCode, file: "mcp-only.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		// Codex API-key (`codex login --with-api-key`, and the older form
+		// without auth_mode), agent-identity and signed-out stores.
+		{kind: Codex, file: "api-key.json", state: NotOAuth, meta: notOAuth("API key")},
+		{kind: Codex, file: "api-key-legacy.json", state: NotOAuth, meta: notOAuth("API key")},
+		{kind: Codex, file: "agent-identity.json", state: NotOAuth, meta: notOAuth("agent identity")},
+		{kind: Codex, file: "signed-out.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+
+		// AWS IAM Identity Center token cache files.
+		{kind: AWSSSO, file: "healthy.json", state: Healthy, meta: aws(n.Add(h), n.Add(80*24*h), true, awsURL)},
+		{kind: AWSSSO, file: "utc-suffix.json", state: Healthy, meta: aws(n.Add(h), n.Add(80*24*h), true, awsURL)},
+		{kind: AWSSSO, file: "access-expired.json", state: AccessExpired, meta: aws(n.Add(-2*h), n.Add(80*24*h), true, awsURL)},
+		{kind: AWSSSO, file: "registration-expired.json", state: NeedsSignIn, meta: aws(n.Add(-2*h), n.Add(-24*h), true, awsURL)},
+		{kind: AWSSSO, file: "legacy-valid.json", state: Healthy, meta: aws(n.Add(2*h), n.Add(80*24*h), false, awsLegacyURL)},
+		{kind: AWSSSO, file: "legacy-ending.json", state: DeadlineNear, meta: aws(n.Add(10*time.Minute), n.Add(80*24*h), false, awsLegacyURL)},
+		{kind: AWSSSO, file: "legacy-expired.json", state: NeedsSignIn, meta: aws(n.Add(-h), n.Add(80*24*h), false, awsLegacyURL)},
+		{kind: AWSSSO, file: "registration.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: AWSSSO, file: "malformed.json", state: Broken, problem: "invalid JSON"},
+		{kind: AWSSSO, file: "wrong-types.json", state: Broken, errField: "expiresAt", problem: "got a number"},
+		{kind: AWSSSO, file: "empty.json", state: Broken, problem: "empty file"},
+
+		// Azure CLI MSAL token caches.
+		{kind: Azure, provider: azAlice, file: "healthy.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "access-expired.json", state: AccessExpired, meta: az(n.Add(-2*h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "idle-near.json", state: DeadlineNear, meta: az(n.Add(h), n.Add(2*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "idle-passed.json", state: NeedsSignIn, meta: az(n.Add(h), n.Add(-24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "no-refresh.json", state: NeedsSignIn, meta: az(n.Add(h), time.Time{}, false, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "two-accounts.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azBob, file: "two-accounts.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "bob@contoso.com")},
+		{kind: Azure, file: "signed-out.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: Azure, file: "wrong-types.json", state: Broken, errField: "AccessToken.expires_on", problem: "got an object"},
+		{kind: Azure, file: "malformed.json", state: Broken, problem: "invalid JSON"},
+		{kind: Azure, file: "empty.json", state: Broken, problem: "empty file"},
+
+		// gcloud's per-account application default credentials.
+		{kind: GCloud, file: "healthy.json", state: Healthy, meta: Meta{HasRefreshToken: true}},
+		{kind: GCloud, file: "no-refresh.json", state: NeedsSignIn, meta: Meta{}},
+		{kind: GCloud, file: "service-account.json", state: NotOAuth, meta: notOAuth("service account key")},
+		{kind: GCloud, file: "wrong-types.json", state: Broken, errField: "refresh_token", problem: "got a number"},
+		{kind: GCloud, file: "malformed.json", state: Broken, problem: "invalid JSON"},
+		{kind: GCloud, file: "empty.json", state: Broken, problem: "empty file"},
 	}
 }
 
@@ -122,11 +181,11 @@ func TestParseFixtures(t *testing.T) {
 	for _, tc := range fixtureCases() {
 		t.Run(fmt.Sprintf("%s/%s/%s", tc.kind, tc.file, tc.provider), func(t *testing.T) {
 			data := readFixture(t, tc.kind, tc.file)
-			if len(data) > 0 && len(tokenLikeWords(data)) == 0 {
+			if len(data) > 0 && len(tokenLikeWords(data)) == 0 && tc.meta.Mode != SignedOut {
 				t.Fatal("fixture has no token-like strings: the leak check would be vacuous")
 			}
 			m, err := Parse(tc.kind, tc.provider, data)
-			st := Evaluate(m, err, fixtureNow, 0)
+			st := EvaluateSource(Source{Kind: tc.kind}, m, err, fixtureNow)
 			if st.State != tc.state {
 				t.Fatalf("state = %v (%s), want %v", st.State, st.Reason, tc.state)
 			}
@@ -147,10 +206,6 @@ func TestParseFixtures(t *testing.T) {
 				if m != (Meta{}) {
 					t.Fatalf("meta of a broken store = %+v, want zero", m)
 				}
-			case tc.meta == (Meta{}):
-				if !errors.Is(err, ErrNotFound) {
-					t.Fatalf("err = %v, want ErrNotFound", err)
-				}
 			default:
 				if err != nil {
 					t.Fatal(err)
@@ -164,7 +219,7 @@ func TestParseFixtures(t *testing.T) {
 }
 
 func metaEqual(a, b Meta) bool {
-	return a.HasRefreshToken == b.HasRefreshToken && a.AccessExpiry.Equal(b.AccessExpiry) &&
+	return a.Mode == b.Mode && a.Method == b.Method && a.HasRefreshToken == b.HasRefreshToken && a.AccessExpiry.Equal(b.AccessExpiry) &&
 		a.LoginDeadline.Equal(b.LoginDeadline) && a.LastRefresh.Equal(b.LastRefresh) &&
 		a.Email == b.Email && a.Plan == b.Plan && a.AccountID == b.AccountID
 }
@@ -202,8 +257,10 @@ func TestParseEdgeCases(t *testing.T) {
 	}{
 		{name: "not an object", in: `["claudeAiOauth"]`, parse: ParseClaude},
 		{name: "whitespace only", in: " \n\t", parse: ParseClaude},
-		{name: "claude section missing", in: `{"mcpOAuth":{}}`, parse: ParseClaude, field: "claudeAiOauth"},
-		{name: "claude section null", in: `{"claudeAiOauth":null}`, parse: ParseClaude, field: "claudeAiOauth"},
+		{name: "claude section missing: not signed in", in: `{"mcpOAuth":{}}`, parse: ParseClaude, ok: true,
+			check: func(m Meta) bool { return m == Meta{Mode: SignedOut} }},
+		{name: "claude section null: not signed in", in: `{"claudeAiOauth":null}`, parse: ParseClaude, ok: true,
+			check: func(m Meta) bool { return m == Meta{Mode: SignedOut} }},
 		{name: "claude section string", in: `{"claudeAiOauth":"x"}`, parse: ParseClaude, field: "claudeAiOauth"},
 		{name: "claude refresh token wrong type", in: `{"claudeAiOauth":{"refreshToken":true}}`, parse: ParseClaude, field: "claudeAiOauth.refreshToken"},
 		{name: "claude negative expiry", in: `{"claudeAiOauth":{"refreshToken":"r","expiresAt":-5}}`, parse: ParseClaude, field: "claudeAiOauth.expiresAt"},
@@ -214,7 +271,16 @@ func TestParseEdgeCases(t *testing.T) {
 			check: func(m Meta) bool { return !m.HasRefreshToken && m.AccessExpiry.IsZero() }},
 		{name: "claude empty refresh token", in: `{"claudeAiOauth":{"refreshToken":""}}`, parse: ParseClaude, ok: true,
 			check: func(m Meta) bool { return !m.HasRefreshToken }},
-		{name: "codex tokens missing (API key mode)", in: `{"OPENAI_API_KEY":"sk-proj-FIXTURE0apikey000000","tokens":null}`, parse: ParseCodex, field: "tokens"},
+		{name: "codex tokens missing (API key mode)", in: `{"OPENAI_API_KEY":"sk-proj-FIXTURE0apikey000000","tokens":null}`, parse: ParseCodex, ok: true,
+			check: func(m Meta) bool { return m == Meta{Mode: NotOAuthLogin, Method: "API key"} }},
+		{name: "codex chatgpt mode without tokens", in: `{"auth_mode":"chatgpt","OPENAI_API_KEY":null}`, parse: ParseCodex, field: "tokens"},
+		{name: "codex auth_mode wrong type", in: `{"auth_mode":7,"tokens":{}}`, parse: ParseCodex, field: "auth_mode"},
+		{name: "aws expiresAt missing", in: `{"accessToken":"aoaFIXTURE0access0000000"}`, parse: ParseAWSSSOToken, field: "expiresAt"},
+		{name: "aws bad time", in: `{"accessToken":"aoaFIXTURE0access0000000","expiresAt":"tomorrow"}`, parse: ParseAWSSSOToken, field: "expiresAt"},
+		{name: "aws offset time", in: `{"accessToken":"aoaFIXTURE0access0000000","expiresAt":"2030-06-15T14:00:00+02:00"}`, parse: ParseAWSSSOToken, ok: true,
+			check: func(m Meta) bool { return m.AccessExpiry.Equal(fixtureNow) && !m.HasRefreshToken }},
+		{name: "aws refresh without registration", in: `{"accessToken":"aoaFIXTURE0access0000000","expiresAt":"2030-06-15T12:00:00Z","refreshToken":"aorFIXTURE0refresh000000"}`, parse: ParseAWSSSOToken, ok: true,
+			check: func(m Meta) bool { return !m.HasRefreshToken }},
 		{name: "codex bad last_refresh", in: `{"tokens":{"refresh_token":"r"},"last_refresh":"yesterday0000000abc1"}`, parse: ParseCodex, field: "last_refresh"},
 		{name: "codex opaque access token", in: `{"tokens":{"refresh_token":"r","access_token":"opaque0token0value0abcdef"}}`, parse: ParseCodex, ok: true,
 			check: func(m Meta) bool { return m.AccessExpiry.IsZero() && m.HasRefreshToken }},

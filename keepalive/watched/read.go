@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -26,12 +27,24 @@ const maxStoreSize = 4 << 20
 // store that cannot be understood (including a directory in its place);
 // other I/O errors as they are, without file contents.
 func Read(src Source) (Meta, error) {
+	if t := ToolFor(src.Kind); t != nil && t.Read != nil {
+		return t.Read(src)
+	}
+	return readFile(src)
+}
+
+// readFile is the default [Tool.Read]: the Keychain item when the source
+// has one, else the file at Path, through [Parse].
+func readFile(src Source) (Meta, error) {
 	if src.KeychainService != "" {
 		data, err := readKeychain(src.KeychainService, src.KeychainAccount)
 		if err == nil {
 			defer clear(data)
 			m, perr := Parse(src.Kind, src.Provider, data)
 			return m, withPath(perr, "Keychain item "+src.KeychainService)
+		}
+		if errors.Is(err, ErrKeychainPending) {
+			return Meta{}, err
 		}
 		if !errors.Is(err, ErrNotFound) && !fileExists(src.Path) {
 			return Meta{}, err
@@ -103,11 +116,74 @@ var securityPath = "/usr/bin/security"
 // when no item matches (errSecItemNotFound).
 const securityNotFound = 44
 
-const keychainTimeout = 30 * time.Second
+// existsTimeout bounds `security find-generic-password` without -w, which
+// never prompts.
+const existsTimeout = 30 * time.Second
+
+// keychainWait is how long [Read] waits for `security ... -w` before
+// reporting [ErrKeychainPending]. A read of the secret may raise macOS's
+// "allow access" prompt, which stays open until the user answers, so the
+// read itself is never killed: it goes on in the background, at most one
+// per item, and its result serves the next Read.
+var keychainWait = 5 * time.Second
+
+// ErrKeychainPending is wrapped by [Read] errors while macOS may be asking
+// the user to allow access to a Keychain item; [Evaluate] treats it as
+// information, not as a broken store.
+var ErrKeychainPending = errors.New("waiting for you to allow Keychain access")
+
+type keychainResult struct {
+	data []byte
+	err  error
+}
+
+type keychainRead struct {
+	done chan struct{}
+	res  keychainResult
+}
+
+var (
+	keychainMu    sync.Mutex
+	keychainReads = map[[2]string]*keychainRead{} // (service, account) -> the read in flight or finished unclaimed
+)
 
 // readKeychain returns the secret of a generic-password item. The output is
-// read into a bounded buffer and nothing of it is put into errors.
+// read into a bounded buffer and nothing of it is put into errors. Only
+// one `security -w` per item runs at a time; when it takes longer than
+// keychainWait (a prompt is open), the error wraps [ErrKeychainPending]
+// and a later call collects the result.
 func readKeychain(service, account string) ([]byte, error) {
+	key := [2]string{service, account}
+	keychainMu.Lock()
+	r := keychainReads[key]
+	if r == nil {
+		r = &keychainRead{done: make(chan struct{})}
+		keychainReads[key] = r
+		go func() {
+			data, err := readKeychainNow(service, account)
+			r.res = keychainResult{data, err}
+			close(r.done)
+		}()
+	}
+	keychainMu.Unlock()
+
+	t := time.NewTimer(keychainWait)
+	defer t.Stop()
+	select {
+	case <-r.done:
+	case <-t.C:
+		return nil, fmt.Errorf("Keychain item %q: %w", service, ErrKeychainPending)
+	}
+	keychainMu.Lock()
+	if keychainReads[key] == r {
+		delete(keychainReads, key)
+	}
+	keychainMu.Unlock()
+	return r.res.data, r.res.err
+}
+
+// readKeychainNow runs `security find-generic-password -w` to the end.
+func readKeychainNow(service, account string) ([]byte, error) {
 	out, code, err := runSecurity(service, account, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading Keychain item %q: %w", service, err)
@@ -150,8 +226,14 @@ func runSecurity(service, account string, secret bool) (out []byte, code int, er
 	if secret {
 		args = append(args, "-w")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), keychainTimeout)
-	defer cancel()
+	// Without -w nothing prompts: bound it. With -w a prompt may be open
+	// while the user reads it: never kill it (see keychainWait).
+	ctx := context.Background()
+	if !secret {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, existsTimeout)
+		defer cancel()
+	}
 	cmd := exec.CommandContext(ctx, securityPath, args...)
 	var buf capBuffer
 	buf.max = maxStoreSize

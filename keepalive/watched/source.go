@@ -1,8 +1,6 @@
 package watched
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -17,29 +15,6 @@ import (
 // Kind names the tool that owns a watched login.
 type Kind string
 
-// The supported kinds. The string values are also the default source names
-// (opencode sources are named "opencode-<provider>") and the keys of the
-// `[watch.<kind>]` configuration tables.
-const (
-	ClaudeCode Kind = "claude-code"
-	Codex      Kind = "codex"
-	Gemini     Kind = "gemini"
-	Opencode   Kind = "opencode"
-)
-
-// Kinds lists every supported kind in display order.
-var Kinds = []Kind{ClaudeCode, Codex, Gemini, Opencode}
-
-// Valid reports whether k is one of [Kinds].
-func (k Kind) Valid() bool {
-	for _, v := range Kinds {
-		if k == v {
-			return true
-		}
-	}
-	return false
-}
-
 // Env is the part of the process environment that decides where the stores
 // live. Tests build one by hand; the app uses [EnvFromOS].
 type Env struct {
@@ -49,6 +24,9 @@ type Env struct {
 	ClaudeConfigDir string // $CLAUDE_CONFIG_DIR
 	CodexHome       string // $CODEX_HOME
 	User            string // $USER, the Keychain account of Claude Code's item
+	// Vars holds the other variables the tools read ([Tool.EnvVars]),
+	// e.g. GEMINI_CLI_HOME or AWS_CONFIG_FILE; unset ones are absent.
+	Vars map[string]string
 }
 
 // EnvFromOS reads [Env] from the running process.
@@ -60,6 +38,14 @@ func EnvFromOS() Env {
 		CodexHome:       os.Getenv("CODEX_HOME"),
 		User:            os.Getenv("USER"),
 	}
+	e.Vars = map[string]string{}
+	for _, t := range tools {
+		for _, k := range t.EnvVars {
+			if v, ok := os.LookupEnv(k); ok {
+				e.Vars[k] = v
+			}
+		}
+	}
 	e.Home, _ = os.UserHomeDir()
 	if e.User == "" {
 		if u, err := user.Current(); err == nil {
@@ -68,6 +54,10 @@ func EnvFromOS() Env {
 	}
 	return e
 }
+
+// Var returns the environment variable name (one of a tool's
+// [Tool.EnvVars]), "" when unset.
+func (e Env) Var(name string) string { return e.Vars[name] }
 
 // Source is one watched login.
 type Source struct {
@@ -95,6 +85,25 @@ type Source struct {
 	// provider entry is there. Sources that do not exist are usually shown
 	// only when configured explicitly.
 	Exists bool
+	// Settings is the tool's own settings file that decides where its
+	// login lives (Codex: $CODEX_HOME/config.toml), or its encrypted
+	// store (Gemini: gemini-credentials.json); empty when not relevant.
+	Settings string
+	// Keyring is set when the tool's settings say the login is kept in
+	// the OS keyring (Gemini's GEMINI_FORCE_ENCRYPTED_FILE_STORAGE).
+	Keyring bool
+	// DefaultLogin is the owner's login command for this very login (with
+	// the provider, profile or session it needs); nil when the tool has
+	// none ([Tool.LoginURL] is opened instead).
+	DefaultLogin []string
+	// LoginEnv holds NAME=value pairs added to the environment of the
+	// owner's login and check commands so they act on this store and not
+	// the default one (CODEX_HOME, CLAUDE_CONFIG_DIR, GEMINI_CLI_HOME,
+	// AWS_CONFIG_FILE).
+	LoginEnv []string
+	// LoginTerminal runs the login command in a terminal window, for
+	// owners whose login asks questions (opencode).
+	LoginTerminal bool
 	// LoginCommand, CheckCommand and WarnBefore come from configuration
 	// ([Override]); empty means the defaults ([Source.LoginAction],
 	// no check command, [DefaultWarnBefore]).
@@ -103,93 +112,18 @@ type Source struct {
 	WarnBefore   time.Duration
 }
 
-// ClaudeKeychainService returns the macOS Keychain service name Claude Code
-// uses for the config directory dir: "Claude Code-credentials", plus "-" and
-// the first 8 hex digits of SHA-256(dir) when CLAUDE_CONFIG_DIR is set
-// (explicit). Claude Code hashes the directory string exactly as given (after
-// Unicode NFC normalisation, which this function does not perform, so a
-// non-NFC directory name will not match).
-func ClaudeKeychainService(dir string, explicit bool) string {
-	const base = "Claude Code-credentials"
-	if !explicit {
-		return base
-	}
-	sum := sha256.Sum256([]byte(dir))
-	return base + "-" + hex.EncodeToString(sum[:])[:8]
-}
-
 // Discover lists the stores of every supported tool, in the order of
-// [Kinds], whether or not they exist (see [Source.Exists]):
+// [Kinds], whether or not they exist (see [Source.Exists]); each tool's
+// file documents where it looks ([Tool.Discover]).
 //
-//   - Claude Code: ${CLAUDE_CONFIG_DIR:-~/.claude}/.credentials.json; on
-//     macOS the Keychain item of [ClaudeKeychainService] (account $USER)
-//     first, with the file as fallback.
-//   - Codex: ${CODEX_HOME:-~/.codex}/auth.json (Codex's optional OS-keyring
-//     mode is not read).
-//   - Gemini: ~/.gemini/oauth_creds.json.
-//   - opencode: ${XDG_DATA_HOME:-~/.local/share}/opencode/auth.json, one
-//     source per OAuth provider entry, named "opencode-<provider>"; a single
-//     source named "opencode" with no Provider when the file is missing,
-//     unreadable or has no OAuth entry.
-//
-// Discover only stats files, reads opencode's auth.json and, on macOS, asks
-// `security` whether the Keychain item exists (without reading its secret).
+// Discover only stats files and reads small settings and index files
+// (opencode's auth.json, Codex's config.toml, the AWS config); on macOS it
+// asks `security` whether Claude Code's Keychain item exists, without
+// reading its secret.
 func Discover(env Env) []Source {
 	var out []Source
-
-	claudeDir := env.ClaudeConfigDir
-	if claudeDir == "" {
-		claudeDir = filepath.Join(env.Home, ".claude")
-	}
-	// Claude Code hashes $CLAUDE_CONFIG_DIR exactly as set, not cleaned.
-	out = append(out, claudeSource(env, string(ClaudeCode), filepath.Join(claudeDir, ".credentials.json"), env.ClaudeConfigDir, env.ClaudeConfigDir != ""))
-
-	codexDir := env.CodexHome
-	if codexDir == "" {
-		codexDir = filepath.Join(env.Home, ".codex")
-	}
-	p := filepath.Join(codexDir, "auth.json")
-	out = append(out, Source{Kind: Codex, Name: string(Codex), Path: p, Exists: fileExists(p)})
-
-	p = filepath.Join(env.Home, ".gemini", "oauth_creds.json")
-	out = append(out, Source{Kind: Gemini, Name: string(Gemini), Path: p, Exists: fileExists(p)})
-
-	dataHome := env.XDGDataHome
-	if dataHome == "" {
-		dataHome = filepath.Join(env.Home, ".local", "share")
-	}
-	out = append(out, opencodeSources(string(Opencode), filepath.Join(dataHome, "opencode", "auth.json"))...)
-	return out
-}
-
-func claudeSource(env Env, name, path, configDir string, explicitDir bool) Source {
-	s := Source{Kind: ClaudeCode, Name: name, Path: path}
-	if env.GOOS == "darwin" {
-		s.KeychainService = ClaudeKeychainService(configDir, explicitDir)
-		s.KeychainAccount = env.User
-		s.KeychainDB = filepath.Join(env.Home, "Library", "Keychains", "login.keychain-db")
-	}
-	s.Exists = fileExists(path) || (s.KeychainService != "" && keychainItemExists(s.KeychainService, s.KeychainAccount))
-	return s
-}
-
-// opencodeSources lists one source per OAuth entry of the opencode store at
-// path; prefix is the name stem ("opencode" gives "opencode-anthropic").
-func opencodeSources(prefix, path string) []Source {
-	data, err := readStore(path)
-	if err != nil {
-		// Missing: watch for it to appear. Unreadable or not a file: report
-		// it through Read.
-		return []Source{{Kind: Opencode, Name: prefix, Path: path, Exists: !errors.Is(err, ErrNotFound)}}
-	}
-	defer clear(data)
-	entries, err := ParseOpencode(data)
-	if err != nil || len(entries) == 0 {
-		return []Source{{Kind: Opencode, Name: prefix, Path: path, Exists: err != nil}}
-	}
-	out := make([]Source, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, Source{Kind: Opencode, Name: prefix + "-" + e.Provider, Path: path, Provider: e.Provider, Exists: true})
+	for _, t := range tools {
+		out = append(out, t.Discover(env)...)
 	}
 	return out
 }
@@ -220,6 +154,12 @@ type Override struct {
 	LoginCommand []string
 	CheckCommand []string
 	WarnBefore   time.Duration
+	// Check turns on the owner's own status command ([Tool.Status]) as
+	// the check command when CheckCommand is empty.
+	Check bool
+	// LoginTerminal, when set, says whether the login runs in a terminal
+	// window (nil keeps the tool's default).
+	LoginTerminal *bool
 }
 
 // Apply applies the overrides to srcs (as returned by [Discover]) in order
@@ -241,7 +181,7 @@ func Apply(env Env, srcs []Source, ovs []Override) ([]Source, error) {
 			path = p
 		}
 		if ov.Kind != "" && !ov.Kind.Valid() {
-			errs = append(errs, fmt.Errorf("watch.%s: unknown kind %q (want one of %v)", ov.Key, ov.Kind, Kinds))
+			errs = append(errs, fmt.Errorf("watch.%s: unknown kind %q (want one of %s)", ov.Key, ov.Kind, kindList()))
 			continue
 		}
 
@@ -275,13 +215,13 @@ func Apply(env Env, srcs []Source, ovs []Override) ([]Source, error) {
 			errs = append(errs, fmt.Errorf("watch.%s: kind %s does not match the %s source", ov.Key, ov.Kind, out[sel[0]].Kind))
 			continue
 		}
-		if path != "" && out[sel[0]].Kind == Opencode {
-			// The provider entries depend on the file: rebuild them.
-			prefix := string(Opencode)
+		if path != "" && ToolFor(out[sel[0]].Kind).MultiLogin {
+			// The entries depend on the file: rebuild them.
+			prefix := string(out[sel[0]].Kind)
 			if ov.Name != "" {
 				prefix = ov.Name
 			}
-			repl := configure(opencodeSources(prefix, path), ov)
+			repl := configure(newSource(env, out[sel[0]].Kind, prefix, path), ov)
 			rest := removeIndexes(out, sel[1:]) // sel is ascending: sel[0] keeps its index
 			out = slices.Concat(rest[:sel[0]], repl, rest[sel[0]+1:])
 			continue
@@ -333,21 +273,7 @@ func removeIndexes(srcs []Source, idx []int) []Source {
 }
 
 func newSource(env Env, kind Kind, name, path string) []Source {
-	switch kind {
-	case ClaudeCode:
-		// The config directory is the file's directory; it counts as an
-		// explicit CLAUDE_CONFIG_DIR unless it is the default one.
-		dir := filepath.Dir(path)
-		if env.ClaudeConfigDir != "" && filepath.Clean(env.ClaudeConfigDir) == dir {
-			dir = env.ClaudeConfigDir
-		}
-		explicit := env.ClaudeConfigDir != "" || dir != filepath.Join(env.Home, ".claude")
-		return []Source{claudeSource(env, name, path, dir, explicit)}
-	case Opencode:
-		return opencodeSources(name, path)
-	default:
-		return []Source{{Kind: kind, Name: name, Path: path, Exists: fileExists(path)}}
-	}
+	return ToolFor(kind).NewSource(env, name, path)
 }
 
 func configure(srcs []Source, ov Override) []Source {
@@ -360,6 +286,12 @@ func configure(srcs []Source, ov Override) []Source {
 		}
 		if ov.WarnBefore > 0 {
 			srcs[i].WarnBefore = ov.WarnBefore
+		}
+		if ov.LoginTerminal != nil {
+			srcs[i].LoginTerminal = *ov.LoginTerminal
+		}
+		if ov.Check && len(srcs[i].CheckCommand) == 0 {
+			srcs[i].CheckCommand = append([]string(nil), ToolFor(srcs[i].Kind).Status...)
 		}
 	}
 	return srcs
@@ -375,4 +307,16 @@ func expandPath(env Env, p string) (string, error) {
 		return filepath.Clean(p), nil
 	}
 	return "", fmt.Errorf("path %q must be absolute or start with ~/", p)
+}
+
+// kindList names the kinds for people: "claude-code, codex, gemini or opencode".
+func kindList() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -68,7 +68,7 @@ func TestDiscoverDefaults(t *testing.T) {
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
 
 	srcs := Discover(env)
-	if got := names(srcs); got != "claude-code,codex,gemini,opencode-anthropic,opencode-github-copilot" {
+	if got := names(srcs); got != "claude-code,codex,gemini,opencode-anthropic,opencode-github-copilot,azure" {
 		t.Fatalf("names = %s", got)
 	}
 	want := map[string]struct {
@@ -80,6 +80,7 @@ func TestDiscoverDefaults(t *testing.T) {
 		"gemini":                  {filepath.Join(home, ".gemini", "oauth_creds.json"), false},
 		"opencode-anthropic":      {filepath.Join(home, ".local", "share", "opencode", "auth.json"), true},
 		"opencode-github-copilot": {filepath.Join(home, ".local", "share", "opencode", "auth.json"), true},
+		"azure":                   {filepath.Join(home, ".azure", "msal_token_cache.json"), false},
 	}
 	for _, s := range srcs {
 		w := want[s.Name]
@@ -101,7 +102,7 @@ func TestDiscoverEnvOverrides(t *testing.T) {
 		XDGDataHome:     filepath.Join(other, "data"),
 	}
 	srcs := Discover(env)
-	if got := names(srcs); got != "claude-code,codex,gemini,opencode" {
+	if got := names(srcs); got != "claude-code,codex,gemini,opencode,azure" {
 		t.Fatalf("names = %s", got)
 	}
 	if s := srcs[0]; s.Path != filepath.Join(other, "claude-work", ".credentials.json") || s.Exists {
@@ -153,11 +154,11 @@ func TestApply(t *testing.T) {
 
 	t.Run("disable kind and single source", func(t *testing.T) {
 		got, err := Apply(env, base, []Override{{Key: "gemini", Disabled: true}, {Key: "opencode-anthropic", Disabled: true}})
-		if err != nil || names(got) != "claude-code,codex,opencode-github-copilot" {
+		if err != nil || names(got) != "claude-code,codex,opencode-github-copilot,azure" {
 			t.Fatalf("got %s, %v", names(got), err)
 		}
 		got, _ = Apply(env, base, []Override{{Key: "opencode", Disabled: true}})
-		if names(got) != "claude-code,codex,gemini" {
+		if names(got) != "claude-code,codex,gemini,azure" {
 			t.Fatalf("got %s", names(got))
 		}
 	})
@@ -194,7 +195,7 @@ func TestApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if names(got) != "claude-code,codex,gemini,opencode-anthropic,claude-work,Gemini (work)" {
+		if names(got) != "claude-code,codex,gemini,opencode-anthropic,azure,claude-work,Gemini (work)" {
 			t.Fatalf("names = %s", names(got))
 		}
 		if c := byName(t, got, "codex"); c.Path != filepath.Join(home, "alt-codex", "auth.json") || !c.Exists {
@@ -228,7 +229,7 @@ func TestApply(t *testing.T) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
 		}
-		if names(got) != "claude-code,codex,opencode-anthropic,opencode-github-copilot" {
+		if names(got) != "claude-code,codex,opencode-anthropic,opencode-github-copilot,azure" {
 			t.Fatalf("names = %s", names(got))
 		}
 	})
@@ -243,5 +244,41 @@ func TestEnvFromOS(t *testing.T) {
 	home, _ := os.UserHomeDir()
 	if e.GOOS != runtime.GOOS || e.Home != home || e.ClaudeConfigDir != "/cfg/claude" || e.CodexHome != "/cfg/codex" || e.XDGDataHome != "/cfg/data" || e.User != "someone" {
 		t.Fatalf("EnvFromOS = %+v", e)
+	}
+	// Every tool's own variables are read, and only those.
+	t.Setenv("GEMINI_CLI_HOME", "/cfg/gemini")
+	t.Setenv("AWS_CONFIG_FILE", "/cfg/aws")
+	t.Setenv("TOKENTRAY_UNRELATED", "x")
+	e = EnvFromOS()
+	if e.Var("GEMINI_CLI_HOME") != "/cfg/gemini" || e.Var("AWS_CONFIG_FILE") != "/cfg/aws" || e.Var("TOKENTRAY_UNRELATED") != "" {
+		t.Fatalf("Vars = %v", e.Vars)
+	}
+}
+
+func TestApplyCheckAndTerminal(t *testing.T) {
+	noSecurity(t)
+	home := t.TempDir()
+	env := Env{GOOS: "linux", Home: home}
+	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
+	off, on := false, true
+	srcs, err := Apply(env, Discover(env), []Override{
+		{Key: "codex", Check: true},
+		{Key: "claude-code", Check: true, CheckCommand: []string{"my-check"}, LoginTerminal: &on},
+		{Key: "opencode", LoginTerminal: &off},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := byName(t, srcs, "codex"); strings.Join(s.CheckCommand, " ") != "codex login status" || s.LoginTerminal {
+		t.Errorf("codex: %+v", s)
+	}
+	if s := byName(t, srcs, "claude-code"); strings.Join(s.CheckCommand, " ") != "my-check" || !s.LoginTerminal {
+		t.Errorf("claude-code: %+v", s)
+	}
+	if s := byName(t, srcs, "opencode-anthropic"); s.LoginTerminal || len(s.CheckCommand) != 0 {
+		t.Errorf("opencode: %+v", s)
+	}
+	if s := byName(t, srcs, "gemini"); len(s.CheckCommand) != 0 {
+		t.Errorf("gemini: %+v", s)
 	}
 }

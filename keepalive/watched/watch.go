@@ -26,7 +26,8 @@ var testHookWatchReady func()
 
 // Watch reports changes to the stores of srcs until ctx is done, calling
 // changed (from Watch's goroutine, one call at a time) with each source
-// whose store was created, replaced, modified, removed or chmodded. It
+// whose store (or settings file, [Source.Settings]) was created, replaced,
+// modified, removed or chmodded. It
 // never opens the stores; it only stats them and watches directories.
 //
 // Owners replace their files by renaming a temporary file over them, which
@@ -123,7 +124,8 @@ type watcher struct {
 }
 
 // computeTargets maps every store path (and the resolved target of a
-// symlinked store, and the Keychain database) to its sources.
+// symlinked store, the Keychain database and the tool's settings file) to
+// its sources.
 func (w *watcher) computeTargets() map[string][]int {
 	m := map[string][]int{}
 	add := func(p string, i int) {
@@ -135,7 +137,7 @@ func (w *watcher) computeTargets() map[string][]int {
 		m[p] = append(m[p], i)
 	}
 	for i, s := range w.srcs {
-		for _, p := range []string{s.Path, s.KeychainDB} {
+		for _, p := range []string{s.Path, s.KeychainDB, s.Settings} {
 			if p == "" {
 				continue
 			}

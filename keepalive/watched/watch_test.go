@@ -143,3 +143,17 @@ func TestWatchSymlinkTarget(t *testing.T) {
 	replaceAtomically(t, real, readFixture(t, Gemini, "access-expired.json"))
 	expectChange(t, ch, "gemini")
 }
+
+// TestWatchSettingsChange: switching Codex to the keyring in its
+// config.toml is a change of the login's source.
+func TestWatchSettingsChange(t *testing.T) {
+	home := t.TempDir()
+	copyFixture(t, Codex, "healthy.json", filepath.Join(home, ".codex", "auth.json"))
+	src := byName(t, Discover(Env{GOOS: "linux", Home: home}), "codex")
+	ch := startWatch(t, []Source{src})
+	replaceAtomically(t, src.Settings, readFixture(t, Codex, "config-keyring.toml"))
+	expectChange(t, ch, "codex")
+	if st := probeState(t, src); st.State != ExpiryUnknown {
+		t.Fatalf("after the switch: %+v", st)
+	}
+}

@@ -239,7 +239,7 @@ func (p Preset) Resolve(params map[string]string) (Settings, error) {
 				return Settings{}, &ParamError{p.Name, q.Name, err.Error()}
 			}
 			vals[q.Name] = u.String()
-			vals["host"] = u.Hostname()
+			vals["host"] = u.Host // with a port, as git names the host
 		default:
 			if strings.ContainsAny(v, "/?#% ") {
 				return Settings{}, &ParamError{p.Name, q.Name, fmt.Sprintf("%q must not contain /, ?, #, %% or spaces", v)}

@@ -58,7 +58,7 @@ const SignInLabel = "Sign In"
 
 // TrayHint is appended to the body of a sign-in notification when the
 // platform cannot show a button.
-const TrayHint = `Choose "Sign In…" in the tokentray menu to sign in.`
+const TrayHint = `Choose "Sign In to …" in the tokentray menu to sign in.`
 
 // ErrUnavailable reports that no notification service could be reached;
 // the caller should log it and rely on the tray icon.

@@ -38,6 +38,8 @@ type Factory struct {
 	Config *config.Config
 	Log    *slog.Logger
 	close  []func()
+
+	warnedWatch bool
 }
 
 // LoadPaths sets Paths: the defaults, with --config applied.
@@ -168,12 +170,18 @@ func (f *Factory) WatchedSources() []watched.Source {
 		ovs = append(ovs, watched.Override{
 			Key: key, Kind: watched.Kind(w.Kind), Name: w.Rename, Path: w.Path, Disabled: !w.Enabled,
 			LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand, WarnBefore: w.WarnBefore,
+			Check: w.Check, LoginTerminal: w.LoginTerminal,
 		})
 	}
 	sort.Slice(ovs, func(i, j int) bool { return ovs[i].Key < ovs[j].Key })
 	srcs, err := watched.Apply(env, watched.Discover(env), ovs)
 	if err != nil {
+		// A mistake in the user's file: say it on the terminal too (once).
 		f.Log.Warn("tokentray: "+f.Paths.Config+": [watch] settings", "err", err)
+		if !f.warnedWatch {
+			f.warnedWatch = true
+			fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s: %v\n", f.Paths.Config, err)
+		}
 	}
 	var out []watched.Source
 	for _, s := range srcs {

@@ -141,7 +141,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if headless {
 		fmt.Fprintln(g.IO.Out, "Headless: the demo then signs flaky in by itself. Press Ctrl-C to stop.")
 	} else {
-		fmt.Fprintln(g.IO.Out, "Then click the notification's Sign In button, or the tray menu's Sign In…. Ctrl-C or Quit to stop.")
+		fmt.Fprintln(g.IO.Out, "Then click the notification's Sign In button, or the tray menu's Sign In to flaky…. Ctrl-C or Quit to stop.")
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -80,6 +80,29 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	// Shell completion comes from cobra's completion command; flags that
 	// take a file complete files.
 	cmd.MarkPersistentFlagFilename("config", "toml")
+	// cobra adds help and completion when the tree runs; adding them now
+	// lets an unknown word after them be a usage mistake like any other
+	// ("tokentray completion bsh": did you mean "bash"?).
+	cmd.InitDefaultCompletionCmd()
+	cmd.InitDefaultHelpCmd()
+	for _, c := range cmd.Commands() {
+		switch c.Name() {
+		case "completion":
+			c.Args = cmdutil.SubcommandRequired
+			c.RunE = func(c *cobra.Command, args []string) error {
+				return cmdutil.Usagef(c, "completion: say bash, zsh, fish or powershell")
+			}
+		case "help":
+			c.Run = nil
+			c.RunE = func(c *cobra.Command, args []string) error {
+				target, rest, err := c.Root().Find(args)
+				if err != nil || target == nil || len(rest) > 0 {
+					return cmdutil.SubcommandRequired(c.Root(), args)
+				}
+				return target.Help()
+			}
+		}
+	}
 	return cmd
 }
 

@@ -115,3 +115,20 @@ func TestReadmeMatchesHelp(t *testing.T) {
 		t.Errorf("README.md's Command line section differs from --help; paste this:\n%s", want)
 	}
 }
+
+func TestHelpAndCompletionRefuseUnknownWords(t *testing.T) {
+	for args, want := range map[string]string{
+		"help stauts":     `unknown command "stauts"; did you mean "status"?`,
+		"completion bsh":  `completion: unknown command "bsh"; did you mean "bash"?`,
+		"completion":      "completion: say bash, zsh, fish or powershell",
+		"help status foo": `unknown command "status"`,
+	} {
+		out, errOut, code := runRoot(t, strings.Fields(args)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	if out, _, code := runRoot(t, "help", "autostart", "enable"); code != 0 || !strings.Contains(out, "tokentray autostart enable") {
+		t.Errorf("help autostart enable: exit %d\n%s", code, out)
+	}
+}

@@ -62,7 +62,7 @@ func Run(ctx context.Context, opts *Options) error {
 			"  tokentray add NAME --issuer URL --client-id ID\n\n"+
 			"(see 'tokentray add --help'). %s.\n", f.Paths.Config, stop)
 	} else {
-		fmt.Fprintf(f.IO.ErrOut, "tokentray is keeping %s alive; log: %s. %s.\n", countAccounts(n), f.Paths.LogFile(), stop)
+		fmt.Fprintf(f.IO.ErrOut, "tokentray is running (%s); log: %s. %s.\n", countAccounts(n), f.Paths.LogFile(), stop)
 	}
 	f.Log.Info("tokentray: started", "version", f.Version, "accounts", len(f.Config.Accounts), "config", f.Paths.Config)
 	return daemon.Run(ctx, f, e, opts.Headless)

@@ -132,3 +132,14 @@ func TestUnknownNameFails(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+func TestTextNotRunningNoAccounts(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	ios.SetWidth(80)
+	opts := &Options{F: &cmdutil.Factory{IO: ios}, Now: func() time.Time { return now },
+		Gather: func(*Options) (Report, error) { return Report{Config: "/etc/tokentray/config.toml"}, nil }}
+	if err := Run(opts); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "empty.golden", out.String())
+}
