@@ -10,7 +10,7 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 APPID   := io.tokentray.tokentray
 
-.PHONY: all build run demo test fmt-check vet unit cross bench man completions install uninstall clean
+.PHONY: all build run demo test fmt-check vet unit cross test-windows vet-darwin bench man completions install uninstall clean
 
 all: build
 
@@ -42,8 +42,20 @@ cross:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(PKGS)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet $(PKGS)
 
+## test-windows: the Windows build's tests and a CLI smoke under Wine
+## (needs Debian's wine, wine64 and gcc-mingw-w64-x86-64-win32).
+test-windows:
+	GO=$(GO) timeout 900 bash .ci/windows/test.sh
+
+## vet-darwin: build, vet and compile the tests for macOS amd64 and arm64
+## (fyne.io/systray's cgo backend replaced by a stub, for this target only).
+vet-darwin:
+	GO=$(GO) timeout 900 bash .ci/darwin/vet.sh
+
 ## bench: speed and memory figures.
 bench:
+	TOKENTRAY_BENCH=1 $(GO) test -count=1 -run '^TestEngineFigures$$' -v ./keepalive/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
+	TOKENTRAY_BENCH=1 $(GO) test -count=1 -timeout 30m -run '^TestIdleFigures$$' -v ./cmd/tokentray/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
 ## man: man pages from the command tree, into bin/man/.

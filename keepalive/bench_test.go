@@ -3,6 +3,7 @@ package keepalive
 import (
 	"context"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"runtime"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func BenchmarkRefresh(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer iss.Close()
-	st := store.Open(b.TempDir())
+	st := store.Open(testfs.TempDir(b))
 	tok := iss.Mint(oauthtest.DefaultClientID, "")
 	st.Update(context.Background(), "work", func(*store.Record) (*store.Record, error) { return store.NewRecord(&tok), nil })
 	e := New(Options{Store: st}, []OwnedAccount{{Name: "work", Client: &oauthflow.Client{ClientID: oauthtest.DefaultClientID, Endpoint: iss.Endpoint()}}})
@@ -44,13 +45,16 @@ func BenchmarkPublish(b *testing.B) {
 			}
 		}()
 	}
-	a := e.status("acct-0")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
-		a.Attempt = i // a changed status
-		e.setStatus(a, t0)
+		e.with(func(s *state) {
+			a := s.owned["acct-0"]
+			a.failures = i // a changed status
+			a.republish(t0, causeNone)
+		})
+		e.publish(e.st, t0)
 	}
 }
 
@@ -72,7 +76,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 
 func idleEngine(b *testing.B, n int) *Engine {
 	b.Helper()
-	st := store.Open(b.TempDir())
+	st := store.Open(testfs.TempDir(b))
 	var accs []OwnedAccount
 	for i := range n {
 		name := fmt.Sprintf("acct-%d", i)

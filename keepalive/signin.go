@@ -95,13 +95,8 @@ const (
 
 // setSignInError records why an owned account's sign-in did not complete
 // ("" once it did) and publishes it.
-func (e *Engine) setSignInError(a *owned, msg string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.signInErr != msg {
-		a.signInErr = msg
-		e.publishLocked(a, e.clock.Now())
-	}
+func (e *Engine) setSignInError(a OwnedAccount, msg string) {
+	e.deliver(evSignInError{name: a.Name, msg: msg})
 }
 
 // browserProblem says why no browser could be opened.
@@ -144,7 +139,7 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 	if ui.Open == nil {
 		ui.Open = e.openURL
 	}
-	if a := e.byName[name]; a != nil {
+	if a, ok := e.config(name); ok {
 		return e.signInOwned(ctx, a, ui)
 	}
 	for _, w := range e.watchedAccs {
@@ -155,8 +150,8 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 	return fmt.Errorf("%w %q", ErrUnknownAccount, name)
 }
 
-func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
-	name := a.cfg.Name
+func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) error {
+	name := a.Name
 	e.signIns.mu.Lock()
 	if open, ok := e.signIns.flows[name]; ok {
 		e.signIns.mu.Unlock()
@@ -173,7 +168,7 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 	method := ui.Method
 	if method == MethodAccount {
 		method = MethodBrowser
-		if a.cfg.Device {
+		if a.Device {
 			method = MethodDevice
 		}
 	}
@@ -231,9 +226,9 @@ func (e *Engine) showDevice(da *oauthflow.DeviceAuthorization, ui SignInUI) {
 
 // deviceSignIn runs the device authorization grant (RFC 8628) until the
 // user approves, declines, the code expires or ctx ends.
-func (e *Engine) deviceSignIn(ctx context.Context, a *owned, slot *openSignIn, ui SignInUI) (*oauthflow.Token, error) {
-	name := a.cfg.Name
-	da, err := a.cfg.Client.StartDevice(ctx, nil)
+func (e *Engine) deviceSignIn(ctx context.Context, a OwnedAccount, slot *openSignIn, ui SignInUI) (*oauthflow.Token, error) {
+	name := a.Name
+	da, err := a.Client.StartDevice(ctx, nil)
 	if err != nil {
 		if ctx.Err() == nil && !errors.Is(err, oauthflow.ErrNoDeviceEndpoint) {
 			e.setSignInError(a, userText(err))
@@ -245,7 +240,7 @@ func (e *Engine) deviceSignIn(ctx context.Context, a *owned, slot *openSignIn, u
 	e.signIns.mu.Unlock()
 	e.log.Info("keepalive: device sign-in started", "account", name, "verification_uri", da.VerificationURI)
 	e.showDevice(da, ui)
-	tok, err := a.cfg.Client.PollDevice(ctx, da)
+	tok, err := a.Client.PollDevice(ctx, da)
 	if err != nil {
 		if ctx.Err() != nil {
 			e.setSignInError(a, "")
@@ -260,15 +255,15 @@ func (e *Engine) deviceSignIn(ctx context.Context, a *owned, slot *openSignIn, u
 
 // browserSignIn runs the authorization code flow with PKCE and a loopback
 // redirect, then stores the new tokens.
-func (e *Engine) browserSignIn(ctx context.Context, a *owned, slot *openSignIn, ui SignInUI) error {
-	name := a.cfg.Name
+func (e *Engine) browserSignIn(ctx context.Context, a OwnedAccount, slot *openSignIn, ui SignInUI) error {
+	name := a.Name
 	var flow *oauthflow.Flow
 	defer func() {
 		if flow != nil {
 			flow.Close()
 		}
 	}()
-	flow, err := a.cfg.Client.StartSignIn(ctx, a.cfg.SignIn)
+	flow, err := a.Client.StartSignIn(ctx, a.SignIn)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.setSignInError(a, userText(err))
@@ -325,14 +320,12 @@ func (e *Engine) browserSignIn(ctx context.Context, a *owned, slot *openSignIn, 
 
 // storeSignIn stores the tokens of a completed sign-in and publishes the
 // account as signed in.
-func (e *Engine) storeSignIn(ctx context.Context, a *owned, tok *oauthflow.Token) error {
-	name := a.cfg.Name
+func (e *Engine) storeSignIn(ctx context.Context, a OwnedAccount, tok *oauthflow.Token) error {
+	name := a.Name
 	// The store lock is taken only now, after the browser: never across
-	// it. a.mu is held from before the write until the new status is
-	// published, so the account goes straight to "signed in": the loop
-	// cannot first reload the file (fsnotify) and publish a plain recovery.
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	// it. The engine is told first, so that it does not take the new file
+	// (seen through fsnotify) for a plain recovery.
+	e.deliver(evSigningIn{name: name})
 	// The code is spent: store the tokens even if the caller gives up now.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -346,14 +339,10 @@ func (e *Engine) storeSignIn(ctx context.Context, a *owned, tok *oauthflow.Token
 		}
 		return next, nil
 	})
+	e.deliver(evSignedIn{name: name, rec: rec, err: err})
 	if err != nil {
 		return fmt.Errorf("storing the new login of %s: %w", name, err)
 	}
-	e.adoptLocked(a, rec, nil)
-	a.endEpisodeLocked()
-	a.signInErr = ""
-	a.signedIn = e.clock.Now()
-	e.publishLocked(a, a.signedIn)
 	e.log.Info("keepalive: signed in", "account", name, "as", tok.Identity().String(), "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil
 }
@@ -373,15 +362,15 @@ func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) 
 // deletes the stored tokens. A failed revocation is reported but the local
 // tokens are deleted anyway.
 func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err error) {
-	a := e.byName[name]
-	if a == nil {
+	a, ok := e.config(name)
+	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownAccount, name)
 	}
 	// Revoke under the lock, so that it is the newest refresh token that
 	// gets revoked even while another process refreshes.
 	_, err = e.store.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
 		if cur != nil && !cur.RefreshToken.IsZero() {
-			revokeErr = a.cfg.Client.Revoke(ctx, cur.RefreshToken, "refresh_token")
+			revokeErr = a.Client.Revoke(ctx, cur.RefreshToken, "refresh_token")
 		}
 		return nil, nil
 	})
@@ -392,14 +381,12 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 	if revokeErr != nil {
 		e.log.Warn("keepalive: revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
 	}
+	e.deliver(evSigningOut{name: name})
 	if err := e.store.Delete(ctx, name); err != nil {
+		e.deliver(evFileChanged{name: name})
 		return revokeErr, err
 	}
-	a.mu.Lock()
-	e.reloadLocked(a)
-	a.endEpisodeLocked()
-	e.publishLocked(a, e.clock.Now())
-	a.mu.Unlock()
+	e.deliver(evSignedOut{name: name})
 	e.log.Info("keepalive: signed out", "account", name)
 	return revokeErr, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +38,8 @@ func TestSignInEndsFailureEpisode(t *testing.T) {
 	if err != nil || !r.iss.Valid(rec.AccessToken.Reveal()) {
 		t.Fatalf("stored login invalid: %v", err)
 	}
-	if st, _ := os.Stat(r.store.Path("work")); st.Mode().Perm() != 0o600 {
+	// Windows has no Unix permission bits (Go reports 0666).
+	if st, _ := os.Stat(r.store.Path("work")); runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Errorf("token file mode %v", st.Mode().Perm())
 	}
 	// The new login refreshes normally.
@@ -122,8 +124,14 @@ func TestSignOutRevokesAndForgets(t *testing.T) {
 	if err != nil || revokeErr != nil {
 		t.Fatalf("SignOut: %v / %v", err, revokeErr)
 	}
-	if a := r.account(); a.State != NeedsSignIn {
+	// Signed out on purpose: its own state, no alarm, no episode.
+	if a := r.account(); a.State != SignedOut || a.Episode.Open() || r.eng.Snapshot().Overall() != AllOK || r.eng.Snapshot().SignInTarget != "work" {
 		t.Errorf("after sign-out: %+v", a)
+	}
+	// Another process (a later status or token) agrees.
+	e2 := New(Options{Store: r.store, Clock: r.clock}, []OwnedAccount{{Name: "work", Client: r.client}})
+	if a, _ := e2.Snapshot().Find("work"); a.State != SignedOut {
+		t.Errorf("another process sees %+v", a)
 	}
 	if _, err := os.Stat(r.store.Path("work")); !os.IsNotExist(err) {
 		t.Errorf("token file still there: %v", err)

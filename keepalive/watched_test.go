@@ -3,11 +3,14 @@ package keepalive
 import (
 	"context"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 )
@@ -34,12 +37,12 @@ func replace(t *testing.T, path, text string) {
 }
 
 func TestWatchedAccountFollowsItsOwner(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, ".credentials.json")
 	replace(t, path, claudeStore(t0.Add(50*time.Hour), true))
 	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true}
 	clock := newFakeClock(t0)
-	e := New(Options{Store: store.Open(t.TempDir()), Clock: clock, Watched: []watched.Source{src}}, nil)
+	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: clock, Watched: []watched.Source{src}}, nil)
 	find := func() Account { a, _ := e.Snapshot().Find("claude-code"); return a }
 
 	a := find()
@@ -68,24 +71,24 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 
 	// The owner logs out (refresh token gone) and then the file goes away.
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), false))
-	waitReal(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
+	keepalivetest.Eventually(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
 	os.Remove(path)
-	waitReal(t, "the store disappearing", func() bool {
+	keepalivetest.Eventually(t, "the store disappearing", func() bool {
 		a := find()
 		return a.State == NeedsSignIn && a.Reason != "" && a.Deadline.IsZero()
 	})
 	// A malformed store is broken, and a deadline passing with no file
 	// change is noticed at the next step.
 	replace(t, path, "{not json")
-	waitReal(t, "broken", func() bool { return find().State == Broken })
+	keepalivetest.Eventually(t, "broken", func() bool { return find().State == Broken })
 	replace(t, path, claudeStore(t0.Add(90*time.Second), true))
-	waitReal(t, "warning", func() bool { return find().State == Warning })
+	keepalivetest.Eventually(t, "warning", func() bool { return find().State == Warning })
 	for find().State != NeedsSignIn {
-		waitReal(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
-		clock.Advance(MaxStep)
-		time.Sleep(time.Millisecond)
+		keepalivetest.Eventually(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
+		clock.Advance(maxStep)
+		e.settle()
 	}
-	if got := clock.Now().Sub(t0); got > 3*MaxStep {
+	if got := clock.Now().Sub(t0); got > 3*maxStep {
 		t.Errorf("passed deadline noticed after %v", got)
 	}
 	data, _ := os.ReadFile(path)
@@ -95,29 +98,33 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 }
 
 func TestWatchedCheckCommand(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, ".credentials.json")
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake check command is a shell script")
+	}
 	script := filepath.Join(dir, "check")
 	// Like `claude auth status`: JSON with loggedIn, exit status 0 or 1.
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nif [ -e \""+dir+"/out\" ]; then echo '{\"loggedIn\": false}'; exit 1; fi\necho '{\"loggedIn\": true}'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true, CheckCommand: []string{script}}
-	e := New(Options{Store: store.Open(t.TempDir()), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
+	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
 	w := e.watchedAccs[0]
-	e.probeWatched(context.Background(), w)
+	probe := func() { e.deliver(evWatched{acc: e.probeOne(context.Background(), w)}) }
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
 		t.Fatalf("check says logged in: %+v", a)
 	}
 	// The owner logged out; the next check (after checkEvery) sees it.
 	os.WriteFile(filepath.Join(dir, "out"), nil, 0o600)
-	e.probeWatched(context.Background(), w)
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
 		t.Fatalf("check ran again before its interval: %+v", a)
 	}
 	e.clock.(*fakeClock).Advance(checkEvery)
-	e.probeWatched(context.Background(), w)
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != NeedsSignIn || a.Reason != "the check command reports no login" {
 		t.Fatalf("check says logged out: %+v", a)
 	}

@@ -615,8 +615,9 @@ func (a *app) handle(ctx context.Context, c click) {
 // action handles a press on a notification: "signin" signs the account
 // in and "copy-link" copies its waiting sign-in link; a click on the
 // bubble ("default", where the platform reports it apart from the
-// buttons) signs in while the account still needs the user, and does
-// nothing otherwise (e.g. on "signed in again").
+// buttons) signs in while the engine says a sign-in resolves the
+// account's open episode, and does nothing otherwise (e.g. on "signed in
+// again").
 func (a *app) action(ctx context.Context, act notify.Action) {
 	switch act.Name {
 	case notify.ActionSignIn:
@@ -630,7 +631,7 @@ func (a *app) action(ctx context.Context, act notify.Action) {
 			}
 		}
 	case notify.ActionDefault:
-		if acc, ok := a.snap.Find(act.Key); ok && (acc.State == keepalive.NeedsSignIn || acc.State == keepalive.Warning) {
+		if acc, ok := a.snap.Find(act.Key); ok && acc.Episode.Open() && acc.Episode.SignIn {
 			a.signIn(ctx, act.Key)
 		}
 	}

@@ -1,7 +1,6 @@
 package tray
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/assets"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/tray/notify"
 )
 
@@ -242,7 +242,7 @@ func (e *fakeEngine) publishHandled(t *testing.T, s keepalive.Snapshot) {
 	t.Helper()
 	for range 2 {
 		e.publish(s)
-		eventually(t, "the loop takes the snapshot", func() bool { return len(e.ch) == 0 })
+		keepalivetest.Eventually(t, "the loop takes the snapshot", func() bool { return len(e.ch) == 0 })
 	}
 }
 
@@ -376,35 +376,6 @@ func (f *fakeAutostart) Enable() error {
 }
 func (f *fakeAutostart) Disable() error { f.mu.Lock(); defer f.mu.Unlock(); f.on = false; return nil }
 
-// eventually polls cond for up to 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	sh     *fakeShell
 	eng    *fakeEngine
@@ -414,7 +385,7 @@ type harness struct {
 	urls   chan string // OpenURL
 	hosts  chan bool
 	opened chan string
-	logs   *lockedBuffer
+	logs   *keepalivetest.Buffer
 	done   chan struct{}
 	cancel context.CancelFunc
 	app    *app
@@ -431,7 +402,7 @@ func startAppWith(t *testing.T, first keepalive.Snapshot, opt func(*Options)) *h
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
 		auto: &fakeAutostart{}, clip: &fakeClipboard{}, urls: make(chan string, 4), hosts: make(chan bool), opened: make(chan string, 4), done: make(chan struct{}),
-		logs: &lockedBuffer{},
+		logs: &keepalivetest.Buffer{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -499,7 +470,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 	need := owned("work", keepalive.NeedsSignIn)
 	need.Reason = "the server rejected the refresh token"
 	h.eng.publish(snap(need, claude))
-	eventually(t, "sign-in icon", func() bool {
+	keepalivetest.Eventually(t, "sign-in icon", func() bool {
 		var ok bool
 		h.sh.state(func() { ok = h.sh.icon == assets.SignIn && signIn.enabled })
 		return ok
@@ -509,7 +480,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 			t.Errorf("line %q, sign-in tooltip %q", line.title, signIn.tooltip)
 		}
 	})
-	eventually(t, "notification", func() bool { return len(h.notif.shown()) == 1 })
+	keepalivetest.Eventually(t, "notification", func() bool { return len(h.notif.shown()) == 1 })
 	if got := h.notif.shown(); got[0] != "show work: work needs you to sign in" {
 		t.Errorf("notifications %q", got)
 	}
@@ -538,7 +509,7 @@ func TestAppCommands(t *testing.T) {
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn}
 	h.notif.actions <- notify.Action{Key: "claude", Name: notify.ActionDefault} // ok: ignored
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionDefault}   // needs sign-in: signs in
-	eventually(t, "commands", func() bool {
+	keepalivetest.Eventually(t, "commands", func() bool {
 		r, s := h.eng.calls()
 		return len(r) == 2 && len(s) == 4
 	})
@@ -568,18 +539,18 @@ func TestAppCommands(t *testing.T) {
 	login := h.sh.find(t, LabelStartAtLogin, "")
 	checked := func() (c bool) { h.sh.state(func() { c = login.checked }); return }
 	press(t, login)
-	eventually(t, "checked", checked)
+	keepalivetest.Eventually(t, "checked", checked)
 	if on, _ := h.auto.Status(); !on {
 		t.Error("not registered")
 	}
 	press(t, login)
-	eventually(t, "unchecked", func() bool { return !checked() })
+	keepalivetest.Eventually(t, "unchecked", func() bool { return !checked() })
 	h.auto.mu.Lock()
 	h.auto.enableErr = errors.New("read-only home")
 	h.auto.mu.Unlock()
 	press(t, login)
 	press(t, h.sh.find(t, LabelRefreshAll, "")) // a barrier: the loop is past the toggle
-	eventually(t, "barrier", func() bool { r, _ := h.eng.calls(); return len(r) == 3 })
+	keepalivetest.Eventually(t, "barrier", func() bool { r, _ := h.eng.calls(); return len(r) == 3 })
 	if checked() {
 		t.Error("checked although the registration failed")
 	}
@@ -610,7 +581,7 @@ func TestAppClicksAreNotLost(t *testing.T) {
 	// The first click may wait for the forwarder to start; it then keeps
 	// the loop busy.
 	press(t, refresh)
-	eventually(t, "the loop is busy", func() bool { return refreshes() == 1 })
+	keepalivetest.Eventually(t, "the loop is busy", func() bool { return refreshes() == 1 })
 
 	// clicks sends n clicks 5 ms apart, many times faster than anyone
 	// clicks: the forwarder only has to be back at its channel by then,
@@ -630,9 +601,9 @@ func TestAppClicksAreNotLost(t *testing.T) {
 	}
 	want := 1 + clicks("busy", clickBuffer)
 	release()
-	eventually(t, "the queued clicks", func() bool { return refreshes() == want })
+	keepalivetest.Eventually(t, "the queued clicks", func() bool { return refreshes() == want })
 	want += clicks("free", clickBuffer+1) // more than the queue holds
-	eventually(t, "every click", func() bool { return refreshes() == want })
+	keepalivetest.Eventually(t, "every click", func() bool { return refreshes() == want })
 }
 
 func TestAppRebuildsWhenAccountsChange(t *testing.T) {
@@ -648,13 +619,13 @@ func TestAppRebuildsWhenAccountsChange(t *testing.T) {
 		}
 	})
 	h.eng.publish(snap(owned("work", keepalive.OK)))
-	eventually(t, "rebuild", func() bool {
+	keepalivetest.Eventually(t, "rebuild", func() bool {
 		var n int
 		h.sh.state(func() { n = h.sh.resets })
 		return n == 1 && len(h.sh.labels()) > 0 && strings.HasPrefix(h.sh.labels()[0], "work: ok")
 	})
 	press(t, h.sh.find(t, LabelRefreshAll, ""))
-	eventually(t, "refresh", func() bool { r, _ := h.eng.calls(); return len(r) == 1 })
+	keepalivetest.Eventually(t, "refresh", func() bool { r, _ := h.eng.calls(); return len(r) == 1 })
 	h.sh.state(func() {
 		if !oldRefresh.removed {
 			t.Error("old items were not removed")
@@ -670,9 +641,9 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 		n := len(h.eng.signIns)
 		h.eng.mu.Unlock()
 		press(t, h.sh.find(t, "Sign In", ""))
-		eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
+		keepalivetest.Eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
 		// The result is logged after SignIn returns.
-		eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
+		keepalivetest.Eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
 		return h.logs.String()
 	}
 	if out := signIn(keepalive.ErrSignInInProgress); strings.Contains(out, "level=WARN") || !strings.Contains(out, "already in progress") {
@@ -682,7 +653,7 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 		t.Errorf("failure not logged:\n%s", out)
 	}
 	// ... and said in a notification that offers Sign In again.
-	eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+	keepalivetest.Eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
 	if n := h.notif.last(); !n.SignIn || n.Body != "cannot open the browser" {
 		t.Errorf("failure notification %+v", n)
 	}
@@ -710,7 +681,7 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 				t.Errorf("menu before the sign-in: %q", got)
 			}
 			press(t, h.sh.find(t, "Sign In to work", ""))
-			eventually(t, "the link notification", func() bool { return h.notif.last().Title == "Open this link to sign in to work" })
+			keepalivetest.Eventually(t, "the link notification", func() bool { return h.notif.last().Title == "Open this link to sign in to work" })
 			n := h.notif.last()
 			if !strings.Contains(n.Body, link) || !n.Urgent {
 				t.Errorf("link notification %+v", n)
@@ -722,25 +693,25 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 			if !slices.Equal(n.Buttons, wantButtons) {
 				t.Errorf("buttons %+v, want %+v", n.Buttons, wantButtons)
 			}
-			eventually(t, "Copy sign-in link", func() bool {
+			keepalivetest.Eventually(t, "Copy sign-in link", func() bool {
 				return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh,"+LabelCopyLink
 			})
 
 			press(t, h.sh.find(t, "work:", LabelCopyLink))
 			if noClipboard {
-				eventually(t, "the link shown", func() bool { return h.notif.last().Title == "Sign-in link of work" })
+				keepalivetest.Eventually(t, "the link shown", func() bool { return h.notif.last().Title == "Sign-in link of work" })
 				if n := h.notif.last(); !strings.Contains(n.Body, link) || len(n.Buttons) != 0 {
 					t.Errorf("link shown as %+v", n)
 				}
 			} else {
-				eventually(t, "the copy", func() bool { return slices.Equal(h.clip.texts(), []string{link}) })
+				keepalivetest.Eventually(t, "the copy", func() bool { return slices.Equal(h.clip.texts(), []string{link}) })
 				h.notif.actions <- notify.Action{Key: "work", Name: actionCopyLink}
-				eventually(t, "the second copy", func() bool { return len(h.clip.texts()) == 2 })
+				keepalivetest.Eventually(t, "the second copy", func() bool { return len(h.clip.texts()) == 2 })
 			}
 
 			outcome <- errors.New("sign-in timed out")
-			eventually(t, "Copy sign-in link gone", func() bool { return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh" })
-			eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+			keepalivetest.Eventually(t, "Copy sign-in link gone", func() bool { return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh" })
+			keepalivetest.Eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
 			if n := h.notif.last(); !n.SignIn || n.Body != "sign-in timed out" {
 				t.Errorf("failure notification %+v", n)
 			}
@@ -754,7 +725,7 @@ func TestAppSignInLinkWithoutBrowser(t *testing.T) {
 func TestAppNoTrayHost(t *testing.T) {
 	h := startApp(t, snap(owned("work", keepalive.OK)))
 	h.hosts <- false
-	eventually(t, "the notice", func() bool { return slices.Contains(h.notif.shown(), "show "+noHostKey+": No system tray found") })
+	keepalivetest.Eventually(t, "the notice", func() bool { return slices.Contains(h.notif.shown(), "show "+noHostKey+": No system tray found") })
 	if n := h.notif.last(); !strings.Contains(n.Body, "AppIndicator extension") || n.SignIn || len(n.Buttons) != 0 {
 		t.Errorf("notice %+v", n)
 	}
@@ -762,7 +733,7 @@ func TestAppNoTrayHost(t *testing.T) {
 		t.Errorf("log:\n%s", l)
 	}
 	h.hosts <- true
-	eventually(t, "the notice closed", func() bool { return slices.Contains(h.notif.shown(), "dismiss "+noHostKey) })
+	keepalivetest.Eventually(t, "the notice closed", func() bool { return slices.Contains(h.notif.shown(), "dismiss "+noHostKey) })
 	h.hosts <- false // the panel restarts
 	h.hosts <- true
 	h.hosts <- true // a barrier: the loop has handled the restart
@@ -785,7 +756,7 @@ func TestAppDeviceSignIn(t *testing.T) {
 		VerificationURIComplete: "https://idp.example/device?user_code=WDJB-MJHT", ExpiresAt: t0.Add(10 * time.Minute)}
 	h.eng.mu.Unlock()
 	press(t, h.sh.find(t, "work:", LabelSignIn))
-	eventually(t, "the code", func() bool { return h.notif.last().Title == "Sign in to work with the code WDJB-MJHT" })
+	keepalivetest.Eventually(t, "the code", func() bool { return h.notif.last().Title == "Sign in to work with the code WDJB-MJHT" })
 	n := h.notif.last()
 	if n.Body != "Open https://idp.example/device on any device and enter the code WDJB-MJHT. The code expires in 10m." ||
 		!slices.Equal(n.Buttons, []notify.Button{{ID: actionOpenPage, Label: "Open page"}}) || !n.Urgent {
@@ -801,14 +772,14 @@ func TestAppDeviceSignIn(t *testing.T) {
 		t.Fatal("Open page did nothing")
 	}
 	outcome <- errors.New("the sign-in was denied on the verification page")
-	eventually(t, "the failure", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+	keepalivetest.Eventually(t, "the failure", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
 	// The page is forgotten with the sign-in: a late press does nothing.
 	h.eng.mu.Lock()
 	h.eng.noBrowser, h.eng.device = nil, nil
 	h.eng.mu.Unlock()
 	h.notif.actions <- notify.Action{Key: "work", Name: actionOpenPage}
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn} // a barrier: actions are handled in order
-	eventually(t, "barrier", func() bool { _, s := h.eng.calls(); return len(s) == 2 })
+	keepalivetest.Eventually(t, "barrier", func() bool { _, s := h.eng.calls(); return len(s) == 2 })
 	select {
 	case u := <-h.urls:
 		t.Errorf("opened %q after the sign-in ended", u)
@@ -854,13 +825,13 @@ func TestAppSignInFirstWhenNeeded(t *testing.T) {
 		t.Errorf("top-level sign in %q", top.title)
 	}
 	h.eng.publish(snap(owned("work", keepalive.OK), owned("home", keepalive.NeedsSignIn)))
-	eventually(t, "submenus reordered", func() bool {
+	keepalivetest.Eventually(t, "submenus reordered", func() bool {
 		got := h.sh.labels()
 		return slices.Equal(got[:2], []string{"work: ok>Refresh,Sign In…", "home: needs sign-in>Sign In…,Refresh"})
 	})
 	press(t, h.sh.find(t, "home:", LabelSignIn))
 	press(t, h.sh.find(t, "work:", LabelRefresh))
-	eventually(t, "commands", func() bool {
+	keepalivetest.Eventually(t, "commands", func() bool {
 		r, s := h.eng.calls()
 		return slices.Equal(r, []string{"work"}) && slices.Equal(s, []string{"home"})
 	})

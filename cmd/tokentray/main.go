@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
@@ -22,7 +23,13 @@ func main() {
 	v := version.FromBuild(versionOverride)
 	oauthflow.Version = v.Short()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := root.Main(ctx, os.Args[1:], iostreams.System(), v)
+	args := os.Args[1:]
+	// Windows starts the toasts' activator (this program) with -Embedding
+	// when a toast is clicked after tokentray exited: start the tray.
+	if len(args) == 1 && strings.EqualFold(args[0], "-Embedding") {
+		args = []string{"run"}
+	}
+	code := root.Main(ctx, args, iostreams.System(), v)
 	stop()
 	os.Exit(code)
 }

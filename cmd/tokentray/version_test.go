@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +31,7 @@ func TestVersionOfPlainGoBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "tokentray")
+	bin := filepath.Join(testfs.TempDir(t), "tokentray")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	// The machine may set GOFLAGS=-buildvcs=false; a user's go build does not.
 	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=true")

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -32,7 +33,7 @@ func start(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { iss.Close() })
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	st := store.Open(filepath.Join(dir, "tokens"))
 	tok := iss.Mint(oauthtest.DefaultClientID, "")
 	if _, err := st.Update(context.Background(), "work", func(*store.Record) (*store.Record, error) {
@@ -127,7 +128,7 @@ func TestAgentErrors(t *testing.T) {
 	if _, err := r.client.Token(ctx, "nope", 0); !errors.Is(err, keepalive.ErrUnknownAccount) {
 		t.Fatalf("token of an unknown account: %v, want ErrUnknownAccount", err)
 	}
-	if _, err := agent.Connect(ctx, agent.Address(t.TempDir())); !errors.Is(err, agent.ErrNotRunning) {
+	if _, err := agent.Connect(ctx, agent.Address(testfs.TempDir(t))); !errors.Is(err, agent.ErrNotRunning) {
 		t.Fatalf("Connect without an agent: %v", err)
 	}
 }
@@ -154,7 +155,7 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("named pipes vanish with their process")
 	}
-	addr := agent.Address(t.TempDir())
+	addr := agent.Address(testfs.TempDir(t))
 	ln, err := agent.Listen(addr)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func dirNames(t *testing.T, dir string) []string {
 }
 
 func TestWriteFileReplace(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, "f.json")
 	if err := WriteFile(path, []byte("first"), 0o600); err != nil {
 		t.Fatal(err)
@@ -54,7 +55,7 @@ func TestWriteFileModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permission bits")
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 
 	fresh := filepath.Join(dir, "new")
 	if err := WriteFile(fresh, []byte("x"), 0o600); err != nil {
@@ -106,6 +107,7 @@ func assertMode(t *testing.T, path string, want fs.FileMode) {
 // privilege (Windows without developer mode).
 func symlinkOrSkip(t *testing.T, target, link string) {
 	t.Helper()
+	testfs.SkipOnWine(t, testfs.WineSymlinks)
 	if err := os.Symlink(target, link); err != nil {
 		if runtime.GOOS == "windows" {
 			t.Skipf("cannot create symlinks: %v", err)
@@ -115,7 +117,7 @@ func symlinkOrSkip(t *testing.T, target, link string) {
 }
 
 func TestWriteFileSymlink(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	realDir := filepath.Join(dir, "real")
 	linkDir := filepath.Join(dir, "links")
 	for _, d := range []string{realDir, linkDir} {
@@ -175,7 +177,7 @@ func TestWriteFileSymlink(t *testing.T) {
 }
 
 func TestWriteFileNotRegular(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	sub := filepath.Join(dir, "sub")
 	if err := os.Mkdir(sub, 0o700); err != nil {
 		t.Fatal(err)
@@ -199,7 +201,7 @@ func TestWriteFileNotRegular(t *testing.T) {
 }
 
 func TestWriteFileRemovesStaleTemps(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, "f.json")
 	stale := filepath.Join(dir, ".f.json.tmp-123")
 	fresh := filepath.Join(dir, ".f.json.tmp-456")
@@ -226,7 +228,7 @@ func TestWriteFileRemovesStaleTemps(t *testing.T) {
 }
 
 func TestReadFileLimit(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "big")
+	path := filepath.Join(testfs.TempDir(t), "big")
 	if err := os.WriteFile(path, make([]byte, 11), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -119,11 +120,11 @@ func TestSecretNotInErrors(t *testing.T) {
 }
 
 func TestLoadMissingFileIsEmpty(t *testing.T) {
-	c, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
+	c, err := Load(filepath.Join(testfs.TempDir(t), "nope.toml"))
 	if err != nil || c.Exists || len(c.Accounts) != 0 {
 		t.Fatalf("Load missing: %+v, %v", c, err)
 	}
-	p := filepath.Join(t.TempDir(), "config.toml")
+	p := filepath.Join(testfs.TempDir(t), "config.toml")
 	os.WriteFile(p, []byte(good), 0o600)
 	c, err = Load(p)
 	if err != nil || !c.Exists || len(c.Accounts) != 2 {
@@ -165,7 +166,7 @@ func TestReadableClientSecretWarns(t *testing.T) {
 		{"no secret, 0644", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\n", 0o644, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "config.toml")
+			path := filepath.Join(testfs.TempDir(t), "config.toml")
 			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,7 @@ func TestProviderErrors(t *testing.T) {
 }
 
 func TestAddProviderAccountWritesThePresetNotItsURLs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "config.toml")
+	path := filepath.Join(testfs.TempDir(t), "config.toml")
 	a := Account{Name: "ms", Provider: "microsoft", ProviderParams: map[string]string{"tenant": "contoso.example"}, ClientID: "cid",
 		GitUsername: DefaultGitUsername}
 	got, err := CheckAccount(path, a)
@@ -136,7 +137,7 @@ client_id     = "xyz"
 enabled = false
 # trailing comment
 `
-	path := filepath.Join(t.TempDir(), "config.toml")
+	path := filepath.Join(testfs.TempDir(t), "config.toml")
 	if err := os.WriteFile(path, []byte(before), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ enabled = false
 
 func TestRemoveAccountRefusesWhatItCannotCut(t *testing.T) {
 	const text = "[account]\nwork = { issuer = \"https://x.example\", client_id = \"a\" }\n"
-	path := filepath.Join(t.TempDir(), "config.toml")
+	path := filepath.Join(testfs.TempDir(t), "config.toml")
 	os.WriteFile(path, []byte(text), 0o600)
 	if err := RemoveAccount(path, "work"); err == nil || !strings.Contains(err.Error(), "remove it by hand") {
 		t.Fatalf("err = %v", err)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestAddAccountKeepsExistingText(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "tokentray", "config.toml")
+	path := filepath.Join(testfs.TempDir(t), "tokentray", "config.toml")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestAddAccountKeepsExistingText(t *testing.T) {
 }
 
 func TestAddAccountCreatesFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "config.toml")
+	path := filepath.Join(testfs.TempDir(t), "sub", "config.toml")
 	if err := AddAccount(path, Account{Name: "w", TokenURL: "https://x.example/t", AuthorizeURL: "https://x.example/a", ClientID: "c"}); err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +67,13 @@ func TestAddAccountCreatesFile(t *testing.T) {
 	if err != nil || len(c.Accounts) != 1 {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+	if st, _ := os.Stat(path); runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", st.Mode().Perm())
 	}
 }
 
 func TestAddAccountRefusesBadInputAndKeepsFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "config.toml")
+	path := filepath.Join(testfs.TempDir(t), "config.toml")
 	os.WriteFile(path, []byte(good), 0o600)
 	err := AddAccount(path, Account{Name: "x", ClientID: "c"}) // no endpoints
 	if err == nil || !strings.Contains(err.Error(), "issuer") {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,8 +22,8 @@ import (
 // whose write retries do not sleep.
 func testDir(t *testing.T) (*Dir, string) {
 	t.Helper()
-	d := Open(filepath.Join(t.TempDir(), "tokens"))
-	rescue := filepath.Join(t.TempDir(), "rescue")
+	d := Open(filepath.Join(testfs.TempDir(t), "tokens"))
+	rescue := filepath.Join(testfs.TempDir(t), "rescue")
 	d.rescueDirs = []string{rescue}
 	d.sleep = func(time.Duration) {}
 	return d, rescue

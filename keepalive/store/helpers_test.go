@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/tokentray/tokentray/internal/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,6 +38,7 @@ func assertMode(t *testing.T, path string, want fs.FileMode) {
 // privilege (Windows without developer mode).
 func symlinkOrSkip(t *testing.T, target, link string) {
 	t.Helper()
+	testfs.SkipOnWine(t, testfs.WineSymlinks)
 	if err := os.Symlink(target, link); err != nil {
 		if runtime.GOOS == "windows" {
 			t.Skipf("cannot create symlinks: %v", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -104,7 +105,7 @@ func TestValidName(t *testing.T) {
 }
 
 func TestLoadMissingAndInvalidName(t *testing.T) {
-	d := Open(filepath.Join(t.TempDir(), "store"))
+	d := Open(filepath.Join(testfs.TempDir(t), "store"))
 	if _, err := d.Load("nobody"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load of a missing account: %v, want fs.ErrNotExist", err)
 	}
@@ -120,7 +121,7 @@ func TestLoadMissingAndInvalidName(t *testing.T) {
 }
 
 func TestUpdateCreatesAndLoads(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "a", "store")
+	root := filepath.Join(testfs.TempDir(t), "a", "store")
 	d := Open(root)
 	ctx := context.Background()
 	got, err := d.Update(ctx, "work", func(cur *Record) (*Record, error) {
@@ -157,7 +158,7 @@ func TestUpdateCreatesAndLoads(t *testing.T) {
 }
 
 func TestUpdateKeepsUnknownFields(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(testfs.TempDir(t))
 	path := d.Path("acct")
 	in := `{
   "access_token": "old-at",
@@ -198,7 +199,7 @@ func TestUpdateKeepsUnknownFields(t *testing.T) {
 }
 
 func TestUpdateSymlinkedFile(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	d := Open(filepath.Join(dir, "store"))
 	if err := os.Mkdir(filepath.Join(dir, "store"), 0o700); err != nil {
 		t.Fatal(err)
@@ -288,7 +289,7 @@ func TestMalformedFile(t *testing.T) {
 		{name: "directory", dir: true, want: "not a regular file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Open(t.TempDir())
+			d := Open(testfs.TempDir(t))
 			path := d.Path("broken")
 			if tc.dir {
 				if err := os.Mkdir(path, 0o700); err != nil {
@@ -337,7 +338,7 @@ func TestMalformedFile(t *testing.T) {
 }
 
 func TestUpdateNilWritesNothing(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(testfs.TempDir(t))
 	ctx := context.Background()
 
 	// Absent: fn sees nil, returns nil, nothing is created.
@@ -378,7 +379,7 @@ func TestUpdateNilWritesNothing(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(testfs.TempDir(t))
 	ctx := context.Background()
 	if err := d.Delete(ctx, "acct"); err != nil {
 		t.Errorf("Delete of an absent account: %v", err)
@@ -409,7 +410,7 @@ func TestDelete(t *testing.T) {
 }
 
 func TestConcurrentUpdates(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	const goroutines, each = 16, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)
@@ -454,7 +455,7 @@ func TestCrossProcessUpdates(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	const procs, each = 4, 25
 	cmds := make([]*exec.Cmd, procs)
 	outs := make([]*bytes.Buffer, procs)
@@ -483,7 +484,7 @@ func TestCrossProcessUpdates(t *testing.T) {
 }
 
 func TestUpdateContextCancelInProcess(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(testfs.TempDir(t))
 	inside := make(chan struct{})
 	release := make(chan struct{})
 	done := make(chan error, 1)
@@ -525,7 +526,7 @@ func TestUpdateContextCancelInProcess(t *testing.T) {
 }
 
 func TestUpdateContextCancelFileLock(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(testfs.TempDir(t))
 	if _, err := d.Update(context.Background(), "acct", incrementBy(0)); err != nil {
 		t.Fatal(err)
 	}
@@ -574,7 +575,7 @@ func TestUpdateContextCancelFileLock(t *testing.T) {
 }
 
 func BenchmarkUpdate(b *testing.B) {
-	d := Open(b.TempDir())
+	d := Open(testfs.TempDir(b))
 	ctx := context.Background()
 	if _, err := d.Update(ctx, "bench", func(*Record) (*Record, error) { return NewRecord(fullToken()), nil }); err != nil {
 		b.Fatal(err)

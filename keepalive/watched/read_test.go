@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,7 +21,7 @@ func fakeSecurity(t *testing.T, items map[string]string) func() []string {
 	if runtime.GOOS == "windows" {
 		t.Skip("fake security tool is a shell script")
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	logFile := filepath.Join(dir, "calls.log")
 	var cases strings.Builder
 	for svc, secret := range items {
@@ -64,7 +65,7 @@ exit 44
 }
 
 func TestDiscoverAndReadDarwinKeychain(t *testing.T) {
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	calls := fakeSecurity(t, map[string]string{
 		"Claude Code-credentials": string(readFixture(t, ClaudeCode, "deadline-near.json")),
 	})
@@ -92,7 +93,7 @@ func TestDiscoverAndReadDarwinKeychain(t *testing.T) {
 }
 
 func TestReadKeychainFallbacks(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	file := filepath.Join(dir, ".credentials.json")
 	fakeSecurity(t, map[string]string{
 		"hexed":  "hex:" + string(readFixture(t, ClaudeCode, "healthy.json")),
@@ -135,7 +136,7 @@ func TestReadKeychainFallbacks(t *testing.T) {
 }
 
 func TestReadFileCases(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 
 	t.Run("missing", func(t *testing.T) {
 		_, err := Read(Source{Kind: Gemini, Path: filepath.Join(dir, "nope.json")})
@@ -163,6 +164,7 @@ func TestReadFileCases(t *testing.T) {
 		real := filepath.Join(dir, "dotfiles", "auth.json")
 		copyFixture(t, Codex, "healthy.json", real)
 		link := filepath.Join(dir, "auth.json")
+		testfs.SkipOnWine(t, testfs.WineSymlinks)
 		if err := os.Symlink(real, link); err != nil {
 			t.Skip("symlinks unavailable:", err)
 		}

@@ -2,6 +2,7 @@ package watched
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,7 +43,7 @@ func byName(t *testing.T, srcs []Source, name string) Source {
 // noSecurity makes sure no real Keychain is consulted.
 func noSecurity(t *testing.T) {
 	old := securityPath
-	securityPath = filepath.Join(t.TempDir(), "no-security")
+	securityPath = filepath.Join(testfs.TempDir(t), "no-security")
 	t.Cleanup(func() { securityPath = old })
 }
 
@@ -61,7 +62,7 @@ func TestClaudeKeychainService(t *testing.T) {
 
 func TestDiscoverDefaults(t *testing.T) {
 	noSecurity(t)
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	env := Env{GOOS: "linux", Home: home, User: "alice"}
 	copyFixture(t, ClaudeCode, "healthy.json", filepath.Join(home, ".claude", ".credentials.json"))
 	copyFixture(t, Codex, "healthy.json", filepath.Join(home, ".codex", "auth.json"))
@@ -95,7 +96,7 @@ func TestDiscoverDefaults(t *testing.T) {
 
 func TestDiscoverEnvOverrides(t *testing.T) {
 	noSecurity(t)
-	home, other := t.TempDir(), t.TempDir()
+	home, other := testfs.TempDir(t), testfs.TempDir(t)
 	env := Env{GOOS: "windows", Home: home,
 		ClaudeConfigDir: filepath.Join(other, "claude-work"),
 		CodexHome:       filepath.Join(other, "codex"),
@@ -144,7 +145,7 @@ func TestDiscoverEnvOverrides(t *testing.T) {
 
 func TestApply(t *testing.T) {
 	noSecurity(t)
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	env := Env{GOOS: "linux", Home: home}
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
 	copyFixture(t, Codex, "healthy.json", filepath.Join(home, "alt-codex", "auth.json"))
@@ -215,7 +216,7 @@ func TestApply(t *testing.T) {
 	t.Run("bad overrides are reported, good ones applied", func(t *testing.T) {
 		got, err := Apply(env, base, []Override{
 			{Key: "mystery"},
-			{Key: "x", Kind: "cursor", Path: "/x"},
+			{Key: "x", Kind: "cursor", Path: filepath.Join(home, "x")}, // absolute on every OS
 			{Key: "y", Kind: Codex},
 			{Key: "codex", Path: "relative/auth.json"},
 			{Key: "codex", Kind: Gemini},
@@ -257,7 +258,7 @@ func TestEnvFromOS(t *testing.T) {
 
 func TestApplyCheckAndTerminal(t *testing.T) {
 	noSecurity(t)
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	env := Env{GOOS: "linux", Home: home}
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
 	off, on := false, true

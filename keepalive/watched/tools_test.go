@@ -3,6 +3,7 @@ package watched
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 )
 
 func writeFile(t *testing.T, path string, data []byte) {
@@ -51,7 +54,7 @@ func TestRegistry(t *testing.T) {
 func TestToolSettings(t *testing.T) {
 	noSecurity(t)
 	t.Run("GEMINI_CLI_HOME", func(t *testing.T) {
-		home, gh := t.TempDir(), t.TempDir()
+		home, gh := testfs.TempDir(t), testfs.TempDir(t)
 		copyFixture(t, Gemini, "healthy.json", filepath.Join(gh, ".gemini", "oauth_creds.json"))
 		s := byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"GEMINI_CLI_HOME": gh}}), "gemini")
 		if !s.Exists || s.Path != filepath.Join(gh, ".gemini", "oauth_creds.json") || probeState(t, s).State != Healthy {
@@ -59,7 +62,7 @@ func TestToolSettings(t *testing.T) {
 		}
 	})
 	t.Run("gemini encrypted storage", func(t *testing.T) {
-		home := t.TempDir()
+		home := testfs.TempDir(t)
 		copyFixture(t, Gemini, "gemini-credentials.json", filepath.Join(home, ".gemini", "gemini-credentials.json"))
 		s := byName(t, Discover(Env{GOOS: "linux", Home: home}), "gemini")
 		if st := probeState(t, s); !s.Exists || st.State != ExpiryUnknown || st.Reason != "kept in the OS keyring; expiry unknown" {
@@ -85,7 +88,7 @@ func TestToolSettings(t *testing.T) {
 			{"", "healthy.json", Healthy, true},
 			{"", "", NeedsSignIn, false},
 		} {
-			home := t.TempDir()
+			home := testfs.TempDir(t)
 			if tc.config != "" {
 				copyFixture(t, Codex, tc.config, filepath.Join(home, ".codex", "config.toml"))
 			}
@@ -99,7 +102,7 @@ func TestToolSettings(t *testing.T) {
 		}
 	})
 	t.Run("claude secure storage dir and keychain", func(t *testing.T) {
-		home, dir := t.TempDir(), t.TempDir()
+		home, dir := testfs.TempDir(t), testfs.TempDir(t)
 		copyFixture(t, ClaudeCode, "healthy.json", filepath.Join(dir, ".credentials.json"))
 		env := Env{GOOS: "linux", Home: home, ClaudeConfigDir: filepath.Join(home, "cfg"), Vars: map[string]string{"CLAUDE_SECURESTORAGE_CONFIG_DIR": dir}}
 		s := byName(t, Discover(env), "claude-code")
@@ -122,7 +125,7 @@ func TestToolSettings(t *testing.T) {
 		}
 	})
 	t.Run("claude without claudeAiOauth", func(t *testing.T) {
-		home := t.TempDir()
+		home := testfs.TempDir(t)
 		copyFixture(t, ClaudeCode, "mcp-only.json", filepath.Join(home, ".claude", ".credentials.json"))
 		s := byName(t, Discover(Env{GOOS: "linux", Home: home}), "claude-code")
 		if st := probeState(t, s); s.Exists || st.State != NeedsSignIn || st.Reason != "not signed in" {
@@ -175,7 +178,7 @@ func TestParseAWSConfig(t *testing.T) {
 // AWS_CONFIG_FILE, reads their caches in ~/.aws/sso/cache, and signs one in
 // through a fake aws on PATH, which must see AWS_CONFIG_FILE.
 func TestAWSDiscoverAndSignIn(t *testing.T) {
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	cfg := filepath.Join(home, "elsewhere", "aws-config")
 	writeFile(t, cfg, readFixture(t, AWSSSO, "config"))
 	cache := filepath.Join(home, ".aws", "sso", "cache")
@@ -196,11 +199,11 @@ func TestAWSDiscoverAndSignIn(t *testing.T) {
 	if err := SignIn(context.Background(), work, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the fake aws", func() bool { return fileExists(args) })
+	keepalivetest.Eventually(t, "the fake aws", func() bool { return fileExists(args) })
 	if got := readTrim(t, args); got != "sso login --sso-session work" {
 		t.Errorf("aws %s", got)
 	}
-	waitFor(t, "the fake aws's environment", func() bool { return readTrim(t, strings.TrimSuffix(args, ".args")+".env") != "" })
+	keepalivetest.Eventually(t, "the fake aws's environment", func() bool { return readTrim(t, strings.TrimSuffix(args, ".args")+".env") != "" })
 	if got := readTrim(t, strings.TrimSuffix(args, ".args")+".env"); got != cfg {
 		t.Errorf("AWS_CONFIG_FILE = %q, want %q", got, cfg)
 	}
@@ -217,7 +220,7 @@ func readTrim(t *testing.T, p string) string {
 // login and for the check command.
 func TestProfileEnvReachesOwner(t *testing.T) {
 	noSecurity(t)
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	env := Env{GOOS: "linux", Home: home}
 	work := filepath.Join(home, "work")
 	ovs := []Override{
@@ -244,7 +247,7 @@ func TestProfileEnvReachesOwner(t *testing.T) {
 			t.Fatal(err)
 		}
 		envFile := strings.TrimSuffix(args, ".args") + ".env"
-		waitFor(t, tc.cmd, func() bool { return readTrim(t, envFile) != "" })
+		keepalivetest.Eventually(t, tc.cmd, func() bool { return readTrim(t, envFile) != "" })
 		if got := readTrim(t, envFile); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.src, got, tc.want)
 		}
@@ -318,7 +321,7 @@ func TestTerminalLogin(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("shell-script fakes")
 	}
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	store := filepath.Join(home, "work", "share", "opencode", "auth.json")
 	copyFixture(t, Opencode, "extra-fields.json", store)
 	srcs, err := Apply(Env{GOOS: "linux", Home: home}, nil, []Override{{Key: "work", Kind: Opencode, Path: store}})
@@ -327,7 +330,7 @@ func TestTerminalLogin(t *testing.T) {
 	}
 	src := byName(t, srcs, "work-anthropic")
 
-	bin := t.TempDir()
+	bin := testfs.TempDir(t)
 	out := filepath.Join(bin, "out")
 	writeExec(t, filepath.Join(bin, "x-terminal-emulator"), "#!/bin/sh\necho \"$1\" > '"+out+".term'\n[ \"$1\" = -e ] && shift\nexec \"$@\"\n")
 	writeExec(t, filepath.Join(bin, "opencode"), "#!/bin/sh\necho \"$* XDG_DATA_HOME=$XDG_DATA_HOME\" > '"+out+"'\n")
@@ -337,7 +340,7 @@ func TestTerminalLogin(t *testing.T) {
 	if err := SignIn(context.Background(), src, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the fake opencode", func() bool { return fileExists(out) })
+	keepalivetest.Eventually(t, "the fake opencode", func() bool { return fileExists(out) })
 	want := "auth login --provider anthropic XDG_DATA_HOME=" + filepath.Join(home, "work", "share")
 	if got := readTrim(t, out); got != want {
 		t.Errorf("opencode ran as %q, want %q", got, want)
@@ -369,7 +372,7 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("shell-script fake")
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	release, starts, item := filepath.Join(dir, "release"), filepath.Join(dir, "starts"), filepath.Join(dir, "item.json")
 	copyFixture(t, ClaudeCode, "healthy.json", item)
 	fake := filepath.Join(dir, "security")
@@ -406,7 +409,7 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st Status
-	waitFor(t, "the answered prompt", func() bool {
+	keepalivetest.Eventually(t, "the answered prompt", func() bool {
 		m, err := Read(src)
 		st = EvaluateSource(src, m, err, fixtureNow)
 		return !errors.Is(err, ErrKeychainPending)
@@ -425,16 +428,16 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 func TestOwnerOpensBrowser(t *testing.T) {
 	script := `echo 'Opening browser to sign in…'; echo "Browser didn't open? Use the url below to sign in:"; echo 'https://claude.ai/oauth/authorize?code=true&state=s1'`
 	fakeOwner(t, "claude", script)
-	opener := filepath.Join(t.TempDir(), "xdg-open")
+	opener := filepath.Join(testfs.TempDir(t), "xdg-open")
 	writeExec(t, opener, "#!/bin/sh\nexit 0\n")
 	t.Setenv("PATH", filepath.Dir(opener)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("DISPLAY", ":0")
 	o := newOpener()
-	log := &syncBuffer{}
+	log := &keepalivetest.Buffer{}
 	if err := RunLogin(context.Background(), []string{"claude", "auth", "login"}, log, o.open); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
+	keepalivetest.Eventually(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
 	if u := o.opened(); len(u) != 0 {
 		t.Fatalf("opened %q although the owner opens the browser itself", u)
 	}
@@ -453,7 +456,7 @@ func TestOwnerOpensBrowser(t *testing.T) {
 }
 
 func TestAzureDiscover(t *testing.T) {
-	home, dir := t.TempDir(), t.TempDir()
+	home, dir := testfs.TempDir(t), testfs.TempDir(t)
 	copyFixture(t, Azure, "two-accounts.json", filepath.Join(dir, "msal_token_cache.json"))
 	srcs := Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AZURE_CONFIG_DIR": dir}})
 	for name, user := range map[string]string{"azure-alice-example.com": "alice@example.com", "azure-bob-contoso.com": "bob@contoso.com"} {

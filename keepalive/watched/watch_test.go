@@ -2,6 +2,7 @@ package watched
 
 import (
 	"context"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,7 +74,7 @@ func replaceAtomically(t *testing.T, path string, data []byte) {
 }
 
 func TestWatchReplaceDebouncedAndFiltered(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	a := Source{Kind: Codex, Name: "codex", Path: filepath.Join(dir, "codex", "auth.json")}
 	b := Source{Kind: Gemini, Name: "gemini", Path: filepath.Join(dir, "gemini", "oauth_creds.json")}
 	copyFixture(t, Codex, "healthy.json", a.Path)
@@ -107,7 +108,7 @@ func TestWatchReplaceDebouncedAndFiltered(t *testing.T) {
 }
 
 func TestWatchStoreAppearsLater(t *testing.T) {
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	// ~/.codex does not exist yet: the first `codex login` creates it.
 	src := Source{Kind: Codex, Name: "codex", Path: filepath.Join(home, ".codex", "sub", "auth.json")}
 	ch := startWatch(t, []Source{src})
@@ -120,6 +121,7 @@ func TestWatchStoreAppearsLater(t *testing.T) {
 	expectChange(t, ch, "codex")
 
 	// The whole directory goes away and comes back.
+	testfs.SkipOnWine(t, testfs.WineDeleteWatched)
 	if err := os.RemoveAll(filepath.Join(home, ".codex")); err != nil {
 		t.Fatal(err)
 	}
@@ -129,13 +131,14 @@ func TestWatchStoreAppearsLater(t *testing.T) {
 }
 
 func TestWatchSymlinkTarget(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	real := filepath.Join(dir, "dotfiles", "oauth_creds.json")
 	copyFixture(t, Gemini, "healthy.json", real)
 	link := filepath.Join(dir, "home", ".gemini", "oauth_creds.json")
 	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	testfs.SkipOnWine(t, testfs.WineSymlinks)
 	if err := os.Symlink(real, link); err != nil {
 		t.Skip("symlinks unavailable:", err)
 	}
@@ -147,7 +150,7 @@ func TestWatchSymlinkTarget(t *testing.T) {
 // TestWatchSettingsChange: switching Codex to the keyring in its
 // config.toml is a change of the login's source.
 func TestWatchSettingsChange(t *testing.T) {
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	copyFixture(t, Codex, "healthy.json", filepath.Join(home, ".codex", "auth.json"))
 	src := byName(t, Discover(Env{GOOS: "linux", Home: home}), "codex")
 	ch := startWatch(t, []Source{src})

@@ -58,13 +58,15 @@ func validID(id string) error {
 }
 
 // validate checks what every backend needs: a good ID, an executable
-// path that is absolute for this OS, no control characters anywhere
-// (none of the three formats can carry a newline reliably).
-func (e Entry) validate() error {
+// path that is absolute (isAbs: path.IsAbs for the Unix formats,
+// filepath.IsAbs on Windows), no control characters anywhere (none of
+// the three formats can carry a newline reliably). The Unix backends are
+// judged by Unix rules on every OS, so their tests run everywhere.
+func (e Entry) validate(isAbs func(string) bool) error {
 	if err := validID(e.ID); err != nil {
 		return err
 	}
-	if !filepath.IsAbs(e.Exec) {
+	if !isAbs(e.Exec) {
 		return fmt.Errorf("%w: Exec %q is not an absolute path", ErrInvalid, e.Exec)
 	}
 	return e.checkText()

@@ -3,8 +3,10 @@ package autostart
 import (
 	"encoding/xml"
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -203,7 +205,7 @@ func TestDesktopEnabled(t *testing.T) {
 // ---- XDG backend ---------------------------------------------------------
 
 func newXDG(t *testing.T) xdgDirs {
-	root := t.TempDir()
+	root := testfs.TempDir(t)
 	return xdgDirs{configHome: filepath.Join(root, "home-config"), configDirs: []string{filepath.Join(root, "etc1"), filepath.Join(root, "etc2")}}
 }
 
@@ -324,7 +326,7 @@ func TestXDGSystemEntry(t *testing.T) {
 
 func TestInvalidEntries(t *testing.T) {
 	d := newXDG(t)
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	bad := []Entry{
 		{ID: "", Exec: "/bin/x"},
 		{ID: "../evil", Exec: "/bin/x"},
@@ -454,7 +456,7 @@ func TestPlistEnabled(t *testing.T) {
 }
 
 func TestLaunchdBackend(t *testing.T) {
-	home := t.TempDir()
+	home := testfs.TempDir(t)
 	e := Entry{ID: id, Exec: "/Applications/tokentray.app/Contents/MacOS/tokentray"}
 	status := func(id string) (bool, error) { return launchdStatus(home, id) }
 	mustStatus(t, status, id, false)
@@ -603,7 +605,7 @@ func TestStartupApproved(t *testing.T) {
 // ---- helpers --------------------------------------------------------------------
 
 func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	p := filepath.Join(dir, "sub", "f.desktop")
 	if err := writeFileAtomic(p, []byte("one"), 0o644); err != nil {
 		t.Fatal(err)
@@ -622,7 +624,8 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	data, _ := os.ReadFile(p)
 	st, _ := os.Stat(p)
-	if string(data) != "two" || st.Mode().Perm() != 0o644 {
+	// Windows has no Unix permission bits (Go reports 0666).
+	if string(data) != "two" || (runtime.GOOS != "windows" && st.Mode().Perm() != 0o644) {
 		t.Errorf("content %q mode %v", data, st.Mode())
 	}
 	entries, _ := os.ReadDir(filepath.Dir(p))

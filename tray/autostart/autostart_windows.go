@@ -5,6 +5,7 @@ package autostart
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"golang.org/x/sys/windows/registry"
 )
@@ -20,7 +21,7 @@ const (
 // from our menu is an explicit choice). Calling it again rewrites the
 // command line.
 func Enable(e Entry) error {
-	if err := e.validate(); err != nil {
+	if err := e.validate(filepath.IsAbs); err != nil {
 		return err
 	}
 	cmd, err := windowsCommandLine(e.Exec, e.Args)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -59,8 +60,22 @@ func launchAgentPlist(e Entry) (string, error) {
 }
 
 // plistEnabled reports whether a launch agent plist will run at login:
-// its top-level dict has RunAtLoad true and not Disabled true.
+// its top-level dict has RunAtLoad true and not Disabled true. The plist
+// may be XML or binary (what `defaults write` and `plutil` save).
 func plistEnabled(data []byte) (bool, error) {
+	if isBinaryPlist(data) {
+		top, err := parseBinaryPlist(data)
+		if err != nil {
+			return false, err
+		}
+		dict, ok := top.(map[string]any)
+		if !ok {
+			return false, fmt.Errorf("%w: the top object is not a dictionary", errBplist)
+		}
+		runAtLoad, _ := dict["RunAtLoad"].(bool)
+		disabled, _ := dict["Disabled"].(bool)
+		return runAtLoad && !disabled, nil
+	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	depth := 0
 	var key string
@@ -106,7 +121,7 @@ func plistEnabled(data []byte) (bool, error) {
 }
 
 func launchdEnable(home string, e Entry) error {
-	if err := e.validate(); err != nil {
+	if err := e.validate(path.IsAbs); err != nil {
 		return err
 	}
 	content, err := launchAgentPlist(e)
@@ -135,4 +150,44 @@ func launchdStatus(home, id string) (bool, error) {
 		return false, fmt.Errorf("start at login: %w", err)
 	}
 	return plistEnabled(data)
+}
+
+// launchctlDisabled reads the output of `launchctl print-disabled
+// gui/UID` ("disabled services = { "label" => disabled ... }"; older
+// systems print true/false) and reports whether id is marked disabled
+// there, which `launchctl disable` does and which outranks the plist.
+// known is false when id is not listed.
+func launchctlDisabled(out []byte, id string) (disabled, known bool) {
+	want := `"` + id + `"`
+	for _, line := range strings.Split(string(out), "\n") {
+		label, state, ok := strings.Cut(strings.TrimSpace(line), "=>")
+		if !ok || strings.TrimSpace(label) != want {
+			continue
+		}
+		switch strings.TrimSpace(state) {
+		case "disabled", "true":
+			return true, true
+		case "enabled", "false":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// launchdStatusWith is launchdStatus corrected by launchctl: run runs
+// launchctl with the given arguments (nil where there is none); its
+// failure leaves the plist's answer.
+func launchdStatusWith(home, id string, uid int, run func(args ...string) ([]byte, error)) (bool, error) {
+	on, err := launchdStatus(home, id)
+	if err != nil || !on || run == nil {
+		return on, err
+	}
+	out, err := run("print-disabled", fmt.Sprintf("gui/%d", uid))
+	if err != nil {
+		return on, nil
+	}
+	if disabled, _ := launchctlDisabled(out, id); disabled {
+		return false, nil
+	}
+	return true, nil
 }

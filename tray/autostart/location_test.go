@@ -2,6 +2,7 @@ package autostart
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -83,7 +84,7 @@ func TestExecutableKeepsSymlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	link := filepath.Join(dir, "tokentray")
 	if err := os.Symlink(exe, link); err != nil {
 		t.Fatal(err)

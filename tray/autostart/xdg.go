@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -171,7 +172,7 @@ func (d xdgDirs) systemFile(id string) (string, []byte, error) {
 }
 
 func (d xdgDirs) enable(e Entry) error {
-	if err := e.validate(); err != nil {
+	if err := e.validate(path.IsAbs); err != nil {
 		return err
 	}
 	content, err := desktopEntry(e)

@@ -4,14 +4,24 @@ package notify
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 
 	toast "git.sr.ht/~jackmordaunt/go-toast"
-	"github.com/gen2brain/beeep"
+	"git.sr.ht/~jackmordaunt/go-toast/wintoast"
 	"github.com/tokentray/tokentray/assets"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"golang.org/x/sys/windows/registry"
+)
+
+// Toast registration: tokentray's own AppUserModelID and COM class ID.
+// go-toast's default class ID is shared by every program built with it,
+// so another such program's activator could receive our clicks.
+const (
+	toastAppID = "io.tokentray.tokentray"
+	toastCLSID = "{EEE5C9D8-9FB2-48E0-A552-5B2FB96ECB51}"
 )
 
 // go-toast has one process-wide activation callback; it forwards to the
@@ -19,12 +29,13 @@ import (
 var (
 	activeMu sync.Mutex
 	active   *toastNotifier
+
+	registerOnce sync.Once
+	registerErr  error
 )
 
 func newPlatform(appName string) Notifier {
-	// One AppUserModelID for our toasts and for any beeep call.
-	beeep.AppName = appName
-	t := &toastNotifier{appID: appName, icon: writeIcon(), actions: newActionSink()}
+	t := &toastNotifier{appName: appName, icon: writeIcon(), actions: newActionSink()}
 	activeMu.Lock()
 	active = t
 	activeMu.Unlock()
@@ -45,41 +56,70 @@ func newPlatform(appName string) Notifier {
 	return t
 }
 
-// toastNotifier shows Windows toasts. Toasts of go-toast v1.1.2 carry no
-// tag, so they cannot be replaced or removed: Show stacks them (the
-// Action Center groups them under the app) and Dismiss does nothing.
+// toastNotifier shows Windows toasts. Toasts carry no tag here, so they
+// cannot be replaced or removed: Show stacks them (the Action Center
+// groups them under the app) and Dismiss does nothing.
 type toastNotifier struct {
-	appID   string
+	appName string
 	icon    string // absolute path of the app icon, "" if unavailable
 	actions *actionSink
 }
 
+// register tells Windows, once per process, about tokentray's toasts:
+// HKCU\Software\Classes\AppUserModelId\<toastAppID> (display name, icon,
+// CustomActivator = toastCLSID) and
+// HKCU\Software\Classes\CLSID\<toastCLSID>\LocalServer32 = the
+// executable, which Windows starts with -Embedding when a toast is
+// clicked after tokentray has exited.
+func register(appName, icon string) error {
+	registerOnce.Do(func() {
+		registerErr = registerApp(appName, icon)
+	})
+	return registerErr
+}
+
+func registerApp(appName, icon string) error {
+	// The library keeps the AppUserModelID and the class ID for its COM
+	// activator (it writes the AppUserModelId key too).
+	if err := wintoast.SetAppData(wintoast.AppData{AppID: toastAppID, GUID: toastCLSID, IconPath: icon}); err != nil {
+		return fmt.Errorf("notify: registering toasts: %w", err)
+	}
+	// Its LocalServer32 key is fixed to its default class ID: write ours.
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return fmt.Errorf("notify: registering toasts: %w", err)
+	}
+	if err := setString(`Software\Classes\AppUserModelId\`+toastAppID, "DisplayName", appName); err != nil {
+		return err
+	}
+	return setString(`Software\Classes\CLSID\`+toastCLSID+`\LocalServer32`, "", `"`+exe+`"`)
+}
+
+func setString(key, name, value string) error {
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, key, registry.SET_VALUE)
+	if err != nil {
+		return fmt.Errorf("notify: registering toasts: HKCU\\%s: %w", key, err)
+	}
+	defer k.Close()
+	if err := k.SetStringValue(name, value); err != nil {
+		return fmt.Errorf("notify: registering toasts: HKCU\\%s: %w", key, err)
+	}
+	return nil
+}
+
+// Show pushes the toast through the Windows Runtime. There is no
+// PowerShell fallback: a script would have to carry the texts.
 func (t *toastNotifier) Show(n Notification) error {
-	note := toast.Notification{
-		AppID:               t.appID,
-		Title:               toastText(n.Title),
-		Body:                toastText(n.Body),
-		Icon:                t.icon,
-		ActivationType:      toast.Foreground,
-		ActivationArguments: toastArgs(ActionDefault, n.Key),
-		Audio:               toast.Default,
-		Duration:            toast.Short,
+	if err := register(t.appName, t.icon); err != nil {
+		return err
 	}
-	for i, b := range n.buttons() {
-		if i == 0 { // a click on the toast is its first button
-			note.ActivationArguments = toastArgs(b.ID, n.Key)
-		}
-		note.Duration = toast.Long
-		note.Actions = append(note.Actions, toast.Action{
-			Type:      toast.Foreground,
-			Content:   b.Label,
-			Arguments: toastArgs(b.ID, n.Key),
-		})
+	if err := wintoast.Push(toastXML(n, t.icon)); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	if n.Urgent {
-		note.Duration = toast.Long
-	}
-	return note.Push()
+	return nil
 }
 
 func (t *toastNotifier) Dismiss(string) error { return nil }
@@ -97,17 +137,13 @@ func (t *toastNotifier) Close() error {
 }
 
 // writeIcon stores the app icon in the user cache directory (toasts take
-// a file path) and returns its path, or "" when that fails or the path
-// cannot be put in the toast XML as is.
+// a file path) and returns its path, or "" when that fails.
 func writeIcon() string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
 	path := filepath.Join(dir, "tokentray", "notify-icon.png")
-	if !xmlAttrSafe(path) {
-		return ""
-	}
 	data := assets.AppIconPNG()
 	if old, err := atomicfile.ReadFile(path, int64(len(data))); err == nil && bytes.Equal(old, data) {
 		return path

@@ -1,21 +1,20 @@
 package notify
 
 import (
+	"encoding/xml"
 	"net/url"
 	"strings"
 )
 
-// Windows toasts (go-toast v1.1.2) are built with text/template, which
-// does not escape: the activation arguments go into XML attributes and
-// the texts into CDATA sections. These helpers keep every value inert.
-// They are untagged so they are tested on every OS.
+// The Windows backend builds the toast XML itself (toastXML) and hands it
+// to the Windows Runtime; no value is ever placed in a script or a
+// template. These helpers are untagged so they are tested on every OS.
 
 // toastArgsPrefix starts the activation arguments of our toasts.
 const toastArgsPrefix = "tokentray-action:"
 
 // toastArgs encodes an action name and a notification key as activation
-// arguments. url.QueryEscape leaves only [A-Za-z0-9-_.~%+], which need no
-// XML escaping.
+// arguments. url.QueryEscape leaves only [A-Za-z0-9-_.~%+].
 func toastArgs(name, key string) string {
 	return toastArgsPrefix + name + ":" + url.QueryEscape(key)
 }
@@ -37,16 +36,51 @@ func parseToastArgs(args string) (name, key string, ok bool) {
 	return name, key, true
 }
 
-// toastText makes s safe inside a CDATA section, which ends at the first
-// "]]>".
-func toastText(s string) string {
-	return strings.ReplaceAll(s, "]]>", "]] >")
+// xmlEscape escapes s for XML character data and attribute values
+// (quotes included).
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
-// xmlAttrSafe reports whether s can be placed in an XML attribute
-// without escaping.
-func xmlAttrSafe(s string) bool {
-	return !strings.ContainsAny(s, `<>&"'`)
+// toastXML renders n as a toast document (the ToastGeneric template): a
+// button per notification button (Sign In first), a click on the toast
+// activating the first button (ActionDefault when there is none), all in
+// the foreground. A toast with buttons, or an urgent one, stays long.
+// icon is an absolute file path or "". Every value is escaped: the texts
+// cannot add elements or end the document.
+func toastXML(n Notification, icon string) string {
+	buttons := n.buttons()
+	duration, launch := "short", ActionDefault
+	if len(buttons) > 0 {
+		launch = buttons[0].ID
+	}
+	if len(buttons) > 0 || n.Urgent {
+		duration = "long"
+	}
+	var b strings.Builder
+	b.WriteString(`<toast activationType="foreground" launch="` + xmlEscape(toastArgs(launch, n.Key)) + `" duration="` + duration + `">`)
+	b.WriteString(`<visual><binding template="ToastGeneric">`)
+	if icon != "" {
+		b.WriteString(`<image placement="appLogoOverride" src="` + xmlEscape(icon) + `"/>`)
+	}
+	b.WriteString(`<text>` + xmlEscape(n.Title) + `</text>`)
+	if n.Body != "" {
+		b.WriteString(`<text>` + xmlEscape(n.Body) + `</text>`)
+	}
+	b.WriteString(`</binding></visual>`)
+	b.WriteString(`<audio src="ms-winsoundevent:Notification.Default"/>`)
+	if len(buttons) > 0 {
+		b.WriteString(`<actions>`)
+		for _, btn := range buttons {
+			b.WriteString(`<action activationType="foreground" content="` + xmlEscape(btn.Label) +
+				`" arguments="` + xmlEscape(toastArgs(btn.ID, n.Key)) + `"/>`)
+		}
+		b.WriteString(`</actions>`)
+	}
+	b.WriteString(`</toast>`)
+	return b.String()
 }
 
 // actionName reports whether s can be an action name: lower-case letters,

@@ -1,14 +1,15 @@
 package notify
 
-import "testing"
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+)
 
 func TestToastArgsRoundTrip(t *testing.T) {
 	for _, key := range []string{"alice", "", "a b&c<d>\"e'f]]>", "ünïcode/ключ:%"} {
 		for _, name := range []string{ActionSignIn, ActionDefault, "open-page"} {
 			args := toastArgs(name, key)
-			if !xmlAttrSafe(args) {
-				t.Errorf("toastArgs(%q, %q) = %q is not XML-attribute safe", name, key, args)
-			}
 			gn, gk, ok := parseToastArgs(args)
 			if !ok || gn != name || gk != key {
 				t.Errorf("parseToastArgs(%q) = %q, %q, %v; want %q, %q", args, gn, gk, ok, name, key)
@@ -22,12 +23,92 @@ func TestToastArgsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestToastText(t *testing.T) {
-	if got := toastText("a ]]> b ]]>"); got != "a ]] > b ]] >" {
-		t.Errorf("toastText = %q", got)
+// toastDoc is the part of a toast document the tests read back.
+type toastDoc struct {
+	XMLName  xml.Name `xml:"toast"`
+	Launch   string   `xml:"launch,attr"`
+	Duration string   `xml:"duration,attr"`
+	Image    []struct {
+		Src string `xml:"src,attr"`
+	} `xml:"visual>binding>image"`
+	Texts   []string `xml:"visual>binding>text"`
+	Actions []struct {
+		Content   string `xml:"content,attr"`
+		Arguments string `xml:"arguments,attr"`
+	} `xml:"actions>action"`
+	Any []struct{ XMLName xml.Name } `xml:",any"`
+}
+
+func TestToastXMLKeepsEveryValueInert(t *testing.T) {
+	hostile := []string{
+		`work`,
+		`a]]><text>injected</text><![CDATA[`,
+		`$(Start-Process calc)`,
+		"@\"\n\"@; Start-Process calc; @\"",
+		`R&D "quoted" 'single' <tag/>`,
+		"line one\nline two",
+		`ünïcode ключ`,
 	}
-	if !xmlAttrSafe(`C:\Users\bob\AppData\Local\tokentray\notify-icon.png`) || xmlAttrSafe(`C:\Users\R&D\x.png`) {
-		t.Error("xmlAttrSafe misjudges paths")
+	for _, s := range hostile {
+		n := Notification{Key: s, Title: s + " needs you to sign in", Body: "Body: " + s, SignIn: true}
+		icon := `C:\Users\R&D "x"\AppData\Local\tokentray\icon.png`
+		doc := toastXML(n, icon)
+		var got toastDoc
+		if err := xml.Unmarshal([]byte(doc), &got); err != nil {
+			t.Fatalf("%q: not XML: %v\n%s", s, err, doc)
+		}
+		if len(got.Texts) != 2 || got.Texts[0] != n.Title || got.Texts[1] != n.Body {
+			t.Errorf("%q: texts %q", s, got.Texts)
+		}
+		if len(got.Image) != 1 || got.Image[0].Src != icon {
+			t.Errorf("%q: image %+v", s, got.Image)
+		}
+		if name, key, ok := parseToastArgs(got.Launch); !ok || name != ActionSignIn || key != s {
+			t.Errorf("%q: launch %q (a click on the toast is its first button)", s, got.Launch)
+		}
+		if len(got.Actions) != 1 || got.Actions[0].Content != SignInLabel {
+			t.Fatalf("%q: actions %+v", s, got.Actions)
+		}
+		if name, key, ok := parseToastArgs(got.Actions[0].Arguments); !ok || name != ActionSignIn || key != s {
+			t.Errorf("%q: button arguments %q", s, got.Actions[0].Arguments)
+		}
+		if got.Duration != "long" {
+			t.Errorf("duration %q", got.Duration)
+		}
+		if strings.Count(doc, "<text>") != 2 {
+			t.Errorf("%q: extra elements:\n%s", s, doc)
+		}
+	}
+}
+
+func TestToastXMLButtons(t *testing.T) {
+	doc := toastXML(Notification{Key: "work", Title: "Open this link to sign in to work", Body: "http://127.0.0.1:1/x",
+		Buttons: []Button{{ID: "copy-link", Label: "Copy link"}}, Urgent: true}, "")
+	var got toastDoc
+	if err := xml.Unmarshal([]byte(doc), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Actions) != 1 || got.Actions[0].Content != "Copy link" || got.Duration != "long" {
+		t.Fatalf("toast %+v", got)
+	}
+	for _, args := range []string{got.Launch, got.Actions[0].Arguments} {
+		if name, key, ok := parseToastArgs(args); !ok || name != "copy-link" || key != "work" {
+			t.Errorf("arguments %q", args)
+		}
+	}
+	if got := toastXML(Notification{Key: "k", Title: "t", Urgent: true}, ""); !strings.Contains(got, `duration="long"`) {
+		t.Errorf("urgent toast %s", got)
+	}
+}
+
+func TestToastXMLPlain(t *testing.T) {
+	doc := toastXML(Notification{Key: "k", Title: "work: signed in"}, "")
+	var got toastDoc
+	if err := xml.Unmarshal([]byte(doc), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Texts) != 1 || len(got.Image) != 0 || len(got.Actions) != 0 || got.Duration != "short" {
+		t.Errorf("plain toast: %+v\n%s", got, doc)
 	}
 }
 

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 func TestOpenConfig(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, "sub", "config.toml")
 	var opened []string
 	open := func(p string) error { opened = append(opened, p); return nil }

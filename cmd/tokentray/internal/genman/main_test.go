@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,7 +9,7 @@ import (
 )
 
 func TestManPages(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	if err := generate(dir); err != nil {
 		t.Fatal(err)
 	}

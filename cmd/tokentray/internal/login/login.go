@@ -138,6 +138,10 @@ func SignInAccount(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine,
 		return nil
 	}
 	fmt.Fprintln(f.IO.Out, SignedIn(name, before.User, st, e.Snapshot().At))
+	if st.State == keepalive.Warning {
+		// No refresh token: say so now, with the likely fix.
+		fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s\n", st.Reason)
+	}
 	return nil
 }
 
@@ -149,9 +153,7 @@ func SignedIn(name, previousUser string, st keepalive.Account, now time.Time) st
 	if st.User != "" {
 		line += " as " + st.User
 	}
-	if exp := keepalive.ExpiresIn(st.Expiry, now); exp != "" {
-		line += ", " + exp
-	}
+	line += ", " + st.ExpiryText(now)
 	if previousUser != "" && st.User != "" && !strings.EqualFold(previousUser, st.User) {
 		line += "\nNote: this is a different account than before: " + name + " was signed in as " + previousUser + "."
 	}

@@ -117,7 +117,7 @@ func TestSignedInLine(t *testing.T) {
 		{"Bob@Example.com", st, "work: signed in as bob@example.com, expires in 1h"},
 		{"alice@example.com", st, "work: signed in as bob@example.com, expires in 1h\n" +
 			"Note: this is a different account than before: work was signed in as alice@example.com."},
-		{"alice@example.com", keepalive.Account{Name: "work"}, "work: signed in"},
+		{"alice@example.com", keepalive.Account{Name: "work"}, "work: signed in, expiry unknown (refreshed every check_interval)"},
 	} {
 		if got := SignedIn("work", tc.prev, tc.st, now); got != tc.want {
 			t.Errorf("SignedIn(%q, %+v) = %q, want %q", tc.prev, tc.st, got, tc.want)

@@ -2,6 +2,7 @@ package root
 
 import (
 	"context"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +15,9 @@ import (
 func runRoot(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", testfs.TempDir(t))
+	t.Setenv("XDG_STATE_HOME", testfs.TempDir(t))
+	t.Setenv("XDG_DATA_HOME", testfs.TempDir(t))
 	code = Main(context.Background(), args, ios, version.Info{Version: "v9.9.9", Go: "go1.26", Platform: "test/arch"})
 	return out.String(), errOut.String(), code
 }
@@ -80,7 +81,7 @@ func TestCompletionScripts(t *testing.T) {
 }
 
 func TestCompletionOfAccountNames(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "my.toml")
+	cfg := filepath.Join(testfs.TempDir(t), "my.toml")
 	os.WriteFile(cfg, []byte("[account.work]\nclient_id = \"c\"\nissuer = \"https://idp.example\"\n\n"+
 		"[account.home]\nclient_id = \"c\"\nissuer = \"https://idp.example\"\n"), 0o600)
 	// --config after the command is honoured while completing.

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package tray
+
+func shellOpen(path string) error { panic("ShellExecute is Windows only") }
