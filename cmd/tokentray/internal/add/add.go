@@ -113,6 +113,28 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	return cmd
 }
 
+// asFlagError says a mistake in the new account's settings in terms of
+// add's flags ("--domain: is required ..."), not of a file line that was
+// never written. Errors about the existing file are returned as they are.
+func asFlagError(name string, err error) error {
+	var ce *config.Error
+	prefix := fmt.Sprintf("account %q.", name)
+	if !errors.As(err, &ce) || !strings.HasPrefix(ce.Field, prefix) {
+		return err
+	}
+	key := strings.TrimPrefix(ce.Field, prefix)
+	flag := strings.ReplaceAll(key, "_", "-")
+	switch key {
+	case "redirect.host", "redirect.port", "redirect.path":
+		flag = "redirect-" + strings.TrimPrefix(key, "redirect.")
+	case "scopes":
+		flag = "scope"
+	case "git_hosts":
+		flag = "git-host"
+	}
+	return fmt.Errorf("--%s: %s", flag, ce.Msg)
+}
+
 func providerHelp() string {
 	var b strings.Builder
 	for _, p := range provider.Presets {
@@ -158,7 +180,7 @@ func Run(ctx context.Context, opts *Options) error {
 	// endpoints make that needless.
 	acc, err := config.CheckAccount(f.Paths.Config, a)
 	if err != nil {
-		return err
+		return asFlagError(a.Name, err)
 	}
 	client := cmdutil.ClientFor(acc)
 	if err := client.Discover(ctx); err != nil {
