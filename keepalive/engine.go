@@ -30,6 +30,9 @@ type OwnedAccount struct {
 	CheckInterval time.Duration
 	// SignIn configures the browser sign-in (redirect, extra parameters).
 	SignIn oauthflow.SignInOptions
+	// Device makes the device authorization grant (RFC 8628) the default
+	// sign-in (config sign_in = "device").
+	Device bool
 }
 
 // Options configure an Engine. Store is required; the rest have defaults.
@@ -143,7 +146,7 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		cfgs:     map[string]OwnedAccount{},
 		subs:     map[chan Snapshot]struct{}{},
 		openURL:  opts.OpenURL,
-		signIns:  signIns{flows: map[string]*oauthflow.Flow{}},
+		signIns:  signIns{flows: map[string]*openSignIn{}},
 		unsaved:  unsavedRecords{m: map[string]unsaved{}},
 		events:   make(chan envelope, 64),
 		started:  make(chan struct{}),

@@ -117,11 +117,17 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 			emit(a.adopt(ev.rec, nil, store.Health{}, now, rnd)...)
 			a.endEpisode()
 			a.signedIn, a.signedOut = now, false
+			a.signInErr = ""
 			// A new login clears what was remembered about the old one
 			// (by any process).
 			a.health = store.Health{}
 			emit(effSaveHealth{name: a.cfg.Name})
 			touch(a, causeSignIn)
+		}
+	case evSignInError:
+		if a := s.owned[ev.name]; a != nil && a.signInErr != ev.msg {
+			a.signInErr = ev.msg
+			touch(a, causeNone)
 		}
 	case evSignedOut:
 		if a := s.owned[ev.name]; a != nil {
@@ -411,7 +417,8 @@ const noRefreshReason = "tokentray cannot keep this login alive: the server issu
 
 // status derives the published status from the account's state.
 func (a *acct) status(now time.Time) Account {
-	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.rec.user, SignedIn: a.signedIn}
+	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.rec.user, SignedIn: a.signedIn,
+		SignInError: a.signInErr}
 	if a.rec.present {
 		st.Expiry = a.rec.expiry
 		st.ExpirySource = a.rec.expirySource
