@@ -45,13 +45,16 @@ func BenchmarkPublish(b *testing.B) {
 			}
 		}()
 	}
-	a := e.status("acct-0")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
-		a.Attempt = i // a changed status
-		e.setStatus(a, t0)
+		e.with(func(s *state) {
+			a := s.owned["acct-0"]
+			a.failures = i // a changed status
+			a.republish(t0, causeNone)
+		})
+		e.publish(e.st, t0)
 	}
 }
 

@@ -6,7 +6,7 @@ import "time"
 //
 // Now must return the wall clock. Timers run on the monotonic clock, which
 // stops while a laptop sleeps; the engine therefore never sleeps longer
-// than MaxStep and re-reads Now after every step.
+// than maxStep and re-reads Now after every step.
 type Clock interface {
 	Now() time.Time
 	NewTimer(d time.Duration) Timer

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
+	"net/http"
+	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/store"
@@ -49,82 +48,106 @@ type Options struct {
 	OpenURL func(url string) error
 	// Policy is the retry policy; the zero value means DefaultPolicy.
 	Policy Policy
+	// RefreshesPerHost bounds the refreshes in flight to one token
+	// endpoint host (default 4).
+	RefreshesPerHost int
 }
+
+// defaultRefreshesPerHost is the default of Options.RefreshesPerHost.
+const defaultRefreshesPerHost = 4
+
+// tokenMinValidity is how much validity AccessToken wants left: it
+// refreshes only when less remains (the background loop keeps its own
+// schedule).
+const tokenMinValidity = 60 * time.Second
+
+// publishEvery is the shortest gap between two published snapshots: the
+// changes of a burst (a thousand refreshes) are coalesced.
+const publishEvery = 100 * time.Millisecond
 
 // Errors reported in account health.
 var (
 	ErrNotSignedIn    = errors.New("not signed in")
-	ErrNoRefreshToken = errors.New("the stored login has no refresh token")
 	ErrUnknownAccount = errors.New("unknown account")
 )
 
 // Engine keeps owned accounts fresh and publishes snapshots.
+//
+// Its state is owned by one goroutine: Run's loop, which takes events
+// (the timer, refresh results, file changes, sign-ins, commands), applies
+// them with step and carries out step's effects. Refreshes run on a small
+// pool of workers, at most RefreshesPerHost per token endpoint host, over
+// one shared HTTP transport. Without a running loop (the CLI), the
+// synchronous methods apply their events themselves, one at a time.
 type Engine struct {
-	store  *store.Dir
-	clock  Clock
-	log    *slog.Logger
-	rand   func() float64
-	watch  bool
-	policy Policy
+	store    *store.Dir
+	clock    Clock
+	log      *slog.Logger
+	rand     func() float64
+	watch    bool
+	hc       *http.Client
+	pool     *pool
+	pubEvery time.Duration
 
-	owned       []*owned
-	byName      map[string]*owned
+	cfgMu sync.RWMutex
+	cfgs  map[string]OwnedAccount
+
 	watchedAccs []*watchedAcc
 	signIns     signIns
-	wakeWatched chan struct{}
 	openURL     func(string) error
 	logWriter   io.Writer
 
-	mu       sync.Mutex // guards the fields below
-	statuses map[string]Account
-	order    []string
-	snap     Snapshot
-	subs     map[chan Snapshot]struct{}
+	unsaved unsavedRecords
+
+	// runMu guards running, and the state while no loop runs.
+	runMu    sync.Mutex
+	running  bool
+	events   chan envelope
+	loopDone chan struct{}
+	started  chan struct{} // closed once Run's loop takes the events (tests)
+	st       state
+
+	pubMu sync.Mutex
+	snap  Snapshot
+	subs  map[chan Snapshot]struct{}
 }
 
-// owned is the engine's private state for one owned account. Fields below
-// mu are touched only while holding mu, which also serialises refreshes of
-// the account inside this process (one in-flight refresh per account).
-type owned struct {
-	cfg   OwnedAccount
-	poke  chan struct{} // wakes the loop: reload the store, then maybe refresh
-	force atomic.Bool   // the wake-up asks for a forced refresh
-
-	mu         sync.Mutex
-	rec        *store.Record // last record read from the store; nil if none
-	loadErr    error         // fs.ErrNotExist or *store.MalformedError
-	user       string        // e-mail from the ID token, for display
-	signedIn   time.Time     // when SignIn last completed
-	jitter     time.Duration // refresh this much before expiry-lead
-	refreshing bool
-	offline    bool
-	failures   int              // consecutive counted failures
-	failedWith oauthflow.Secret // refresh token of the failing attempts
-	dead       bool             // terminal error: wait for a new sign-in
-	deadReason string
-	nextTry    time.Time
-	lastErr    string
-	// unsaved is a refreshed record that could not be written (disk full,
-	// read-only file system): the server has already rotated the refresh
-	// token, so it is written before anything else is tried.
-	unsaved     *store.Record
-	unsavedFrom oauthflow.Secret // the refresh token it replaced
+// envelope carries an event, or a function to run on the state (fn), to
+// the loop. done, when set, is closed once it was applied; settle delays
+// that until nothing is in flight and the snapshot is published.
+type envelope struct {
+	ev     event
+	fn     func(*state)
+	done   chan struct{}
+	settle bool
 }
 
-// New creates an engine for the given owned accounts.
+// New creates an engine for the given owned accounts. It reads their
+// token files and the watched stores, so Snapshot is complete at once.
 func New(opts Options, accounts []OwnedAccount) *Engine {
+	policy := opts.Policy
+	if policy == (Policy{}) {
+		policy = DefaultPolicy
+	}
+	perHost := opts.RefreshesPerHost
+	if perHost <= 0 {
+		perHost = defaultRefreshesPerHost
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = perHost
 	e := &Engine{
 		store: opts.Store, clock: opts.Clock, log: opts.Log, rand: opts.Rand, watch: opts.WatchStore,
-		byName:      map[string]*owned{},
-		statuses:    map[string]Account{},
-		subs:        map[chan Snapshot]struct{}{},
-		openURL:     opts.OpenURL,
-		policy:      opts.Policy,
-		signIns:     signIns{flows: map[string]*oauthflow.Flow{}},
-		wakeWatched: make(chan struct{}, 1),
-	}
-	if e.policy == (Policy{}) {
-		e.policy = DefaultPolicy
+		hc:       &http.Client{Transport: tr, Timeout: oauthflow.DefaultTimeout},
+		pool:     newPool(perHost),
+		pubEvery: publishEvery,
+		cfgs:     map[string]OwnedAccount{},
+		subs:     map[chan Snapshot]struct{}{},
+		openURL:  opts.OpenURL,
+		signIns:  signIns{flows: map[string]*oauthflow.Flow{}},
+		unsaved:  unsavedRecords{m: map[string]unsaved{}},
+		events:   make(chan envelope, 64),
+		started:  make(chan struct{}),
+		st:       newState(policy),
 	}
 	if e.openURL == nil {
 		e.openURL = func(string) error { return errors.New("no browser available") }
@@ -138,40 +161,51 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 	if e.rand == nil {
 		e.rand = rand.Float64
 	}
-	for _, cfg := range accounts {
-		cfg.RefreshLead = max(cfg.RefreshLead, 0)
-		if cfg.CheckInterval <= 0 {
-			cfg.CheckInterval = 30 * time.Minute
-		}
-		a := &owned{cfg: cfg, poke: make(chan struct{}, 1)}
-		e.owned = append(e.owned, a)
-		e.byName[cfg.Name] = a
-		e.order = append(e.order, cfg.Name)
-	}
 	e.logWriter = &slogWriter{log: e.log}
-	now := e.clock.Now()
 	for _, src := range opts.Watched {
-		w := &watchedAcc{src: src, checkOK: true}
-		e.watchedAccs = append(e.watchedAccs, w)
-		m, st := watched.Probe(src, now)
-		a := watchedStatus(src, m, st)
-		e.statuses[a.Name] = a
-		e.order = append(e.order, a.Name)
+		e.watchedAccs = append(e.watchedAccs, &watchedAcc{src: src, checkOK: true})
 	}
-	for _, a := range e.owned {
-		a.mu.Lock()
-		e.reloadLocked(a)
-		e.statuses[a.cfg.Name] = a.statusLocked(now)
-		a.mu.Unlock()
+	e.Configure(accounts)
+	now := e.clock.Now()
+	for _, w := range e.watchedAccs {
+		m, st := watched.Probe(w.src, now)
+		e.deliver(evWatched{acc: watchedStatus(w.src, m, st)})
 	}
-	e.snap = e.buildLocked(now)
+	e.runMu.Lock()
+	e.publish(e.st, e.clock.Now())
+	e.runMu.Unlock()
 	return e
+}
+
+// Configure replaces the owned accounts (the running instance follows
+// config.toml): new accounts are read and scheduled, removed ones
+// dropped, changed ones keep their health and use the new settings.
+func (e *Engine) Configure(accounts []OwnedAccount) {
+	cfgs := map[string]OwnedAccount{}
+	for i, a := range accounts {
+		if a.Client != nil && a.Client.HTTPClient == nil {
+			a.Client.HTTPClient = e.hc // one transport: connections are reused
+		}
+		accounts[i] = normalize(a)
+		cfgs[a.Name] = accounts[i]
+	}
+	e.cfgMu.Lock()
+	e.cfgs = cfgs
+	e.cfgMu.Unlock()
+	e.deliver(evConfig{accounts: accounts})
+}
+
+func (e *Engine) config(name string) (OwnedAccount, bool) {
+	e.cfgMu.RLock()
+	defer e.cfgMu.RUnlock()
+	a, ok := e.cfgs[name]
+	return a, ok
 }
 
 // Snapshot returns the current snapshot.
 func (e *Engine) Snapshot() Snapshot {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	return e.snap
 }
 
@@ -181,85 +215,423 @@ func (e *Engine) Snapshot() Snapshot {
 // at once.
 func (e *Engine) Subscribe() (<-chan Snapshot, func()) {
 	ch := make(chan Snapshot, 1)
-	e.mu.Lock()
+	e.pubMu.Lock()
 	e.subs[ch] = struct{}{}
 	ch <- e.snap
-	e.mu.Unlock()
+	e.pubMu.Unlock()
 	return ch, func() {
-		e.mu.Lock()
+		e.pubMu.Lock()
 		delete(e.subs, ch)
-		e.mu.Unlock()
+		e.pubMu.Unlock()
 	}
 }
 
-// Run keeps the accounts fresh until ctx is cancelled.
-func (e *Engine) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	if e.watch && len(e.owned) > 0 {
-		stop, err := e.watchStore(ctx)
-		if err != nil {
-			e.log.Warn("keepalive: cannot watch the token directory; changes by other processes are noticed at the next check", "err", err)
-		} else {
-			defer stop()
+func (e *Engine) publish(s state, now time.Time) {
+	snap := s.snapshot(now)
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	e.snap = snap
+	for ch := range e.subs {
+		select {
+		case <-ch: // drop the undelivered older snapshot
+		default:
 		}
+		ch <- snap
 	}
-	for _, a := range e.owned {
-		wg.Go(func() { e.loop(ctx, a) })
-	}
-	if len(e.watchedAccs) > 0 {
-		wg.Go(func() { e.runWatched(ctx) })
-	}
-	wg.Wait()
-	<-ctx.Done() // with no owned accounts there is nothing to wait for
-	return ctx.Err()
 }
 
-// RefreshNow asks the running engine to refresh one account now, or every
-// owned account when name is "". It does not wait.
+// RefreshNow asks the engine to refresh one account now, or every owned
+// account when name is "". It does not wait for the refresh.
 func (e *Engine) RefreshNow(name string) error {
-	for _, a := range e.owned {
-		if name == "" || a.cfg.Name == name {
-			a.force.Store(true)
-			a.wake()
-			if name != "" {
-				return nil
-			}
-		}
-	}
-	if name != "" {
+	if _, ok := e.config(name); name != "" && !ok {
 		return fmt.Errorf("%w %q", ErrUnknownAccount, name)
 	}
+	e.send(envelope{ev: evRefreshNow{name: name}})
 	return nil
 }
 
 // Wake makes every account re-read its store and re-check its schedule at
 // once, e.g. when the machine resumes from suspend: an overdue refresh then
 // happens now instead of at the end of the current sleep step.
-func (e *Engine) Wake() {
-	for _, a := range e.owned {
-		e.Reload(a.cfg.Name)
-	}
-	select {
-	case e.wakeWatched <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) Wake() { e.send(envelope{ev: evResume{}}) }
 
-// Reload makes the engine re-read an account's token file (after a sign-in
+// reload makes the engine re-read an account's token file (after a sign-in
 // or a change by another process).
-func (e *Engine) Reload(name string) {
-	if a := e.byName[name]; a != nil {
-		a.wake()
+func (e *Engine) reload(name string) { e.send(envelope{ev: evFileChanged{name: name}}) }
+
+// send hands an event to the loop without waiting, or applies it at once
+// when no loop runs.
+func (e *Engine) send(env envelope) {
+	e.runMu.Lock()
+	if e.running {
+		e.runMu.Unlock()
+		select {
+		case e.events <- env:
+		case <-e.loopDone:
+		}
+		return
+	}
+	defer e.runMu.Unlock()
+	e.applySync(env)
+}
+
+// deliver applies an event and waits until it has been applied.
+func (e *Engine) deliver(ev event) { e.wait(envelope{ev: ev}) }
+
+// with runs fn on the state, on the goroutine that owns it.
+func (e *Engine) with(fn func(*state)) { e.wait(envelope{fn: fn}) }
+
+func (e *Engine) wait(env envelope) {
+	e.runMu.Lock()
+	if !e.running {
+		defer e.runMu.Unlock()
+		e.applySync(env)
+		return
+	}
+	e.runMu.Unlock()
+	env.done = make(chan struct{})
+	select {
+	case e.events <- env:
+	case <-e.loopDone:
+		e.wait(envelope{ev: env.ev, fn: env.fn}) // the loop ended meanwhile
+		return
+	}
+	select {
+	case <-env.done:
+	case <-e.loopDone:
 	}
 }
 
-// wake makes the account's loop reload its store and re-check its
-// schedule (and refresh, when force is set). Wake-ups never get lost: a
-// pending one covers any number of later ones.
-func (a *owned) wake() {
+// applySync applies an envelope without a loop, carrying out the effects
+// in place (refreshes included). Caller holds runMu.
+func (e *Engine) applySync(env envelope) {
+	if env.fn != nil {
+		env.fn(&e.st)
+	}
+	queue := []event{}
+	if env.ev != nil {
+		queue = append(queue, env.ev)
+	}
+	dirty := false
+	for len(queue) > 0 {
+		ev := queue[0]
+		queue = queue[1:]
+		var effs []effect
+		e.st, effs = step(e.st, ev, e.clock.Now(), e.rand())
+		for _, f := range effs {
+			switch f := f.(type) {
+			case effRefresh:
+				queue = append(queue, evRefreshDone{res: e.refresh(context.Background(), f.name, f.force, f.decide, 0)})
+			case effProbeWatched:
+				for _, acc := range e.probeWatched(context.Background(), f.names, f.fresh) {
+					queue = append(queue, evWatched{acc: acc})
+				}
+			case effPublish:
+				dirty = true
+			default:
+				if ev := e.do(f); ev != nil {
+					queue = append(queue, ev)
+				}
+			}
+		}
+	}
+	if dirty {
+		e.publish(e.st, e.clock.Now())
+	}
+	if env.done != nil {
+		close(env.done)
+	}
+}
+
+// do carries out the quick effects (file reads and small writes, logs)
+// where they are, and returns the event that reports the outcome, if any.
+func (e *Engine) do(f effect) event {
+	switch f := f.(type) {
+	case effLoad:
+		return e.load(f.name)
+	case effSaveHealth:
+		if err := e.store.SaveHealth(f.name, f.health); err != nil {
+			e.log.Warn("keepalive: cannot remember the account's health", "account", f.name, "err", err)
+		}
+	case effLog:
+		e.log.Log(context.Background(), f.level, f.msg, f.attrs...)
+	}
+	return nil
+}
+
+func (e *Engine) load(name string) event {
+	rec, err := e.store.Load(name)
+	h, herr := e.store.LoadHealth(name)
+	if herr != nil {
+		e.log.Warn("keepalive: cannot read the account's remembered health", "account", name, "err", herr)
+	}
+	return evLoaded{name: name, rec: rec, err: err, health: h}
+}
+
+// Run keeps the accounts fresh until ctx is cancelled. Refreshes that
+// have reached the server when ctx ends are completed and stored first.
+func (e *Engine) Run(ctx context.Context) error {
+	e.runMu.Lock()
+	if e.running {
+		e.runMu.Unlock()
+		return errors.New("keepalive: the engine is already running")
+	}
+	e.running = true
+	e.loopDone = make(chan struct{})
+	e.runMu.Unlock()
 	select {
-	case a.poke <- struct{}{}:
-	default: // one is pending already
+	case <-e.started:
+	default:
+		close(e.started)
+	}
+
+	var wg sync.WaitGroup
+	wctx, stopWatchers := context.WithCancel(ctx)
+	if e.watch {
+		if stop, err := e.watchStore(wctx); err != nil {
+			e.log.Warn("keepalive: cannot watch the token directory; changes by other processes are noticed at the next check", "err", err)
+		} else {
+			defer stop()
+		}
+	}
+	if len(e.watchedAccs) > 0 {
+		wg.Go(func() { e.watchWatched(wctx) })
+	}
+	l := loop{e: e, ctx: ctx}
+	l.run()
+	stopWatchers()
+	wg.Wait()
+
+	e.runMu.Lock()
+	e.running = false
+	close(e.loopDone)
+	e.runMu.Unlock()
+	// What arrived after the loop ended (a result racing the end) is
+	// applied by whoever sends it next; nothing is in flight now.
+	return ctx.Err()
+}
+
+// loop is Run's event loop: the one goroutine that owns the state.
+type loop struct {
+	e   *Engine
+	ctx context.Context
+
+	inflight int // refresh and probe effects out
+	probing  bool
+	reprobe  *effProbeWatched // a probe asked for while one runs
+	dirty    bool
+	lastPub  time.Time // real time of the last publish
+	waiters  []chan struct{}
+
+	timer   Timer
+	timerAt time.Time
+	pubT    *time.Timer
+}
+
+func (l *loop) run() {
+	e := l.e
+	defer func() {
+		if l.timer != nil {
+			l.timer.Stop()
+		}
+		if l.pubT != nil {
+			l.pubT.Stop()
+		}
+	}()
+	l.apply(envelope{ev: evTick{}})
+	l.afterBatch()
+	stopping := false
+	for {
+		if stopping && l.inflight == 0 {
+			if l.dirty {
+				l.publish()
+			}
+			l.release()
+			return
+		}
+		var tc <-chan time.Time
+		if l.timer != nil && !stopping {
+			tc = l.timer.C()
+		}
+		var pc <-chan time.Time
+		if l.pubT != nil {
+			pc = l.pubT.C
+		}
+		done := l.ctx.Done()
+		if stopping {
+			done = nil
+		}
+		select {
+		case <-done:
+			stopping = true
+			continue
+		case env := <-e.events:
+			l.apply(env)
+		case <-tc:
+			l.timer, l.timerAt = nil, time.Time{}
+			l.apply(envelope{ev: evTick{}})
+		case <-pc:
+			l.pubT = nil
+		}
+		// Take what else is ready in the same batch.
+	batch:
+		for range 256 {
+			select {
+			case env := <-e.events:
+				l.apply(env)
+			default:
+				break batch
+			}
+		}
+		l.afterBatch()
+	}
+}
+
+// apply runs one envelope through step and starts its effects.
+func (l *loop) apply(env envelope) {
+	e := l.e
+	if env.settle {
+		// A fired timer counts as work that is ready.
+		if l.timer != nil {
+			select {
+			case <-l.timer.C():
+				l.timer, l.timerAt = nil, time.Time{}
+				l.apply(envelope{ev: evTick{}})
+			default:
+			}
+		}
+		l.waiters = append(l.waiters, env.done)
+		return
+	}
+	if env.fn != nil {
+		env.fn(&e.st)
+	}
+	queue := []event{}
+	if env.ev != nil {
+		queue = append(queue, env.ev)
+	}
+	for len(queue) > 0 {
+		ev := queue[0]
+		queue = queue[1:]
+		if ev, ok := ev.(evRefreshDone); ok && !ev.external {
+			l.inflight--
+		}
+		var effs []effect
+		e.st, effs = step(e.st, ev, e.clock.Now(), e.rand())
+		for _, f := range effs {
+			switch f := f.(type) {
+			case effRefresh:
+				l.inflight++
+				e.pool.submit(e.hostOf(f.name), func() {
+					res := e.refresh(l.ctx, f.name, f.force, f.decide, 0)
+					e.events <- envelope{ev: evRefreshDone{res: res}}
+				})
+			case effProbeWatched:
+				l.probe(f)
+			case effPublish:
+				l.dirty = true
+			default:
+				if ev := e.do(f); ev != nil {
+					queue = append(queue, ev)
+				}
+			}
+		}
+	}
+	if env.done != nil {
+		if l.dirty {
+			l.publish() // the caller reads the snapshot next
+		}
+		close(env.done)
+	}
+}
+
+func (l *loop) probe(f effProbeWatched) {
+	if l.probing {
+		if l.reprobe == nil || f.names == nil {
+			l.reprobe = &f
+		} else {
+			l.reprobe.names = append(l.reprobe.names, f.names...)
+			l.reprobe.fresh = l.reprobe.fresh || f.fresh
+		}
+		return
+	}
+	l.probing = true
+	l.inflight++
+	e := l.e
+	go func() {
+		accs := e.probeWatched(l.ctx, f.names, f.fresh)
+		e.events <- envelope{fn: func(*state) { l.probeDone(accs) }}
+	}()
+}
+
+func (l *loop) probeDone(accs []Account) {
+	l.probing = false
+	l.inflight--
+	for _, acc := range accs {
+		l.apply(envelope{ev: evWatched{acc: acc}})
+	}
+	if f := l.reprobe; f != nil {
+		l.reprobe = nil
+		l.probe(*f)
+	}
+}
+
+// afterBatch publishes (coalesced), re-arms the one timer and answers the
+// waiters once everything has settled.
+func (l *loop) afterBatch() {
+	e := l.e
+	if l.dirty && l.pubT == nil {
+		if wait := e.pubEvery - time.Since(l.lastPub); wait > 0 {
+			l.pubT = time.NewTimer(wait)
+		} else {
+			l.publish()
+		}
+	}
+	now := e.clock.Now()
+	wake := nextWake(e.st)
+	d := min(wake.Sub(now), maxStep)
+	if l.timer == nil || !wake.Equal(l.timerAt) || d <= 0 {
+		if l.timer != nil {
+			l.timer.Stop()
+		}
+		l.timer, l.timerAt = e.clock.NewTimer(max(d, 0)), wake
+	}
+	if l.inflight == 0 && !l.dirty {
+		l.release()
+	}
+}
+
+func (l *loop) publish() {
+	l.dirty = false
+	l.lastPub = time.Now()
+	l.e.publish(l.e.st, l.e.clock.Now())
+}
+
+func (l *loop) release() {
+	for _, w := range l.waiters {
+		close(w)
+	}
+	l.waiters = nil
+}
+
+// settle waits until the running loop has nothing in flight and has
+// published everything (tests).
+func (e *Engine) settle() {
+	e.runMu.Lock()
+	running := e.running
+	e.runMu.Unlock()
+	if !running {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case e.events <- envelope{settle: true, done: done}:
+	case <-e.loopDone:
+		return
+	}
+	select {
+	case <-done:
+	case <-e.loopDone:
 	}
 }
 
@@ -268,225 +640,123 @@ func (a *owned) wake() {
 // refresh once. It returns the account's status afterwards, whether this
 // call obtained new tokens, and the refresh error, if any.
 func (e *Engine) Refresh(ctx context.Context, name string, force bool) (Account, bool, error) {
-	a := e.byName[name]
-	if a == nil {
-		return Account{}, false, fmt.Errorf("%w %q", ErrUnknownAccount, name)
-	}
-	a.mu.Lock()
-	e.reloadLocked(a)
-	a.mu.Unlock()
-	refreshed, err := e.attempt(ctx, a, force)
-	return e.status(name), refreshed, err
+	st, res, err := e.refreshSync(ctx, name, force, 0)
+	return st, res.refreshed, err
 }
 
-// AccessToken returns a valid access token for an owned account,
-// refreshing first when it is due. While the current access token is still
-// valid it is returned even if the refresh failed (check Snapshot for the
-// account's health). Without a usable token the error wraps ErrNotSignedIn
-// when the user has to sign in.
+func (e *Engine) refreshSync(ctx context.Context, name string, force bool, minValid time.Duration) (Account, refreshResult, error) {
+	if _, ok := e.config(name); !ok {
+		return Account{}, refreshResult{}, fmt.Errorf("%w %q", ErrUnknownAccount, name)
+	}
+	e.deliver(evFileChanged{name: name})
+	var sch schedule
+	var dead bool
+	var st Account
+	e.with(func(s *state) {
+		if a := s.owned[name]; a != nil {
+			sch, dead, st = a.schedule(), a.dead, a.pub
+		}
+	})
+	if dead && !force {
+		// The server rejected this login (remembered beside the token
+		// file): sending it again changes nothing.
+		rec, _ := e.store.Load(name)
+		return st, refreshResult{name: name, rec: rec, dead: true}, fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
+	}
+	res := e.refresh(ctx, name, force, sch, minValid)
+	e.deliver(evRefreshDone{res: res, external: true})
+	e.with(func(s *state) {
+		if a := s.owned[name]; a != nil {
+			st, res.dead = a.pub, a.dead
+		}
+	})
+	return st, res, res.err
+}
+
+// AccessToken returns a valid access token for an owned account. It
+// refreshes first only when less than tokenMinValidity of the token's
+// validity is left. While the current access token is still valid it is
+// returned even if that refresh failed transiently (check Snapshot for the
+// account's health); a login the server rejected gives no token. Without a
+// usable token the error wraps ErrNotSignedIn when the user has to sign in.
 func (e *Engine) AccessToken(ctx context.Context, name string) (oauthflow.Secret, error) {
-	st, _, rerr := e.Refresh(ctx, name, false)
-	if ctx.Err() != nil {
-		return "", ctx.Err()
-	}
-	a := e.byName[name]
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := e.clock.Now()
-	switch {
-	case a.loadErr != nil && !errors.Is(a.loadErr, fs.ErrNotExist):
-		return "", a.loadErr
-	case a.rec == nil || a.rec.AccessToken.IsZero():
-		return "", fmt.Errorf("%s: %w", name, ErrNotSignedIn)
-	case a.rec.Expiry.IsZero() || now.Before(a.rec.Expiry):
-		return a.rec.AccessToken, nil
-	case st.State == NeedsSignIn:
-		return "", fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
-	}
-	return "", fmt.Errorf("%s: the access token has expired and could not be refreshed: %v", name, rerr)
-}
-
-func (e *Engine) status(name string) Account {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.statuses[name]
-}
-
-// loop is the scheduler of one account. It sleeps in steps of at most
-// MaxStep and compares wall-clock deadlines after every step, so an
-// overdue refresh after a suspend/resume happens at once.
-func (e *Engine) loop(ctx context.Context, a *owned) {
-	for {
-		now := e.clock.Now()
-		a.mu.Lock()
-		due, scheduled := a.nextAttemptLocked()
-		e.publishLocked(a, now)
-		a.mu.Unlock()
-
-		if scheduled && !now.Before(due) {
-			if _, err := e.attempt(ctx, a, false); err != nil && ctx.Err() != nil {
-				return
-			}
-			continue
-		}
-		step := MaxStep
-		if scheduled {
-			step = min(step, due.Sub(now))
-		}
-		t := e.clock.NewTimer(step)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C():
-			if !scheduled {
-				// Nothing to do until the file changes: look at it once a
-				// step, in case fsnotify missed the change (a symlinked
-				// file, exhausted inotify watches).
-				a.mu.Lock()
-				e.reloadLocked(a)
-				a.mu.Unlock()
-			}
-		case <-a.poke:
-			t.Stop()
-			if a.force.Swap(false) {
-				e.attempt(ctx, a, true)
-			} else {
-				a.mu.Lock()
-				e.reloadLocked(a)
-				a.mu.Unlock()
-			}
-		}
-	}
-}
-
-// nextAttemptLocked returns when the next refresh is due, or false when
-// nothing can be done until the user signs in or the file changes.
-func (a *owned) nextAttemptLocked() (time.Time, bool) {
-	switch {
-	case a.loadErr != nil, a.rec == nil, a.dead, a.rec.RefreshToken.IsZero():
-		return time.Time{}, false
-	case !a.nextTry.IsZero():
-		return a.nextTry, true
-	}
-	return a.dueAt(a.rec), true
-}
-
-// minRefreshGap is the least time between two scheduled refreshes of one
-// account, whatever the server says about lifetimes.
-const minRefreshGap = 30 * time.Second
-
-// dueAt is when rec should be refreshed: expiry minus lead (and jitter),
-// or obtained-at plus the check interval when the expiry is unknown. The
-// lead is capped at half the token's lifetime, and a refresh is never due
-// sooner than minRefreshGap after the last one, so a server whose tokens
-// live shorter than the lead (or that answers with the same token and its
-// remaining lifetime) is not refreshed in a loop.
-func (a *owned) dueAt(rec *store.Record) time.Time {
-	if rec.Expiry.IsZero() {
-		return rec.ObtainedAt.Add(a.cfg.CheckInterval)
-	}
-	lead := a.cfg.RefreshLead
-	if !rec.ObtainedAt.IsZero() && rec.Expiry.After(rec.ObtainedAt) {
-		lead = min(lead, rec.Expiry.Sub(rec.ObtainedAt)/2)
-	}
-	due := rec.Expiry.Add(-lead - min(a.jitter, lead))
-	if !rec.ObtainedAt.IsZero() && rec.Expiry.After(rec.ObtainedAt.Add(minRefreshGap)) {
-		due = maxTime(due, rec.ObtainedAt.Add(minRefreshGap))
-	}
-	return due
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// reloadLocked re-reads the token file. A new refresh token (a sign-in, or
-// another process that refreshed) ends a failure episode.
-func (e *Engine) reloadLocked(a *owned) {
-	rec, err := e.store.Load(a.cfg.Name)
-	e.adoptLocked(a, rec, err)
-}
-
-func (e *Engine) adoptLocked(a *owned, rec *store.Record, err error) {
+	rec, _, err := e.usable(ctx, name, tokenMinValidity)
 	if err != nil {
-		var me *store.MalformedError
-		if errors.As(err, &me) && !errors.As(a.loadErr, &me) {
-			e.log.Error("keepalive: token file is malformed; left untouched", "account", a.cfg.Name, "err", err)
-		}
-		a.rec, a.loadErr = nil, err
-		return
+		return "", err
 	}
-	changed := a.rec == nil || a.rec.RefreshToken != rec.RefreshToken || !a.rec.Expiry.Equal(rec.Expiry)
-	a.rec, a.loadErr = rec, nil
-	if changed {
-		a.jitter = time.Duration(e.rand() * float64(refreshJitter))
-		a.user = oauthflow.IDTokenEmail(rec.IDToken)
-		if rec.ModeWarning != "" {
-			e.log.Warn("keepalive: "+rec.ModeWarning, "account", a.cfg.Name)
-		}
-	}
-	if (a.failures > 0 || a.dead || a.offline) && rec.RefreshToken != a.failedWith {
-		e.log.Info("keepalive: a new login was stored; failure episode over", "account", a.cfg.Name)
-		a.endEpisodeLocked()
-	}
+	return rec.AccessToken, nil
 }
 
-func (a *owned) endEpisodeLocked() {
-	a.failures, a.dead, a.offline = 0, false, false
-	a.failedWith, a.nextTry, a.lastErr = "", time.Time{}, ""
+// usable returns the record holding a usable access token, refreshing
+// first only when less than minValid of its validity is left; see
+// AccessToken. The error of a failed refresh comes along when the token
+// is usable anyway.
+func (e *Engine) usable(ctx context.Context, name string, minValid time.Duration) (*store.Record, error, error) {
+	st, res, rerr := e.refreshSync(ctx, name, false, minValid)
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	if errors.Is(rerr, ErrUnknownAccount) {
+		return nil, nil, rerr
+	}
+	var me *store.MalformedError
+	rec := res.rec
+	switch {
+	case errors.As(rerr, &me):
+		return nil, nil, rerr
+	case res.dead:
+		// Rejected by the server: the access token may look valid, but the
+		// login is dead.
+		return nil, nil, fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
+	case rec == nil || rec.AccessToken.IsZero():
+		return nil, nil, fmt.Errorf("%s: %w", name, ErrNotSignedIn)
+	case rec.Expiry.IsZero() || e.clock.Now().Before(rec.Expiry):
+		return rec, rerr, nil
+	case st.State == NeedsSignIn:
+		return nil, nil, fmt.Errorf("%s: %w: %s", name, ErrNotSignedIn, st.Reason)
+	}
+	return nil, nil, fmt.Errorf("%s: the access token has expired and could not be refreshed: %w", name, rerr)
 }
 
-// attempt performs one refresh under the store's cross-process lock:
-// lock -> re-read -> decide -> refresh -> write -> unlock. It reports
-// whether new tokens were obtained and stored.
+// refresh performs one refresh under the store's cross-process lock:
+// lock -> re-read -> decide -> refresh -> write -> unlock.
 //
 // ctx bounds the wait for the lock only. Once the request is sent, the
 // server may rotate the refresh token at any moment, so the request and the
 // write run to completion (bounded by oauthflow.DefaultTimeout) even when
 // ctx is cancelled: dropping the response would leave the store holding a
 // refresh token the server has already invalidated.
-func (e *Engine) attempt(ctx context.Context, a *owned, force bool) (bool, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (e *Engine) refresh(ctx context.Context, name string, force bool, sch schedule, minValid time.Duration) refreshResult {
+	res := refreshResult{name: name}
+	cfg, ok := e.config(name)
+	if !ok {
+		res.err = fmt.Errorf("%w %q", ErrUnknownAccount, name)
+		return res
+	}
 	now := e.clock.Now()
-	a.refreshing = true
-	e.publishLocked(a, now)
-	defer func() {
-		a.refreshing = false
-		e.publishLocked(a, e.clock.Now())
-	}()
-
-	var used oauthflow.Secret
 	var latest, next *store.Record
-	rec, err := e.store.Update(ctx, a.cfg.Name, func(cur *store.Record) (*store.Record, error) {
+	rec, err := e.store.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
 		latest = cur
-		if a.unsaved != nil {
-			if cur != nil && cur.RefreshToken == a.unsavedFrom {
-				next = a.unsaved // first write what the server already gave us
-				return next, nil
-			}
-			a.unsaved = nil // somebody stored a newer login meanwhile
+		if u, ok := e.unsaved.take(name, cur); ok {
+			res.used, next = u.from, u.rec // first write what the server already gave us
+			return next, nil
 		}
 		if cur == nil {
 			return nil, ErrNotSignedIn
 		}
-		if !force && now.Before(a.dueAt(cur)) {
+		if !force && !sch.needed(cur, now, minValid) {
 			return nil, nil // another process refreshed already
 		}
 		if cur.RefreshToken.IsZero() {
-			return nil, ErrNoRefreshToken
+			return nil, noRefreshError{}
 		}
 		if err := cur.Writable(); err != nil {
 			return nil, err // a rotated token would have nowhere to go
 		}
-		used = cur.RefreshToken
+		res.used = cur.RefreshToken
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), oauthflow.DefaultTimeout)
 		defer cancel()
-		tok, err := a.cfg.Client.Refresh(rctx, cur.RefreshToken)
+		tok, err := cfg.Client.Refresh(rctx, cur.RefreshToken)
 		if err != nil {
 			return nil, err
 		}
@@ -497,200 +767,132 @@ func (e *Engine) attempt(ctx context.Context, a *owned, force bool) (bool, error
 	if err != nil && next != nil {
 		// The write failed after the server answered: keep the new tokens
 		// and write them first next time.
-		if a.unsaved == nil {
-			a.unsaved, a.unsavedFrom = next, used
-		}
-		e.log.Error("keepalive: cannot store refreshed tokens; will retry the write", "account", a.cfg.Name, "err", err)
+		e.unsaved.put(name, unsaved{rec: next, from: res.used})
+		e.log.Error("keepalive: cannot store refreshed tokens; will retry the write", "account", name, "err", err)
 	}
 	if rec == nil {
 		rec = latest
 	}
-	switch {
-	case err == nil:
-		e.adoptLocked(a, rec, nil)
-		a.endEpisodeLocked()
-		if next != nil {
-			a.unsaved = nil
-			e.log.Info("keepalive: refreshed", "account", a.cfg.Name, "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
-		}
-		return next != nil, nil
-	case ctx.Err() != nil && next == nil:
-		return false, err
-	case errors.Is(err, ErrNotSignedIn):
-		e.adoptLocked(a, nil, fs.ErrNotExist)
-		return false, err
-	case errors.Is(err, ErrNoRefreshToken):
-		e.adoptLocked(a, rec, nil)
-		return false, err
-	}
-	var me *store.MalformedError
-	if errors.As(err, &me) {
-		e.adoptLocked(a, nil, err)
-		return false, err
-	}
-	if e.failLocked(a, used, err) {
-		return false, nil // someone else rotated the token meanwhile
-	}
-	return false, err
-}
-
-// failLocked applies the retry policy to a failed refresh. It reports true
-// when the failure turned out to be harmless (the store holds a newer
-// refresh token).
-func (e *Engine) failLocked(a *owned, used oauthflow.Secret, err error) bool {
-	now := e.clock.Now()
-	failures := a.failures
-	if used != a.failedWith {
-		failures = 0
-	}
-	d := e.policy.Decide(err, failures+1, e.rand())
-	if d.SignIn {
+	res.rec, res.err = rec, err
+	res.refreshed = err == nil && next != nil
+	if err != nil && !res.used.IsZero() && oauthflow.Classify(err) == oauthflow.Terminal {
 		// Another process may have rotated the token without our lock
 		// (RFC 6749 §6): re-read before declaring the login dead.
-		if rec, lerr := e.store.Load(a.cfg.Name); lerr == nil && rec.RefreshToken != used {
-			e.log.Info("keepalive: refresh token was rotated elsewhere; using the new one", "account", a.cfg.Name)
-			e.adoptLocked(a, rec, nil)
-			a.endEpisodeLocked()
-			a.nextTry = now
-			return true
+		if l, lerr := e.store.Load(name); lerr == nil {
+			res.latest = l
 		}
 	}
-	a.failedWith = used
-	a.lastErr = err.Error()
-	switch {
-	case d.SignIn:
-		a.failures = failures + 1
-		a.dead, a.offline, a.nextTry = true, false, time.Time{}
-		a.deadReason = terminalReason(err)
-		e.log.Warn("keepalive: refresh rejected; sign-in needed", "account", a.cfg.Name, "err", err)
-	case !d.Count:
-		a.offline = true
-		a.nextTry = now.Add(d.Delay)
-		e.log.Info("keepalive: offline; will retry", "account", a.cfg.Name, "retry_in", HumanDuration(d.Delay), "err", err)
-	default:
-		a.failures = failures + 1
-		a.offline = false
-		a.nextTry = now.Add(d.Delay)
-		lvl := slog.LevelInfo
-		if a.failures >= FailuresToAlert {
-			lvl = slog.LevelWarn
-		}
-		e.log.Log(context.Background(), lvl, "keepalive: refresh failed; will retry", "account", a.cfg.Name,
-			"attempt", a.failures, "retry_in", HumanDuration(d.Delay), "err", err)
-	}
-	return false
+	return res
 }
 
-// statusLocked derives the published status from the worker state.
-func (a *owned) statusLocked(now time.Time) Account {
-	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.user, SignedIn: a.signedIn}
-	if a.rec != nil {
-		st.Expiry = a.rec.Expiry
-		st.Deadline = a.rec.RefreshExpiry
-		st.LastRefresh = a.rec.ObtainedAt
-	}
-	if a.failures > 0 || a.offline {
-		st.NextTry = a.nextTry
-	}
-	var me *store.MalformedError
-	switch {
-	case errors.As(a.loadErr, &me):
-		st.State, st.Reason = Broken, me.Error()
-	case a.loadErr != nil && errors.Is(a.loadErr, fs.ErrNotExist):
-		st.State, st.Reason = NeedsSignIn, "not signed in"
-	case a.loadErr != nil:
-		st.State, st.Reason = Broken, a.loadErr.Error()
-	case a.dead:
-		st.State, st.Reason = NeedsSignIn, a.deadReason
-	case a.rec.RefreshToken.IsZero():
-		st.State, st.Reason = NeedsSignIn, ErrNoRefreshToken.Error()
-	case !a.rec.RefreshExpiry.IsZero() && !now.Before(a.rec.RefreshExpiry):
-		st.State, st.Reason = NeedsSignIn, "the login has expired"
-	case a.refreshing:
-		st.State = Refreshing
-	case a.failures >= FailuresToAlert:
-		st.State, st.Reason = NeedsSignIn, fmt.Sprintf("%d refreshes failed in a row", a.failures)
-	case a.failures > 0:
-		st.State = Retrying
-	case a.offline:
-		st.State = Offline
-	default:
-		st.NextRefresh = a.dueAt(a.rec)
-		st.State = OK
-		if !now.Before(st.NextRefresh) {
-			st.State = Due
-		}
-	}
-	return st
+// unsavedRecords are refreshed records that could not be written (disk
+// full, read-only file system): the server has already rotated the
+// refresh token, so they are written before anything else is tried.
+type unsavedRecords struct {
+	mu sync.Mutex
+	m  map[string]unsaved
 }
 
-// publishLocked recomputes an account's status and, when it changed,
-// publishes a new snapshot. Caller holds a.mu.
-func (e *Engine) publishLocked(a *owned, now time.Time) {
-	st := a.statusLocked(now)
-	e.setStatus(st, now)
+type unsaved struct {
+	rec  *store.Record
+	from oauthflow.Secret // the refresh token it replaced
 }
 
-// setStatus stores one account's status and publishes a snapshot if it
-// changed.
-func (e *Engine) setStatus(st Account, now time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if old, ok := e.statuses[st.Name]; ok && sameStatus(old, st) {
+func (u *unsavedRecords) put(name string, r unsaved) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.m[name]; !ok {
+		u.m[name] = r
+	}
+}
+
+// take returns the unsaved record of name if it still follows cur (nobody
+// stored a newer login meanwhile); either way it is forgotten.
+func (u *unsavedRecords) take(name string, cur *store.Record) (unsaved, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	r, ok := u.m[name]
+	if !ok {
+		return unsaved{}, false
+	}
+	delete(u.m, name)
+	if cur == nil || cur.RefreshToken != r.from {
+		return unsaved{}, false
+	}
+	return r, true
+}
+
+// pool runs refreshes, at most limit at a time per token endpoint host, on
+// goroutines that exist only while there is work.
+type pool struct {
+	mu    sync.Mutex
+	limit int
+	hosts map[string]*hostQueue
+}
+
+type hostQueue struct {
+	running int
+	queue   []func()
+}
+
+func newPool(limit int) *pool { return &pool{limit: limit, hosts: map[string]*hostQueue{}} }
+
+func (p *pool) submit(host string, job func()) {
+	p.mu.Lock()
+	q := p.hosts[host]
+	if q == nil {
+		q = &hostQueue{}
+		p.hosts[host] = q
+	}
+	if q.running >= p.limit {
+		q.queue = append(q.queue, job)
+		p.mu.Unlock()
 		return
 	}
-	if _, ok := e.statuses[st.Name]; !ok {
-		e.order = append(e.order, st.Name)
-	}
-	e.statuses[st.Name] = st
-	e.snap = e.buildLocked(now)
-	for ch := range e.subs {
-		select {
-		case <-ch: // drop the undelivered older snapshot
-		default:
-		}
-		ch <- e.snap
-	}
+	q.running++
+	p.mu.Unlock()
+	go p.work(host, q, job)
 }
 
-func (e *Engine) buildLocked(now time.Time) Snapshot {
-	s := Snapshot{At: now, Accounts: make([]Account, 0, len(e.order))}
-	for _, n := range e.order {
-		s.Accounts = append(s.Accounts, e.statuses[n])
-	}
-	slices.SortStableFunc(s.Accounts, func(x, y Account) int {
-		if x.Kind.IsWatched() != y.Kind.IsWatched() {
-			if x.Kind.IsWatched() {
-				return 1
+func (p *pool) work(host string, q *hostQueue, job func()) {
+	for {
+		job()
+		p.mu.Lock()
+		if len(q.queue) == 0 {
+			q.running--
+			if q.running == 0 {
+				delete(p.hosts, host)
 			}
-			return -1
+			p.mu.Unlock()
+			return
 		}
-		return 0
-	})
-	return s
+		job = q.queue[0]
+		q.queue[0] = nil
+		q.queue = q.queue[1:]
+		p.mu.Unlock()
+	}
 }
 
-// terminalReason says in words why a terminal refresh error needs the
-// user, and what to do.
-func terminalReason(err error) string {
-	var oe *oauthflow.Error
-	if errors.As(err, &oe) {
-		switch oe.Code {
-		case "invalid_client", "unauthorized_client", "unsupported_grant_type":
-			return "the server rejected tokentray's client registration (" + oe.Code + "): check client_id and client_secret in the config"
-		case "invalid_scope":
-			return "the server rejected the requested scopes (invalid_scope): check scopes in the config"
-		}
+// hostOf is the host of an account's token endpoint (or issuer, before
+// discovery), the unit of the pool's limit.
+func (e *Engine) hostOf(name string) string {
+	a, _ := e.config(name)
+	if a.Client == nil {
+		return ""
 	}
-	if errors.Is(err, oauthflow.ErrInsecureURL) || errors.Is(err, oauthflow.ErrBadMetadata) {
-		return "the provider settings are wrong: check the account's URLs in the config"
+	raw := a.Client.Endpoint.TokenURL
+	if raw == "" {
+		raw = a.Client.Endpoint.Issuer
 	}
-	return "the server rejected the refresh token"
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return raw
 }
 
-func sameStatus(a, b Account) bool {
-	return a.Name == b.Name && a.Kind == b.Kind && a.State == b.State && a.Reason == b.Reason && a.User == b.User && a.SignedIn.Equal(b.SignedIn) &&
-		a.Expiry.Equal(b.Expiry) && a.Deadline.Equal(b.Deadline) && a.NextRefresh.Equal(b.NextRefresh) &&
-		a.LastRefresh.Equal(b.LastRefresh) && a.Attempt == b.Attempt && a.NextTry.Equal(b.NextTry) &&
-		a.LastError == b.LastError
-}
+// noRefreshError is the failure to refresh a login without a refresh
+// token: it says what to do, and it is oauthflow.ErrNoRefreshToken.
+type noRefreshError struct{}
+
+func (noRefreshError) Error() string { return noRefreshReason }
+func (noRefreshError) Unwrap() error { return oauthflow.ErrNoRefreshToken }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -82,21 +84,14 @@ func (r *rig) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.eng.Run(ctx); close(done) }()
+	<-r.eng.started
 	r.stop = func() { cancel(); <-done }
 	r.t.Cleanup(r.stop)
 }
 
-// idle waits (in real time) until the scheduler loop sleeps on the clock.
-func (r *rig) idle() {
-	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for r.clock.Pending() == 0 {
-		if time.Now().After(deadline) {
-			r.t.Fatal("engine never went back to sleep")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// idle waits until the loop has nothing in flight and has published
+// what it did.
+func (r *rig) idle() { r.eng.settle() }
 
 // until advances the fake clock timer by timer until cond holds, and
 // returns the fake time at which it did.
@@ -205,7 +200,7 @@ func TestTerminalErrorNeedsSignInAtOnce(t *testing.T) {
 	before := r.iss.Stats().Requests
 	for range 30 {
 		r.idle()
-		r.clock.Advance(MaxStep)
+		r.clock.Advance(maxStep)
 	}
 	r.idle()
 	if got := r.iss.Stats().Requests; got != before {
@@ -213,7 +208,7 @@ func TestTerminalErrorNeedsSignInAtOnce(t *testing.T) {
 	}
 	// A sign-in by another process (seen through fsnotify) ends the episode.
 	r.signIn()
-	waitReal(t, "health ok after sign-in", func() bool { return r.account().State == OK })
+	keepalivetest.Eventually(t, "health ok after sign-in", func() bool { return r.account().State == OK })
 	if a := r.account(); a.Attempt != 0 || a.LastError != "" {
 		t.Errorf("episode not cleared: %+v", a)
 	}
@@ -259,8 +254,8 @@ func TestWallClockJumpRefreshesAtOnce(t *testing.T) {
 		t.Fatalf("state %v", st)
 	}
 	d, _ := r.clock.Next()
-	if d > MaxStep {
-		t.Fatalf("engine sleeps %v in one step, more than %v", d, MaxStep)
+	if d > maxStep {
+		t.Fatalf("engine sleeps %v in one step, more than %v", d, maxStep)
 	}
 	r.clock.Advance(d)
 	r.until("overdue refresh", 0, func() bool { return r.refreshes() == 1 })
@@ -275,7 +270,7 @@ func TestWakeRefreshesOverdueAtOnce(t *testing.T) {
 	r.idle()
 	r.clock.Jump(3 * time.Hour) // suspended; the step timer has not fired
 	r.eng.Wake()                // logind announces the resume
-	waitReal(t, "refresh on wake", func() bool { return r.refreshes() == 1 && r.account().State == OK })
+	keepalivetest.Eventually(t, "refresh on wake", func() bool { return r.refreshes() == 1 && r.account().State == OK })
 	if a := r.account(); !a.Expiry.After(r.clock.Now()) {
 		t.Errorf("after wake: %+v", a)
 	}
@@ -364,7 +359,7 @@ func TestDeadAccountRereadsStoreEachStep(t *testing.T) {
 	r.signIn()
 	start := r.clock.Now()
 	at := r.until("the new login", time.Hour, func() bool { return r.account().State == OK })
-	if d := at.Sub(start); d > MaxStep {
+	if d := at.Sub(start); d > maxStep {
 		t.Errorf("new login noticed after %v", d)
 	}
 }
@@ -374,10 +369,10 @@ func TestRefreshNowAfterPendingReload(t *testing.T) {
 	r := newRig(t)
 	r.start()
 	r.idle()
-	r.eng.Reload("work")
-	r.eng.Reload("work")
+	r.eng.reload("work")
+	r.eng.reload("work")
 	r.eng.RefreshNow("work")
-	waitReal(t, "the forced refresh", func() bool { return r.refreshes() == 1 && r.account().State == OK })
+	keepalivetest.Eventually(t, "the forced refresh", func() bool { return r.refreshes() == 1 && r.account().State == OK })
 }
 
 // When another process refreshed meanwhile, the refresh due in this one is
@@ -463,7 +458,7 @@ func (x *rotateBehindOurBack) RoundTrip(req *http.Request) (*http.Response, erro
 	x.once.Do(func() {
 		tok := x.r.iss.Mint(oauthtest.DefaultClientID, "")
 		data, _ := store.NewRecord(&tok).MarshalJSON()
-		if err := store.WriteFileAtomic(x.r.store.Path("work"), data, 0o600); err != nil {
+		if err := atomicfile.WriteFile(x.r.store.Path("work"), data, 0o600); err != nil {
 			x.r.t.Error(err)
 		}
 		x.r.iss.Inject(oauthtest.Fault{Kind: oauthtest.InvalidGrant})
@@ -561,16 +556,5 @@ func TestNoAccounts(t *testing.T) {
 	e := New(Options{Store: store.Open(testfs.TempDir(t))}, nil)
 	if o := e.Snapshot().Overall(); o != NoAccounts {
 		t.Errorf("overall %v", o)
-	}
-}
-
-func waitReal(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

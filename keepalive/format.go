@@ -3,6 +3,8 @@ package keepalive
 import (
 	"time"
 
+	"github.com/tokentray/tokentray/oauthflow"
+
 	"github.com/tokentray/tokentray/keepalive/internal/human"
 )
 
@@ -21,4 +23,19 @@ func ExpiresIn(t, now time.Time) string {
 	default:
 		return "expired " + HumanDuration(now.Sub(t)) + " ago"
 	}
+}
+
+// ExpiryText describes when the account's access token expires, never
+// empty: "expires in 6h 12m", "expires in 1h (from the token itself)" when
+// the server gave no usable expires_in, or "expiry unknown (refreshed every
+// check_interval)".
+func (a Account) ExpiryText(now time.Time) string {
+	s := ExpiresIn(a.Expiry, now)
+	switch {
+	case s == "":
+		return "expiry unknown (refreshed every check_interval)"
+	case a.ExpirySource == oauthflow.ExpiryFromJWT:
+		return s + " (from the token itself)"
+	}
+	return s
 }

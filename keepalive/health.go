@@ -9,6 +9,8 @@ package keepalive
 
 import (
 	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
 )
 
 // State is the health of one account. Larger values are worse; the tray
@@ -20,6 +22,9 @@ const (
 	OK State = iota
 	// Due: the refresh time has come (or passed, e.g. after a suspend).
 	Due
+	// SignedOut: the user signed out on purpose (logout). Nothing is
+	// wrong; Sign In signs in again.
+	SignedOut
 	// Refreshing: a refresh request is in flight.
 	Refreshing
 	// Warning: a watched login's hard deadline is near.
@@ -35,7 +40,7 @@ const (
 	Broken
 )
 
-var stateNames = [...]string{"ok", "due", "refreshing", "warning", "offline", "retrying", "needs sign-in", "broken"}
+var stateNames = [...]string{"ok", "due", "signed out", "refreshing", "warning", "offline", "retrying", "needs sign-in", "broken"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -86,6 +91,10 @@ type Account struct {
 	Reason string `json:"reason,omitempty"`
 	// Expiry is when the access token expires (zero when unknown).
 	Expiry time.Time `json:"expires_at,omitzero"`
+	// ExpirySource says where Expiry comes from: "server" (expires_in),
+	// "jwt" (the access token's exp claim) or "none" (no expiry known: the
+	// token is refreshed every check_interval).
+	ExpirySource oauthflow.ExpirySource `json:"expiry_source,omitempty"`
 	// Deadline is when the login itself ends (refresh-token expiry).
 	Deadline time.Time `json:"login_deadline,omitzero"`
 	// NextRefresh is when the engine will refresh next (owned accounts).
@@ -101,6 +110,68 @@ type Account struct {
 	NextTry time.Time `json:"next_try,omitzero"`
 	// LastError describes the last failure (never contains a token).
 	LastError string `json:"last_error,omitempty"`
+	// Episode is the account's current trouble, or the last one (Ended
+	// set), as the engine tracks it. The tray turns it into bubbles.
+	Episode Episode `json:"episode,omitzero"`
+}
+
+// normalized returns a with its times on the wall clock in UTC, so that
+// statuses compare with == (Account is comparable: a new field that is not
+// breaks the build, not the publishing).
+func (a Account) normalized() Account {
+	for _, t := range []*time.Time{&a.Expiry, &a.Deadline, &a.NextRefresh, &a.SignedIn, &a.LastRefresh, &a.NextTry} {
+		*t = wall(*t)
+	}
+	a.Episode = a.Episode.normalized()
+	return a
+}
+
+func wall(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Round(0)
+}
+
+// Episode is one stretch of trouble of an account, from the first failure
+// (or the state that needs the user) to the recovery.
+type Episode struct {
+	// ID numbers the account's episodes in this process (1, 2, ...).
+	ID int `json:"id"`
+	// State is where the episode is now: Retrying or Offline (the engine
+	// is handling it), Warning, NeedsSignIn (escalated: the user is
+	// needed) or Broken.
+	State State `json:"state"`
+	// Reason says why it opened or, after an escalation, why the user is
+	// needed.
+	Reason string `json:"reason,omitempty"`
+	// SignIn reports whether a sign-in resolves the episode.
+	SignIn bool `json:"sign_in,omitempty"`
+	// Opened is when it began; Ended when it ended (zero while open).
+	Opened time.Time `json:"opened_at"`
+	Ended  time.Time `json:"ended_at,omitzero"`
+	// End says how it ended: EndRecovered, EndSignedIn or EndSignedOut.
+	End EpisodeEnd `json:"end,omitempty"`
+}
+
+// EpisodeEnd is how an episode ended.
+type EpisodeEnd string
+
+const (
+	// EndRecovered: a later refresh (or the owner's refresh) succeeded.
+	EndRecovered EpisodeEnd = "recovered"
+	// EndSignedIn: a sign-in recovered the account.
+	EndSignedIn EpisodeEnd = "signed in"
+	// EndSignedOut: the user signed out.
+	EndSignedOut EpisodeEnd = "signed out"
+)
+
+// Open reports whether the episode is going on.
+func (e Episode) Open() bool { return e.ID > 0 && e.End == "" }
+
+func (e Episode) normalized() Episode {
+	e.Opened, e.Ended = wall(e.Opened), wall(e.Ended)
+	return e
 }
 
 // Snapshot is the state of every account at one instant. Subscribers may
@@ -108,6 +179,10 @@ type Account struct {
 type Snapshot struct {
 	At       time.Time `json:"at"`
 	Accounts []Account `json:"accounts"`
+	// SignInTarget is the account the top-level Sign In serves ("" when no
+	// account needs one): the first that needs a sign-in, else the first
+	// whose login is about to end, else the first signed out.
+	SignInTarget string `json:"sign_in_target,omitempty"`
 }
 
 // Overall is the aggregate the tray shows: the worst account state, or
@@ -136,7 +211,7 @@ func (s Snapshot) Overall() Overall {
 		worst = max(worst, a.State)
 	}
 	switch worst {
-	case OK, Due:
+	case OK, Due, SignedOut:
 		return AllOK
 	case Refreshing:
 		return AnyRefreshing

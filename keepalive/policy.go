@@ -11,7 +11,7 @@ import (
 //
 // Transient failures back off exponentially (with DefaultPolicy: about
 // 30 s, 2 min, 8 min, then 30 min), each delay jittered by ±20 % so that
-// many clients do not retry in lockstep. The FailuresToAlert-th consecutive
+// many clients do not retry in lockstep. The failuresToAlert-th consecutive
 // failure puts the account in NeedsSignIn, but retries continue in the
 // background: a later success ends the episode. A Retry-After header
 // (RFC 9110 §10.2.3) lengthens the delay, capped at MaxRetryAfter.
@@ -31,11 +31,11 @@ var DefaultPolicy = Policy{
 }
 
 const (
-	// FailuresToAlert consecutive failed refreshes mean the user is needed.
-	FailuresToAlert = 3
-	// MaxStep bounds every sleep so that a suspend/resume, which stops the
+	// failuresToAlert consecutive failed refreshes mean the user is needed.
+	failuresToAlert = 3
+	// maxStep bounds every sleep so that a suspend/resume, which stops the
 	// monotonic clock but not the wall clock, is noticed within a minute.
-	MaxStep = 60 * time.Second
+	maxStep = 60 * time.Second
 	// refreshJitter spreads scheduled refreshes up to this much earlier.
 	refreshJitter = 30 * time.Second
 )
@@ -55,9 +55,9 @@ func jitter(d time.Duration, rnd float64) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rnd))
 }
 
-// Decision is what the engine does after a failed refresh.
-type Decision struct {
-	// Count reports whether the failure counts toward FailuresToAlert.
+// decision is what the engine does after a failed refresh.
+type decision struct {
+	// Count reports whether the failure counts toward failuresToAlert.
 	Count bool
 	// SignIn means the refresh token is dead: stop retrying.
 	SignIn bool
@@ -65,20 +65,20 @@ type Decision struct {
 	Delay time.Duration
 }
 
-// Decide applies the policy to a failed refresh. failures is the number of
+// decide applies the policy to a failed refresh. failures is the number of
 // consecutive counted failures including this one.
-func (p Policy) Decide(err error, failures int, rnd float64) Decision {
+func (p Policy) decide(err error, failures int, rnd float64) decision {
 	switch oauthflow.Classify(err) {
 	case oauthflow.Terminal:
-		return Decision{Count: true, SignIn: true}
+		return decision{Count: true, SignIn: true}
 	case oauthflow.Offline:
-		return Decision{Delay: jitter(p.Offline, rnd)}
+		return decision{Delay: jitter(p.Offline, rnd)}
 	}
 	d := p.Backoff(failures, rnd)
 	if ra := retryAfter(err); ra > 0 {
 		d = max(d, min(ra, p.MaxRetryAfter))
 	}
-	return Decision{Count: true, Delay: d}
+	return decision{Count: true, Delay: d}
 }
 
 func retryAfter(err error) time.Duration {

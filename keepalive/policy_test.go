@@ -42,25 +42,25 @@ func TestDecide(t *testing.T) {
 		name     string
 		err      error
 		failures int
-		want     Decision
+		want     decision
 	}{
-		{"invalid_grant", &oauthflow.Error{StatusCode: 400, Code: "invalid_grant"}, 1, Decision{Count: true, SignIn: true}},
-		{"invalid_client 401", &oauthflow.Error{StatusCode: 401, Code: "invalid_client"}, 2, Decision{Count: true, SignIn: true}},
-		{"503", &oauthflow.Error{StatusCode: 503}, 1, Decision{Count: true, Delay: 30 * time.Second}},
-		{"503 third", &oauthflow.Error{StatusCode: 503}, 3, Decision{Count: true, Delay: 8 * time.Minute}},
-		{"429 retry-after 10m", &oauthflow.Error{StatusCode: 429, RetryAfter: 10 * time.Minute}, 1, Decision{Count: true, Delay: 10 * time.Minute}},
-		{"429 retry-after 2h capped", &oauthflow.Error{StatusCode: 429, RetryAfter: 2 * time.Hour}, 1, Decision{Count: true, Delay: DefaultPolicy.MaxRetryAfter}},
-		{"429 retry-after shorter than backoff", &oauthflow.Error{StatusCode: 429, RetryAfter: time.Second}, 2, Decision{Count: true, Delay: 2 * time.Minute}},
-		{"connection refused", &oauthflow.Error{Err: refused}, 1, Decision{Count: true, Delay: 30 * time.Second}},
-		{"timeout", &oauthflow.Error{Err: context.DeadlineExceeded}, 1, Decision{Count: true, Delay: 30 * time.Second}},
-		{"unexpected EOF", &oauthflow.Error{Err: io.ErrUnexpectedEOF}, 1, Decision{Count: true, Delay: 30 * time.Second}},
-		{"network unreachable", &oauthflow.Error{Err: unreachable}, 5, Decision{Delay: DefaultPolicy.Offline}},
-		{"dns not found", &oauthflow.Error{Err: &net.DNSError{Err: "no such host", Name: "idp.example", IsNotFound: true}}, 1, Decision{Delay: DefaultPolicy.Offline}},
-		{"plain error", errors.New("boom"), 1, Decision{Count: true, Delay: 30 * time.Second}},
+		{"invalid_grant", &oauthflow.Error{StatusCode: 400, Code: "invalid_grant"}, 1, decision{Count: true, SignIn: true}},
+		{"invalid_client 401", &oauthflow.Error{StatusCode: 401, Code: "invalid_client"}, 2, decision{Count: true, SignIn: true}},
+		{"503", &oauthflow.Error{StatusCode: 503}, 1, decision{Count: true, Delay: 30 * time.Second}},
+		{"503 third", &oauthflow.Error{StatusCode: 503}, 3, decision{Count: true, Delay: 8 * time.Minute}},
+		{"429 retry-after 10m", &oauthflow.Error{StatusCode: 429, RetryAfter: 10 * time.Minute}, 1, decision{Count: true, Delay: 10 * time.Minute}},
+		{"429 retry-after 2h capped", &oauthflow.Error{StatusCode: 429, RetryAfter: 2 * time.Hour}, 1, decision{Count: true, Delay: DefaultPolicy.MaxRetryAfter}},
+		{"429 retry-after shorter than backoff", &oauthflow.Error{StatusCode: 429, RetryAfter: time.Second}, 2, decision{Count: true, Delay: 2 * time.Minute}},
+		{"connection refused", &oauthflow.Error{Err: refused}, 1, decision{Count: true, Delay: 30 * time.Second}},
+		{"timeout", &oauthflow.Error{Err: context.DeadlineExceeded}, 1, decision{Count: true, Delay: 30 * time.Second}},
+		{"unexpected EOF", &oauthflow.Error{Err: io.ErrUnexpectedEOF}, 1, decision{Count: true, Delay: 30 * time.Second}},
+		{"network unreachable", &oauthflow.Error{Err: unreachable}, 5, decision{Delay: DefaultPolicy.Offline}},
+		{"dns not found", &oauthflow.Error{Err: &net.DNSError{Err: "no such host", Name: "idp.example", IsNotFound: true}}, 1, decision{Delay: DefaultPolicy.Offline}},
+		{"plain error", errors.New("boom"), 1, decision{Count: true, Delay: 30 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := DefaultPolicy.Decide(tc.err, tc.failures, 0.5); got != tc.want {
-				t.Errorf("Decide = %+v, want %+v", got, tc.want)
+			if got := DefaultPolicy.decide(tc.err, tc.failures, 0.5); got != tc.want {
+				t.Errorf("decide = %+v, want %+v", got, tc.want)
 			}
 		})
 	}

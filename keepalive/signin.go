@@ -78,7 +78,7 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 	if ui.Open == nil {
 		ui.Open = e.openURL
 	}
-	if a := e.byName[name]; a != nil {
+	if a, ok := e.config(name); ok {
 		return e.signInOwned(ctx, a, ui)
 	}
 	for _, w := range e.watchedAccs {
@@ -89,8 +89,8 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 	return fmt.Errorf("%w %q", ErrUnknownAccount, name)
 }
 
-func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
-	name := a.cfg.Name
+func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) error {
+	name := a.Name
 	e.signIns.mu.Lock()
 	if f, open := e.signIns.flows[name]; open {
 		e.signIns.mu.Unlock()
@@ -114,7 +114,7 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 			flow.Close()
 		}
 	}()
-	flow, err := a.cfg.Client.StartSignIn(ctx, a.cfg.SignIn)
+	flow, err := a.Client.StartSignIn(ctx, a.SignIn)
 	if err != nil {
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
@@ -152,11 +152,9 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
 	// The store lock is taken only now, after the browser: never across
-	// it. a.mu is held from before the write until the new status is
-	// published, so the account goes straight to "signed in": the loop
-	// cannot first reload the file (fsnotify) and publish a plain recovery.
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	// it. The engine is told first, so that it does not take the new file
+	// (seen through fsnotify) for a plain recovery.
+	e.deliver(evSigningIn{name: name})
 	// The code is spent: store the tokens even if the caller gives up now.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -170,13 +168,10 @@ func (e *Engine) signInOwned(ctx context.Context, a *owned, ui SignInUI) error {
 		}
 		return next, nil
 	})
+	e.deliver(evSignedIn{name: name, rec: rec, err: err})
 	if err != nil {
 		return fmt.Errorf("storing the new login of %s: %w", name, err)
 	}
-	e.adoptLocked(a, rec, nil)
-	a.endEpisodeLocked()
-	a.signedIn = e.clock.Now()
-	e.publishLocked(a, a.signedIn)
 	e.log.Info("keepalive: signed in", "account", name, "as", tok.Identity().String(), "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil
 }
@@ -196,15 +191,15 @@ func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) 
 // deletes the stored tokens. A failed revocation is reported but the local
 // tokens are deleted anyway.
 func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err error) {
-	a := e.byName[name]
-	if a == nil {
+	a, ok := e.config(name)
+	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownAccount, name)
 	}
 	// Revoke under the lock, so that it is the newest refresh token that
 	// gets revoked even while another process refreshes.
 	_, err = e.store.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
 		if cur != nil && !cur.RefreshToken.IsZero() {
-			revokeErr = a.cfg.Client.Revoke(ctx, cur.RefreshToken, "refresh_token")
+			revokeErr = a.Client.Revoke(ctx, cur.RefreshToken, "refresh_token")
 		}
 		return nil, nil
 	})
@@ -215,14 +210,12 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 	if revokeErr != nil {
 		e.log.Warn("keepalive: revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
 	}
+	e.deliver(evSigningOut{name: name})
 	if err := e.store.Delete(ctx, name); err != nil {
+		e.deliver(evFileChanged{name: name})
 		return revokeErr, err
 	}
-	a.mu.Lock()
-	e.reloadLocked(a)
-	a.endEpisodeLocked()
-	e.publishLocked(a, e.clock.Now())
-	a.mu.Unlock()
+	e.deliver(evSignedOut{name: name})
 	e.log.Info("keepalive: signed out", "account", name)
 	return revokeErr, nil
 }

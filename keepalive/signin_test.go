@@ -122,8 +122,14 @@ func TestSignOutRevokesAndForgets(t *testing.T) {
 	if err != nil || revokeErr != nil {
 		t.Fatalf("SignOut: %v / %v", err, revokeErr)
 	}
-	if a := r.account(); a.State != NeedsSignIn {
+	// Signed out on purpose: its own state, no alarm, no episode.
+	if a := r.account(); a.State != SignedOut || a.Episode.Open() || r.eng.Snapshot().Overall() != AllOK || r.eng.Snapshot().SignInTarget != "work" {
 		t.Errorf("after sign-out: %+v", a)
+	}
+	// Another process (a later status or token) agrees.
+	e2 := New(Options{Store: r.store, Clock: r.clock}, []OwnedAccount{{Name: "work", Client: r.client}})
+	if a, _ := e2.Snapshot().Find("work"); a.State != SignedOut {
+		t.Errorf("another process sees %+v", a)
 	}
 	if _, err := os.Stat(r.store.Path("work")); !os.IsNotExist(err) {
 		t.Errorf("token file still there: %v", err)

@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/watched"
@@ -9,7 +10,7 @@ import (
 
 // Watched accounts belong to other tools (Claude Code, Codex CLI, ...).
 // The engine only reads their expiry metadata, re-reads a store when its
-// owner changes it, and re-evaluates every MaxStep so that deadlines that
+// owner changes it, and re-evaluates every maxStep so that deadlines that
 // pass without any file changing are noticed. It never refreshes them.
 
 // checkEvery is how often a configured check command runs.
@@ -49,8 +50,24 @@ func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Accoun
 	return a
 }
 
-// probeWatched re-reads one watched store and publishes its status.
-func (e *Engine) probeWatched(ctx context.Context, w *watchedAcc) {
+// probeWatched re-reads the named watched stores (all when names is nil)
+// and returns their status. fresh: the owner changed the store, so its
+// check command runs now. Only one probe runs at a time.
+func (e *Engine) probeWatched(ctx context.Context, names []string, fresh bool) []Account {
+	var out []Account
+	for _, w := range e.watchedAccs {
+		if names != nil && !slices.Contains(names, w.src.Name) {
+			continue
+		}
+		if fresh {
+			w.checked = time.Time{}
+		}
+		out = append(out, e.probeOne(ctx, w))
+	}
+	return out
+}
+
+func (e *Engine) probeOne(ctx context.Context, w *watchedAcc) Account {
 	now := e.clock.Now()
 	m, st := watched.Probe(w.src, now)
 	a := watchedStatus(w.src, m, st)
@@ -71,60 +88,20 @@ func (e *Engine) probeWatched(ctx context.Context, w *watchedAcc) {
 			a.LastError = w.detail
 		}
 	}
-	e.setStatus(a, now)
+	return a
 }
 
-// runWatched follows the watched stores until ctx ends.
-func (e *Engine) runWatched(ctx context.Context) {
-	byName := map[string]*watchedAcc{}
-	for _, w := range e.watchedAccs {
-		byName[w.src.Name] = w
-	}
-	changed := make(chan string, len(byName)+1)
-	go func() {
-		err := watched.Watch(ctx, e.watchedSrcs(), func(src watched.Source) {
-			select {
-			case changed <- src.Name:
-			default: // a full queue re-probes everything anyway
-			}
-		})
-		if err != nil {
-			e.log.Warn("keepalive: cannot watch other tools' stores; checking every minute", "err", err)
-		}
-	}()
-	for {
-		t := e.clock.NewTimer(MaxStep)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case name := <-changed:
-			t.Stop()
-			if w := byName[name]; w != nil {
-				w.checked = time.Time{} // the owner changed its login: check again now
-				e.probeWatched(ctx, w)
-				continue
-			}
-			for _, w := range e.watchedAccs {
-				e.probeWatched(ctx, w)
-			}
-		case <-e.wakeWatched:
-			t.Stop()
-			for _, w := range e.watchedAccs {
-				e.probeWatched(ctx, w)
-			}
-		case <-t.C():
-			for _, w := range e.watchedAccs {
-				e.probeWatched(ctx, w)
-			}
-		}
-	}
-}
-
-func (e *Engine) watchedSrcs() []watched.Source {
-	out := make([]watched.Source, len(e.watchedAccs))
+// watchWatched follows the watched stores until ctx ends; a change is an
+// event for the loop.
+func (e *Engine) watchWatched(ctx context.Context) {
+	srcs := make([]watched.Source, len(e.watchedAccs))
 	for i, w := range e.watchedAccs {
-		out[i] = w.src
+		srcs[i] = w.src
 	}
-	return out
+	err := watched.Watch(ctx, srcs, func(src watched.Source) {
+		e.send(envelope{ev: evWatchedChanged{name: src.Name}})
+	})
+	if err != nil && ctx.Err() == nil {
+		e.log.Warn("keepalive: cannot watch other tools' stores; checking every minute", "err", err)
+	}
 }

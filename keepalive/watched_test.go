@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 )
@@ -70,24 +71,24 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 
 	// The owner logs out (refresh token gone) and then the file goes away.
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), false))
-	waitReal(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
+	keepalivetest.Eventually(t, "needs sign-in without a refresh token", func() bool { return find().State == NeedsSignIn })
 	os.Remove(path)
-	waitReal(t, "the store disappearing", func() bool {
+	keepalivetest.Eventually(t, "the store disappearing", func() bool {
 		a := find()
 		return a.State == NeedsSignIn && a.Reason != "" && a.Deadline.IsZero()
 	})
 	// A malformed store is broken, and a deadline passing with no file
 	// change is noticed at the next step.
 	replace(t, path, "{not json")
-	waitReal(t, "broken", func() bool { return find().State == Broken })
+	keepalivetest.Eventually(t, "broken", func() bool { return find().State == Broken })
 	replace(t, path, claudeStore(t0.Add(90*time.Second), true))
-	waitReal(t, "warning", func() bool { return find().State == Warning })
+	keepalivetest.Eventually(t, "warning", func() bool { return find().State == Warning })
 	for find().State != NeedsSignIn {
-		waitReal(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
-		clock.Advance(MaxStep)
-		time.Sleep(time.Millisecond)
+		keepalivetest.Eventually(t, "the watched loop to sleep", func() bool { return clock.Pending() > 0 })
+		clock.Advance(maxStep)
+		e.settle()
 	}
-	if got := clock.Now().Sub(t0); got > 3*MaxStep {
+	if got := clock.Now().Sub(t0); got > 3*maxStep {
 		t.Errorf("passed deadline noticed after %v", got)
 	}
 	data, _ := os.ReadFile(path)
@@ -111,18 +112,19 @@ func TestWatchedCheckCommand(t *testing.T) {
 	src := watched.Source{Kind: watched.ClaudeCode, Name: "claude-code", Path: path, Exists: true, CheckCommand: []string{script}}
 	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: newFakeClock(t0), Watched: []watched.Source{src}}, nil)
 	w := e.watchedAccs[0]
-	e.probeWatched(context.Background(), w)
+	probe := func() { e.deliver(evWatched{acc: e.probeOne(context.Background(), w)}) }
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
 		t.Fatalf("check says logged in: %+v", a)
 	}
 	// The owner logged out; the next check (after checkEvery) sees it.
 	os.WriteFile(filepath.Join(dir, "out"), nil, 0o600)
-	e.probeWatched(context.Background(), w)
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != OK {
 		t.Fatalf("check ran again before its interval: %+v", a)
 	}
 	e.clock.(*fakeClock).Advance(checkEvery)
-	e.probeWatched(context.Background(), w)
+	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != NeedsSignIn || a.Reason != "the check command reports no login" {
 		t.Fatalf("check says logged out: %+v", a)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/tokentray/tokentray/keepalive/store"
 )
 
 // watchStore follows the token directory so that a refresh or sign-in done
@@ -14,7 +16,7 @@ import (
 // updates health at once. Files are replaced by rename, so the directory is
 // watched, not the files.
 func (e *Engine) watchStore(ctx context.Context) (func(), error) {
-	dir := filepath.Dir(e.store.Path(e.owned[0].cfg.Name))
+	dir := filepath.Dir(e.store.Path("x"))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -37,9 +39,13 @@ func (e *Engine) watchStore(ctx context.Context) (func(), error) {
 				if !ok {
 					return
 				}
-				name := strings.TrimSuffix(filepath.Base(ev.Name), ".json")
-				if filepath.Ext(ev.Name) == ".json" && e.byName[name] != nil {
-					e.Reload(name)
+				base := filepath.Base(ev.Name)
+				name, ok := store.IsHealthFile(base)
+				if !ok && filepath.Ext(base) == ".json" && !strings.HasPrefix(base, ".") {
+					name, ok = strings.TrimSuffix(base, ".json"), true
+				}
+				if _, known := e.config(name); ok && known {
+					e.reload(name)
 				}
 			case err, ok := <-w.Errors:
 				if !ok {

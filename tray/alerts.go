@@ -33,58 +33,41 @@ type Notice struct {
 	Notification notify.Notification
 }
 
-// Alerts remembers, per account, the state that opened its current
-// notification episode (an account without an entry has none). It is the
-// memory of the notification decisions: Next is a pure function of it and
-// a snapshot.
-type Alerts map[string]episode
+// Alerts remembers, per account, the engine episode whose bubble is shown
+// and the state it showed (an account without an entry shows none). The
+// engine decides the episodes (when trouble starts, escalates and ends, and
+// whether a sign-in ended it); Alerts only turns them into bubbles, and
+// Next is a pure function of it and a snapshot.
+type Alerts map[string]shown
 
-type episode struct {
-	state    keepalive.State
-	signedIn time.Time // the account's SignedIn when the episode opened
+type shown struct {
+	episode int
+	state   keepalive.State
 }
 
-// alertLevel groups states into the episodes that get a bubble: 0 none,
-// 1 a login about to end, 2 sign-in needed, 3 broken credentials.
-// Refreshing and Due are transitional and return ok=false: an account that
-// needs a sign-in passes through Refreshing on every background retry,
-// and that must neither end nor restart its episode.
-func alertLevel(s keepalive.State) (level int, ok bool) {
-	switch s {
-	case keepalive.Refreshing, keepalive.Due:
-		return 0, false
-	case keepalive.Warning:
-		return 1, true
-	case keepalive.NeedsSignIn:
-		return 2, true
-	case keepalive.Broken:
-		return 3, true
-	default: // OK, Offline, Retrying: the icon says enough
-		return 0, true
-	}
+// bubbles reports whether an episode in state s gets a bubble: a login
+// about to end, a sign-in needed, broken credentials. Retrying and Offline
+// are the engine's business; the icon says enough.
+func bubbles(s keepalive.State) bool {
+	return s == keepalive.Warning || s == keepalive.NeedsSignIn || s == keepalive.Broken
 }
 
-// Next decides the notifications for snapshot s, given the open episodes,
-// and returns the new episodes. The rules, per account:
+// Next decides the notifications for snapshot s, given the shown bubbles,
+// and returns what is shown afterwards. Per account:
 //
-//   - entering NeedsSignIn: one bubble "<name> needs you to sign in" with
-//     the reason and a Sign In button;
-//   - entering Warning (a watched login's hard deadline is near): one
-//     bubble "<name>: login ends in 2d 4h" with a Sign In button;
-//   - entering Broken: one bubble with the reason, without a button (a
+//   - an open episode in Warning, NeedsSignIn or Broken: one bubble, shown
+//     again (same Key, replacing it) only when the episode changes state;
+//     NeedsSignIn and Warning have a Sign In button, Broken none (a
 //     sign-in cannot repair an unreadable file);
-//   - moving between those states replaces the bubble (same Key);
-//   - staying in the same state, or passing through Refreshing/Due, shows
-//     nothing: one bubble per episode;
-//   - recovering (OK, Offline, Retrying) closes the bubble; going from
-//     NeedsSignIn to OK through a sign-in (not a background retry that
-//     succeeded) is followed by a short "<name>: signed in as <email>"
-//     ("<name> is signed in again" when the e-mail is unknown);
+//   - the episode ends (or drops back to what the engine handles alone):
+//     the bubble closes; an episode that needed a sign-in and that a
+//     sign-in ended is followed by "<name>: signed in as <email>" ("<name>
+//     is signed in again" when the e-mail is unknown);
 //   - an account that disappears has its bubble closed.
 //
 // Every bubble's Key is the account name, so an account never has more
 // than one. Texts hold names, states and the engine's reasons, never a
-// token. The first snapshot is compared with no episodes, so an account
+// token. The first snapshot is compared with nothing shown, so an account
 // that already needs a sign-in at start-up is announced once.
 func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) {
 	next := Alerts{}
@@ -92,31 +75,17 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 	seen := map[string]bool{}
 	for _, a := range s.Accounts {
 		seen[a.Name] = true
-		ep, had := open[a.Name]
-		cur := ep.state
-		level, settled := alertLevel(a.State)
-		if !settled {
-			if had {
-				next[a.Name] = ep
-			}
-			continue
-		}
-		curLevel := 0
-		if had {
-			curLevel, _ = alertLevel(cur)
-		}
+		ep := a.Episode
+		sh, had := open[a.Name]
 		switch {
-		case level == curLevel:
-			if had {
-				next[a.Name] = ep
+		case ep.Open() && bubbles(ep.State):
+			if !had || sh.episode != ep.ID || sh.state != ep.State {
+				out = append(out, Notice{Kind: Show, Notification: bubble(a, now)})
 			}
-		case level == 0:
+			next[a.Name] = shown{episode: ep.ID, state: ep.State}
+		case had:
 			out = append(out, Notice{Kind: Dismiss, Notification: notify.Notification{Key: a.Name}})
-			// Confirm a sign-in, not a background recovery: an owned
-			// account has a newer SignedIn; a watched one only recovers
-			// when its owner signed in again.
-			signedIn := a.Kind.IsWatched() || a.SignedIn.After(ep.signedIn)
-			if cur == keepalive.NeedsSignIn && a.State == keepalive.OK && signedIn {
+			if ep.ID == sh.episode && ep.End == keepalive.EndSignedIn && sh.state == keepalive.NeedsSignIn {
 				title := a.Name + " is signed in again"
 				if a.User != "" {
 					title = a.Name + ": signed in as " + a.User
@@ -127,9 +96,6 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 					Body:  summary(a, now),
 				}})
 			}
-		default:
-			next[a.Name] = episode{state: a.State, signedIn: a.SignedIn}
-			out = append(out, Notice{Kind: Show, Notification: bubble(a, now)})
 		}
 	}
 	for name := range open {
@@ -142,17 +108,15 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 
 // bubble is the notification for an account entering a problem state.
 func bubble(a keepalive.Account, now time.Time) notify.Notification {
-	n := notify.Notification{Key: a.Name}
-	switch a.State {
+	n := notify.Notification{Key: a.Name, SignIn: a.Episode.SignIn}
+	switch a.Episode.State {
 	case keepalive.Warning:
-		n.SignIn = true
 		n.Title = a.Name + ": " + summary(a, now)
 		n.Body = "Sign in again soon so that it keeps working."
 		if a.Reason != "" {
 			n.Body = clip(a.Reason, maxDetail) + "\n" + n.Body
 		}
 	case keepalive.NeedsSignIn:
-		n.SignIn = true
 		n.Title = a.Name + " needs you to sign in"
 		n.Body = clip(a.Reason, maxDetail)
 	default: // Broken

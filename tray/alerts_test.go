@@ -30,8 +30,8 @@ func TestAlertsSequences(t *testing.T) {
 	}
 	okA := owned("work", keepalive.OK)
 	okA.Expiry = t0.Add(time.Hour)
-	signedIn := okA // after a sign-in by the engine
-	signedIn.SignedIn = t0
+	signedIn := ended(okA, 1, keepalive.NeedsSignIn, keepalive.EndSignedIn) // a sign-in ended episode 1
+	recovered := ended(okA, 1, keepalive.NeedsSignIn, keepalive.EndRecovered)
 	warn := watchedAcc("claude", keepalive.Warning)
 	warn.Deadline = t0.Add(52 * time.Hour)
 	claudeOK := watchedAcc("claude", keepalive.OK)
@@ -39,6 +39,13 @@ func TestAlertsSequences(t *testing.T) {
 	broken.Reason = "malformed token file"
 	retry := owned("work", keepalive.Retrying)
 	retry.Attempt = 2
+	retrying := inEpisode(retry, 1)
+	refreshingIn := func(was keepalive.State) keepalive.Account {
+		a := owned("work", keepalive.Refreshing)
+		a.Episode = keepalive.Episode{ID: 1, State: was, SignIn: was == keepalive.NeedsSignIn}
+		return a
+	}
+	signedOut := ended(owned("work", keepalive.SignedOut), 1, keepalive.NeedsSignIn, keepalive.EndSignedOut)
 
 	type step struct {
 		s    keepalive.Snapshot
@@ -59,10 +66,10 @@ func TestAlertsSequences(t *testing.T) {
 		}},
 		{"failures escalate to one bubble, retries do not repeat it", []step{
 			{snap(okA), nil},
-			{snap(retry), nil},
-			{snap(owned("work", keepalive.Refreshing)), nil},
+			{snap(retrying), nil},
+			{snap(refreshingIn(keepalive.Retrying)), nil},
 			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
-			{snap(owned("work", keepalive.Refreshing)), nil},
+			{snap(refreshingIn(keepalive.NeedsSignIn)), nil},
 			{snap(need("4 refreshes failed in a row")), nil},
 			{snap(need("the server rejected the refresh token")), nil},
 		}},
@@ -71,13 +78,13 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(signedIn), []string{"dismiss work", "show work: work is signed in again | ok"}},
 			{snap(signedIn), nil},
 		}},
-		{"a watched login recovers only through its owner's sign-in", []step{
+		{"a watched login that its owner signed in again", []step{
 			{snap(watchedAcc("claude", keepalive.NeedsSignIn)), []string{"show claude: claude needs you to sign in |  [signin]"}},
-			{snap(claudeOK), []string{"dismiss claude", "show claude: claude is signed in again | ok"}},
+			{snap(ended(claudeOK, 1, keepalive.NeedsSignIn, keepalive.EndSignedIn)), []string{"dismiss claude", "show claude: claude is signed in again | ok"}},
 		}},
 		{"a background retry that succeeds is not a sign-in", []step{
 			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
-			{snap(okA), []string{"dismiss work"}},
+			{snap(recovered), []string{"dismiss work"}},
 		}},
 		{"sign-in with a known e-mail says who", []step{
 			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
@@ -87,7 +94,7 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(claudeOK), nil},
 			{snap(warn), []string{"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]"}},
 			{snap(warn), nil},
-			{snap(claudeOK), []string{"dismiss claude"}},
+			{snap(ended(claudeOK, 1, keepalive.Warning, keepalive.EndRecovered)), []string{"dismiss claude"}},
 		}},
 		{"warning escalates to sign-in with the same key", []step{
 			{snap(warn), []string{"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]"}},
@@ -104,8 +111,18 @@ func TestAlertsSequences(t *testing.T) {
 		}},
 		{"leaving needs sign-in for retrying closes the bubble without a signed-in message", []step{
 			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
-			{snap(retry), []string{"dismiss work"}},
-			{snap(owned("work", keepalive.Offline)), nil},
+			{snap(retrying), []string{"dismiss work"}},
+			{snap(inEpisode(owned("work", keepalive.Offline), 1)), nil},
+		}},
+		{"signing out closes the bubble quietly; signed out is no alarm", []step{
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(signedOut), []string{"dismiss work"}},
+			{snap(owned("work", keepalive.SignedOut)), nil},
+		}},
+		{"a new episode after a recovery gets its own bubble", []step{
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(recovered), []string{"dismiss work"}},
+			{snap(inEpisode(need("the server rejected the refresh token"), 2)), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin]"}},
 		}},
 		{"a removed account's bubble is closed", []step{
 			{snap(need("not signed in"), claudeOK), []string{"show work: work needs you to sign in | not signed in [signin]"}},

@@ -535,14 +535,15 @@ func (a *app) handle(ctx context.Context, c click) {
 }
 
 // action handles a press on a notification: "signin" signs the account
-// in; a click on the bubble ("default") does the same while the account
-// still needs the user, and nothing otherwise (e.g. on "signed in again").
+// in; a click on the bubble ("default") does the same while the engine
+// says a sign-in resolves the account's open episode, and nothing
+// otherwise (e.g. on "signed in again").
 func (a *app) action(ctx context.Context, act notify.Action) {
 	switch act.Name {
 	case notify.ActionSignIn:
 		a.signIn(ctx, act.Key)
 	case notify.ActionDefault:
-		if acc, ok := a.snap.Find(act.Key); ok && (acc.State == keepalive.NeedsSignIn || acc.State == keepalive.Warning) {
+		if acc, ok := a.snap.Find(act.Key); ok && acc.Episode.Open() && acc.Episode.SignIn {
 			a.signIn(ctx, act.Key)
 		}
 	}

@@ -1,7 +1,6 @@
 package tray
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/assets"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/tray/notify"
 )
 
@@ -232,7 +232,7 @@ func (e *fakeEngine) publishHandled(t *testing.T, s keepalive.Snapshot) {
 	t.Helper()
 	for range 2 {
 		e.publish(s)
-		eventually(t, "the loop takes the snapshot", func() bool { return len(e.ch) == 0 })
+		keepalivetest.Eventually(t, "the loop takes the snapshot", func() bool { return len(e.ch) == 0 })
 	}
 }
 
@@ -322,42 +322,13 @@ func (f *fakeAutostart) Enable() error {
 }
 func (f *fakeAutostart) Disable() error { f.mu.Lock(); defer f.mu.Unlock(); f.on = false; return nil }
 
-// eventually polls cond for up to 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	sh     *fakeShell
 	eng    *fakeEngine
 	notif  *fakeNotifier
 	auto   *fakeAutostart
 	opened chan string
-	logs   *lockedBuffer
+	logs   *keepalivetest.Buffer
 	done   chan struct{}
 	cancel context.CancelFunc
 	app    *app
@@ -374,7 +345,7 @@ func startAppWith(t *testing.T, first keepalive.Snapshot, opt func(*Options)) *h
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
 		auto: &fakeAutostart{}, opened: make(chan string, 4), done: make(chan struct{}),
-		logs: &lockedBuffer{},
+		logs: &keepalivetest.Buffer{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -439,7 +410,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 	need := owned("work", keepalive.NeedsSignIn)
 	need.Reason = "the server rejected the refresh token"
 	h.eng.publish(snap(need, claude))
-	eventually(t, "sign-in icon", func() bool {
+	keepalivetest.Eventually(t, "sign-in icon", func() bool {
 		var ok bool
 		h.sh.state(func() { ok = h.sh.icon == assets.SignIn && signIn.enabled })
 		return ok
@@ -449,7 +420,7 @@ func TestAppMenuAndNoFlicker(t *testing.T) {
 			t.Errorf("line %q, sign-in tooltip %q", line.title, signIn.tooltip)
 		}
 	})
-	eventually(t, "notification", func() bool { return len(h.notif.shown()) == 1 })
+	keepalivetest.Eventually(t, "notification", func() bool { return len(h.notif.shown()) == 1 })
 	if got := h.notif.shown(); got[0] != "show work: work needs you to sign in" {
 		t.Errorf("notifications %q", got)
 	}
@@ -478,7 +449,7 @@ func TestAppCommands(t *testing.T) {
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn}
 	h.notif.actions <- notify.Action{Key: "claude", Name: notify.ActionDefault} // ok: ignored
 	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionDefault}   // needs sign-in: signs in
-	eventually(t, "commands", func() bool {
+	keepalivetest.Eventually(t, "commands", func() bool {
 		r, s := h.eng.calls()
 		return len(r) == 2 && len(s) == 4
 	})
@@ -508,18 +479,18 @@ func TestAppCommands(t *testing.T) {
 	login := h.sh.find(t, LabelStartAtLogin, "")
 	checked := func() (c bool) { h.sh.state(func() { c = login.checked }); return }
 	press(t, login)
-	eventually(t, "checked", checked)
+	keepalivetest.Eventually(t, "checked", checked)
 	if on, _ := h.auto.Status(); !on {
 		t.Error("not registered")
 	}
 	press(t, login)
-	eventually(t, "unchecked", func() bool { return !checked() })
+	keepalivetest.Eventually(t, "unchecked", func() bool { return !checked() })
 	h.auto.mu.Lock()
 	h.auto.enableErr = errors.New("read-only home")
 	h.auto.mu.Unlock()
 	press(t, login)
 	press(t, h.sh.find(t, LabelRefreshAll, "")) // a barrier: the loop is past the toggle
-	eventually(t, "barrier", func() bool { r, _ := h.eng.calls(); return len(r) == 3 })
+	keepalivetest.Eventually(t, "barrier", func() bool { r, _ := h.eng.calls(); return len(r) == 3 })
 	if checked() {
 		t.Error("checked although the registration failed")
 	}
@@ -550,7 +521,7 @@ func TestAppClicksAreNotLost(t *testing.T) {
 	// The first click may wait for the forwarder to start; it then keeps
 	// the loop busy.
 	press(t, refresh)
-	eventually(t, "the loop is busy", func() bool { return refreshes() == 1 })
+	keepalivetest.Eventually(t, "the loop is busy", func() bool { return refreshes() == 1 })
 
 	// clicks sends n clicks 5 ms apart, many times faster than anyone
 	// clicks: the forwarder only has to be back at its channel by then,
@@ -570,9 +541,9 @@ func TestAppClicksAreNotLost(t *testing.T) {
 	}
 	want := 1 + clicks("busy", clickBuffer)
 	release()
-	eventually(t, "the queued clicks", func() bool { return refreshes() == want })
+	keepalivetest.Eventually(t, "the queued clicks", func() bool { return refreshes() == want })
 	want += clicks("free", clickBuffer+1) // more than the queue holds
-	eventually(t, "every click", func() bool { return refreshes() == want })
+	keepalivetest.Eventually(t, "every click", func() bool { return refreshes() == want })
 }
 
 func TestAppRebuildsWhenAccountsChange(t *testing.T) {
@@ -588,13 +559,13 @@ func TestAppRebuildsWhenAccountsChange(t *testing.T) {
 		}
 	})
 	h.eng.publish(snap(owned("work", keepalive.OK)))
-	eventually(t, "rebuild", func() bool {
+	keepalivetest.Eventually(t, "rebuild", func() bool {
 		var n int
 		h.sh.state(func() { n = h.sh.resets })
 		return n == 1 && len(h.sh.labels()) > 0 && strings.HasPrefix(h.sh.labels()[0], "work: ok")
 	})
 	press(t, h.sh.find(t, LabelRefreshAll, ""))
-	eventually(t, "refresh", func() bool { r, _ := h.eng.calls(); return len(r) == 1 })
+	keepalivetest.Eventually(t, "refresh", func() bool { r, _ := h.eng.calls(); return len(r) == 1 })
 	h.sh.state(func() {
 		if !oldRefresh.removed {
 			t.Error("old items were not removed")
@@ -610,9 +581,9 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 		n := len(h.eng.signIns)
 		h.eng.mu.Unlock()
 		press(t, h.sh.find(t, "Sign In", ""))
-		eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
+		keepalivetest.Eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
 		// The result is logged after SignIn returns.
-		eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
+		keepalivetest.Eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
 		return h.logs.String()
 	}
 	if out := signIn(keepalive.ErrSignInInProgress); strings.Contains(out, "level=WARN") || !strings.Contains(out, "already in progress") {
@@ -661,13 +632,13 @@ func TestAppSignInFirstWhenNeeded(t *testing.T) {
 		t.Errorf("top-level sign in %q", top.title)
 	}
 	h.eng.publish(snap(owned("work", keepalive.OK), owned("home", keepalive.NeedsSignIn)))
-	eventually(t, "submenus reordered", func() bool {
+	keepalivetest.Eventually(t, "submenus reordered", func() bool {
 		got := h.sh.labels()
 		return slices.Equal(got[:2], []string{"work: ok>Refresh,Sign In…", "home: needs sign-in>Sign In…,Refresh"})
 	})
 	press(t, h.sh.find(t, "home:", LabelSignIn))
 	press(t, h.sh.find(t, "work:", LabelRefresh))
-	eventually(t, "commands", func() bool {
+	keepalivetest.Eventually(t, "commands", func() bool {
 		r, s := h.eng.calls()
 		return slices.Equal(r, []string{"work"}) && slices.Equal(s, []string{"home"})
 	})

@@ -82,11 +82,11 @@ type View struct {
 	// RefreshAll is "Refresh now": every owned account; disabled when
 	// there is none.
 	RefreshAll Item
-	// SignIn is the top-level "Sign In…". It is enabled when an account
-	// needs the user (NeedsSignIn first, then a login about to end
-	// (Warning)) and signs in SignInTarget, the first such account in
-	// snapshot order. Other accounts that need a sign-in at the same time
-	// are served by their own submenus; the tooltip names the target.
+	// SignIn is the top-level "Sign In…". It is enabled when the engine
+	// names an account for it (Snapshot.SignInTarget: one that needs a
+	// sign-in, else a login about to end, else one signed out) and signs
+	// that account in. Other accounts are served by their own submenus;
+	// the tooltip names the target.
 	SignIn       Item
 	SignInTarget string
 }
@@ -99,7 +99,6 @@ func Render(s keepalive.Snapshot, now time.Time) View {
 		SignIn:     Item{Title: LabelSignIn, Tooltip: "No account needs you to sign in"},
 	}
 	lines := []string{AppName + ": " + s.Overall().String()}
-	var warnTarget string
 	for _, a := range s.Accounts {
 		line := Describe(a, now)
 		tip := line
@@ -113,17 +112,8 @@ func Render(s keepalive.Snapshot, now time.Time) View {
 		if owned {
 			v.RefreshAll.Enabled = true
 		}
-		switch {
-		case a.State == keepalive.NeedsSignIn && v.SignInTarget == "":
-			v.SignInTarget = a.Name
-		case a.State == keepalive.Warning && warnTarget == "":
-			warnTarget = a.Name
-		}
 	}
-	if v.SignInTarget == "" {
-		v.SignInTarget = warnTarget
-	}
-	if v.SignInTarget != "" {
+	if v.SignInTarget = s.SignInTarget; v.SignInTarget != "" {
 		v.SignIn.Enabled = true
 		v.SignIn.Title = SignInLabel(v.SignInTarget)
 		v.SignIn.Tooltip = "Sign in to " + v.SignInTarget
@@ -198,6 +188,9 @@ func summary(a keepalive.Account, now time.Time) string {
 	case keepalive.Warning:
 		if !a.Deadline.IsZero() && a.Deadline.After(now) {
 			return loginEnds(a.Deadline, now)
+		}
+		if !a.Kind.IsWatched() {
+			return "cannot be kept alive · sign in again"
 		}
 		return "login ended · sign in again"
 	case keepalive.Offline:

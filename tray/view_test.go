@@ -20,8 +20,40 @@ func watchedAcc(name string, st keepalive.State) keepalive.Account {
 	return keepalive.Account{Name: name, Kind: keepalive.Watched("claude-code"), State: st}
 }
 
+// snap is a snapshot as the engine publishes it: an account in trouble
+// without an explicit episode gets its first one, and the top-level Sign
+// In targets the first account that needs a sign-in, else the first
+// warning, else the first signed out. (The engine's own tests hold those
+// rules; the tray only reads them.)
 func snap(accs ...keepalive.Account) keepalive.Snapshot {
-	return keepalive.Snapshot{At: t0, Accounts: accs}
+	s := keepalive.Snapshot{At: t0}
+	for _, a := range accs {
+		if a.Episode.ID == 0 && (a.State == keepalive.Warning || a.State == keepalive.NeedsSignIn || a.State == keepalive.Broken) {
+			a = inEpisode(a, 1)
+		}
+		s.Accounts = append(s.Accounts, a)
+	}
+	for _, want := range []keepalive.State{keepalive.NeedsSignIn, keepalive.Warning, keepalive.SignedOut} {
+		for _, a := range accs {
+			if a.State == want && s.SignInTarget == "" {
+				s.SignInTarget = a.Name
+			}
+		}
+	}
+	return s
+}
+
+// inEpisode puts a into its open episode id, in its current state.
+func inEpisode(a keepalive.Account, id int) keepalive.Account {
+	a.Episode = keepalive.Episode{ID: id, State: a.State, Reason: a.Reason, Opened: t0,
+		SignIn: a.State == keepalive.NeedsSignIn || a.State == keepalive.Warning}
+	return a
+}
+
+// ended gives a the episode id that was in state was and ended by end.
+func ended(a keepalive.Account, id int, was keepalive.State, end keepalive.EpisodeEnd) keepalive.Account {
+	a.Episode = keepalive.Episode{ID: id, State: was, Opened: t0, Ended: t0, End: end}
+	return a
 }
 
 func TestDescribe(t *testing.T) {
@@ -74,6 +106,12 @@ func TestDescribe(t *testing.T) {
 		{owned("work", keepalive.Offline), "work: offline"},
 		{owned("work", keepalive.NeedsSignIn), "work: needs sign-in"},
 		{owned("work", keepalive.Broken), "work: broken"},
+		{owned("work", keepalive.SignedOut), "work: signed out"},
+		{func() keepalive.Account {
+			a := owned("work", keepalive.Warning)
+			a.Expiry = t0.Add(time.Minute)
+			return a
+		}(), "work: cannot be kept alive · sign in again"},
 	} {
 		if got := Describe(tc.a, t0); got != tc.want {
 			t.Errorf("Describe(%v) = %q, want %q", tc.a.State, got, tc.want)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 	"github.com/tokentray/tokentray/oauthflow/provider"
 	"github.com/tokentray/tokentray/oauthflow/provider/providertest"
@@ -203,7 +204,7 @@ func browse(t *testing.T, opened string, n int) {
 func browseWith(t *testing.T, opened string, n int, srv *providertest.Server) {
 	t.Helper()
 	var lines []string
-	waitReal(t, "the browser to be opened", func() bool {
+	keepalivetest.Eventually(t, "the browser to be opened", func() bool {
 		data, _ := os.ReadFile(opened)
 		lines = strings.Fields(string(data))
 		return len(lines) >= n

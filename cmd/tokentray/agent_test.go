@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/agent"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -158,11 +159,11 @@ func TestAddAndRemoveReachTheRunningInstance(t *testing.T) {
 	if errOut != "" {
 		t.Errorf("add beside a running instance: %q", errOut)
 	}
-	waitReal(t, "the running instance to show the added account", func() bool { return shows("new") })
+	keepalivetest.Eventually(t, "the running instance to show the added account", func() bool { return shows("new") })
 	if _, errOut, code := h.run("remove", "work"); code != 0 || errOut != "" {
 		t.Fatalf("remove: exit %d %q", code, errOut)
 	}
-	waitReal(t, "the running instance to drop the removed account", func() bool { return !shows("work") })
+	keepalivetest.Eventually(t, "the running instance to drop the removed account", func() bool { return !shows("work") })
 	h.assertNoLeaks()
 }
 

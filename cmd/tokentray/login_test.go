@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
@@ -39,7 +40,7 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitReal(t, "the browser to be opened", func() bool { data, _ := os.ReadFile(opened); return len(data) > 0 })
+	keepalivetest.Eventually(t, "the browser to be opened", func() bool { data, _ := os.ReadFile(opened); return len(data) > 0 })
 	data, _ := os.ReadFile(opened)
 	url := strings.TrimSpace(string(data))
 	// The browser gets a one-time loopback start URL: the authorization

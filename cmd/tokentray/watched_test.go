@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
@@ -132,20 +133,9 @@ func TestLoginDelegatesToOwnerCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "started the owner's login") {
 		t.Fatalf("login codex: %d\n%s%s", code, out, errOut)
 	}
-	waitReal(t, "fake codex to run", func() bool { _, err := os.Stat(record); return err == nil })
+	keepalivetest.Eventually(t, "fake codex to run", func() bool { _, err := os.Stat(record); return err == nil })
 	if got, _ := os.ReadFile(record); strings.TrimSpace(string(got)) != "login" {
 		t.Errorf("codex called with %q, want \"login\"", got)
-	}
-}
-
-func waitReal(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -1,7 +1,6 @@
 package watched
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"github.com/tokentray/tokentray/internal/testfs"
@@ -13,24 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fakeOwner puts an executable shell script called name first on PATH.
 // body runs after the script records its arguments in the returned file.
@@ -73,17 +57,6 @@ func (o *opener) opened() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]string(nil), o.urls...)
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func TestLoginActions(t *testing.T) {
@@ -133,7 +106,7 @@ echo
 printf '\033[4m`+url+`\033[0m\n'
 sleep 2
 echo "Login successful."`)
-	log := &syncBuffer{}
+	log := &keepalivetest.Buffer{}
 	o := newOpener()
 	start := time.Now()
 	if err := RunLogin(context.Background(), []string{"claude", "auth", "login"}, log, o.open); err != nil {
@@ -150,7 +123,7 @@ echo "Login successful."`)
 	case <-time.After(10 * time.Second):
 		t.Fatal("URL not opened")
 	}
-	waitFor(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
+	keepalivetest.Eventually(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
 	if b, err := os.ReadFile(args); err != nil || strings.TrimSpace(string(b)) != "auth login" {
 		t.Fatalf("args = %q, %v", b, err)
 	}
@@ -169,7 +142,7 @@ echo "If your browser did not open, navigate to this URL to authenticate:"
 echo
 echo "https://auth.openai.com/oauth/authorize?response_type=code&state=xyz."`)
 	o := newOpener()
-	if err := RunLogin(context.Background(), []string{"codex", "login"}, &syncBuffer{}, o.open); err != nil {
+	if err := RunLogin(context.Background(), []string{"codex", "login"}, &keepalivetest.Buffer{}, o.open); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -208,12 +181,12 @@ func TestRunLoginLeavesBrowserToOwner(t *testing.T) {
 	args := fakeOwner(t, "claude", `
 echo "Opening https://claude.ai/oauth/authorize?state=1 in your browser"
 echo "Waiting for sign-in..."`)
-	log := &syncBuffer{}
+	log := &keepalivetest.Buffer{}
 	o := newOpener()
 	if err := RunLogin(context.Background(), []string{"claude", "auth", "login", "--extra"}, log, o.open); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
+	keepalivetest.Eventually(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
 	time.Sleep(50 * time.Millisecond)
 	if got := o.opened(); len(got) != 0 {
 		t.Fatalf("opened %q although the owner did not ask", got)
@@ -225,7 +198,7 @@ echo "Waiting for sign-in..."`)
 
 func TestRunLoginFailures(t *testing.T) {
 	fakeOwner(t, "codex", `echo "error: unrecognized subcommand 'login'" >&2; exit 3`)
-	log := &syncBuffer{}
+	log := &keepalivetest.Buffer{}
 	err := RunLogin(context.Background(), []string{"codex", "login"}, log, nil)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
@@ -260,7 +233,7 @@ func TestRunLoginDetached(t *testing.T) {
 	if err := RunLogin(context.Background(), []string{"claude"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the script", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
+	keepalivetest.Eventually(t, "the script", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
 	b, _ := os.ReadFile(out)
 	f := strings.Fields(string(b))
 	if len(f) != 2 || f[0] != f[1] {

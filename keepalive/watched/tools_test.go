@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 )
 
 func writeFile(t *testing.T, path string, data []byte) {
@@ -197,11 +199,11 @@ func TestAWSDiscoverAndSignIn(t *testing.T) {
 	if err := SignIn(context.Background(), work, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the fake aws", func() bool { return fileExists(args) })
+	keepalivetest.Eventually(t, "the fake aws", func() bool { return fileExists(args) })
 	if got := readTrim(t, args); got != "sso login --sso-session work" {
 		t.Errorf("aws %s", got)
 	}
-	waitFor(t, "the fake aws's environment", func() bool { return readTrim(t, strings.TrimSuffix(args, ".args")+".env") != "" })
+	keepalivetest.Eventually(t, "the fake aws's environment", func() bool { return readTrim(t, strings.TrimSuffix(args, ".args")+".env") != "" })
 	if got := readTrim(t, strings.TrimSuffix(args, ".args")+".env"); got != cfg {
 		t.Errorf("AWS_CONFIG_FILE = %q, want %q", got, cfg)
 	}
@@ -245,7 +247,7 @@ func TestProfileEnvReachesOwner(t *testing.T) {
 			t.Fatal(err)
 		}
 		envFile := strings.TrimSuffix(args, ".args") + ".env"
-		waitFor(t, tc.cmd, func() bool { return readTrim(t, envFile) != "" })
+		keepalivetest.Eventually(t, tc.cmd, func() bool { return readTrim(t, envFile) != "" })
 		if got := readTrim(t, envFile); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.src, got, tc.want)
 		}
@@ -338,7 +340,7 @@ func TestTerminalLogin(t *testing.T) {
 	if err := SignIn(context.Background(), src, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the fake opencode", func() bool { return fileExists(out) })
+	keepalivetest.Eventually(t, "the fake opencode", func() bool { return fileExists(out) })
 	want := "auth login --provider anthropic XDG_DATA_HOME=" + filepath.Join(home, "work", "share")
 	if got := readTrim(t, out); got != want {
 		t.Errorf("opencode ran as %q, want %q", got, want)
@@ -407,7 +409,7 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st Status
-	waitFor(t, "the answered prompt", func() bool {
+	keepalivetest.Eventually(t, "the answered prompt", func() bool {
 		m, err := Read(src)
 		st = EvaluateSource(src, m, err, fixtureNow)
 		return !errors.Is(err, ErrKeychainPending)
@@ -431,11 +433,11 @@ func TestOwnerOpensBrowser(t *testing.T) {
 	t.Setenv("PATH", filepath.Dir(opener)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("DISPLAY", ":0")
 	o := newOpener()
-	log := &syncBuffer{}
+	log := &keepalivetest.Buffer{}
 	if err := RunLogin(context.Background(), []string{"claude", "auth", "login"}, log, o.open); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
+	keepalivetest.Eventually(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
 	if u := o.opened(); len(u) != 0 {
 		t.Fatalf("opened %q although the owner opens the browser itself", u)
 	}

@@ -5,11 +5,11 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +23,7 @@ import (
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/keepalive/resume"
+	"github.com/tokentray/tokentray/keepalive/statusfile"
 	"github.com/tokentray/tokentray/tray"
 )
 
@@ -106,7 +107,8 @@ func (g *instance) runHeadless(ctx context.Context, e *keepalive.Engine) error {
 // publisher and the resume watcher — until ctx ends.
 func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	var wg sync.WaitGroup
-	wg.Go(func() { g.publishStatus(ctx, e) })
+	wg.Go(func() { statusfile.Publish(ctx, e.Subscribe, g.f.StatusFile(), g.f.Log) })
+	wg.Go(func() { g.followConfig(ctx, e) })
 	if ln, err := agent.Listen(g.f.AgentAddress()); err != nil {
 		g.f.Log.Warn("tokentray: cannot serve the other commands; they use the token files", "err", err)
 	} else {
@@ -122,6 +124,10 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
 		}
 	})
+	// The start-up garbage (the configuration, every token file read once)
+	// goes back to the system now, in one step, instead of through the
+	// scavenger's many small wakeups while the instance idles.
+	debug.FreeOSMemory()
 	err := e.Run(ctx)
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {
@@ -130,8 +136,25 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	return err
 }
 
-// reload re-reads config.toml after add or remove and hands the owned
-// accounts to the engine.
+// followConfig makes the running instance follow config.toml: accounts
+// added, removed or changed take effect without a restart. A file that
+// does not parse is reported and the running accounts are kept.
+func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
+	if g.f.Demo {
+		return // the demo's accounts are its own
+	}
+	err := config.Follow(ctx, g.f.Paths.Config, func() {
+		if err := g.reload(e); err != nil {
+			g.f.Log.Warn("tokentray: the changed configuration is not used", "err", err)
+		}
+	})
+	if err != nil {
+		g.f.Log.Info("tokentray: cannot follow the configuration file; restart to apply changes", "err", err)
+	}
+}
+
+// reload re-reads config.toml (after a change, add or remove) and hands
+// the owned accounts to the engine.
 func (g *instance) reload(e *keepalive.Engine) error {
 	if g.f.Demo {
 		return nil // the demo's accounts are its own
@@ -140,46 +163,9 @@ func (g *instance) reload(e *keepalive.Engine) error {
 	if err != nil {
 		return err
 	}
-	c, ok := any(e).(interface {
-		Configure([]keepalive.OwnedAccount)
-	})
-	if !ok {
-		return errors.New("this version of tokentray cannot reload its configuration; restart it")
-	}
-	g.f.Config = cfg
-	c.Configure(cmdutil.OwnedAccounts(cfg))
+	e.Configure(cmdutil.OwnedAccounts(cfg))
 	g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
 	return nil
-}
-
-// publishStatus logs every health change and keeps status.json current so
-// that `tokentray status` in a terminal sees what the running instance sees
-// (retries, last errors).
-func (g *instance) publishStatus(ctx context.Context, e *keepalive.Engine) {
-	snaps, cancel := e.Subscribe()
-	defer cancel()
-	defer os.Remove(g.f.StatusFile())
-	prev := map[string]keepalive.State{}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case s := <-snaps:
-			for _, a := range s.Accounts {
-				if old, ok := prev[a.Name]; !ok || old != a.State {
-					g.f.Log.Info("keepalive: health", "account", a.Name, "state", a.State.String(), "reason", a.Reason)
-				}
-				prev[a.Name] = a.State
-			}
-			data, err := json.MarshalIndent(s, "", "  ")
-			if err == nil {
-				err = atomicfile.WriteFile(g.f.StatusFile(), data, 0o600)
-			}
-			if err != nil {
-				g.f.Log.Warn("tokentray: cannot write status file", "err", err)
-			}
-		}
-	}
 }
 
 // Lock makes sure only one background instance runs per user. It records

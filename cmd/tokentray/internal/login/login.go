@@ -101,7 +101,11 @@ func SignIn(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, name s
 		fmt.Fprintf(f.IO.Out, "%s: started the owner's login; tokentray shows the new login once it is stored.\n", name)
 		return nil
 	}
-	fmt.Fprintf(f.IO.Out, "%s: signed in, %s\n", name, keepalive.ExpiresIn(st.Expiry, e.Snapshot().At))
+	fmt.Fprintf(f.IO.Out, "%s: signed in, %s\n", name, st.ExpiryText(e.Snapshot().At))
+	if st.State == keepalive.Warning {
+		// No refresh token: say so now, with the likely fix.
+		fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s\n", st.Reason)
+	}
 	return nil
 }
 

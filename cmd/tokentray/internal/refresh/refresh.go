@@ -68,10 +68,12 @@ func Run(ctx context.Context, opts *Options) error {
 			failed++
 			fmt.Fprintf(f.IO.Out, "%s: %s\n", n, describeFailure(n, st, err))
 		case refreshed:
-			fmt.Fprintf(f.IO.Out, "%s: refreshed, %s\n", n, keepalive.ExpiresIn(st.Expiry, now))
+			fmt.Fprintf(f.IO.Out, "%s: refreshed, %s\n", n, st.ExpiryText(now))
+		case st.NextRefresh.IsZero():
+			fmt.Fprintf(f.IO.Out, "%s: not refreshed (%s; %s)\n", n, st.ExpiryText(now), st.State)
 		default:
 			fmt.Fprintf(f.IO.Out, "%s: not due (%s; next refresh in %s)\n", n,
-				keepalive.ExpiresIn(st.Expiry, now), keepalive.HumanDuration(st.NextRefresh.Sub(now)))
+				st.ExpiryText(now), keepalive.HumanDuration(st.NextRefresh.Sub(now)))
 		}
 	}
 	if failed > 0 {

@@ -18,7 +18,7 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/daemon"
 	"github.com/tokentray/tokentray/keepalive"
-	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/statusfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/tray/autostart"
 )
@@ -133,7 +133,7 @@ func gather(opts *Options) (Report, error) {
 	} else {
 		rep.Snapshot = f.Engine(cmdutil.AllAccounts).Snapshot()
 		if rep.Running {
-			rep.Snapshot = overlayRunning(rep.Snapshot, f.StatusFile())
+			rep.Snapshot = statusfile.Overlay(rep.Snapshot, f.StatusFile())
 		}
 	}
 	if on, err := autostart.Status(cmdutil.AutostartID); err == nil {
@@ -151,28 +151,6 @@ func gather(opts *Options) (Report, error) {
 		rep.Files[w.Name] = w.Path
 	}
 	return rep, nil
-}
-
-// overlayRunning replaces the file-derived status of each account with the
-// running instance's view, which also knows retries and last errors.
-func overlayRunning(snap keepalive.Snapshot, path string) keepalive.Snapshot {
-	data, err := atomicfile.ReadFile(path, 16<<20)
-	if err != nil {
-		return snap
-	}
-	var running keepalive.Snapshot
-	if json.Unmarshal(data, &running) != nil {
-		return snap
-	}
-	out := snap
-	out.Accounts = make([]keepalive.Account, len(snap.Accounts))
-	for i, a := range snap.Accounts {
-		if r, ok := running.Find(a.Name); ok && r.Kind == a.Kind {
-			a = r
-		}
-		out.Accounts[i] = a
-	}
-	return out
 }
 
 // needsAction: only the user can mend the account.

@@ -1,0 +1,143 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/oauthflow/oauthtest"
+)
+
+// TestIdleFigures prints, side by side in one run, the idle resident
+// memory and wakeups per hour of `tokentray run --headless` with 10 and
+// 1,000 owned accounts against a bare Go program that only sleeps, as
+// ratios with the targets (make bench). Wakeups are the voluntary context
+// switches of all the process's threads over a window
+// (TOKENTRAY_BENCH_WINDOW, default 3m: an idle Go program may not wake for
+// a minute) in steady state. Nothing is asserted.
+func TestIdleFigures(t *testing.T) {
+	if os.Getenv("TOKENTRAY_BENCH") == "" {
+		t.Skip("set TOKENTRAY_BENCH=1 (make bench)")
+	}
+	window := 3 * time.Minute
+	if d, err := time.ParseDuration(os.Getenv("TOKENTRAY_BENCH_WINDOW")); err == nil {
+		window = d
+	}
+	// The floor: a Go program asleep.
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	os.WriteFile(src, []byte("package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(24 * time.Hour) }\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module sleeper\n\ngo 1.26\n"), 0o600)
+	bare := filepath.Join(dir, "sleeper")
+	build := exec.Command("go", "build", "-o", bare, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the sleeper: %v\n%s", err, out)
+	}
+	type figure struct{ rssKiB, anonKiB, wakeups float64 }
+	measure := func(cmd *exec.Cmd, ready func() bool) figure {
+		var out bytes.Buffer
+		cmd.Stderr = &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		for deadline := time.Now().Add(60 * time.Second); !ready(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("never started:\n%s", out.String())
+			}
+		}
+		time.Sleep(3 * time.Second) // settle: the first checks, the GC
+		pid := cmd.Process.Pid
+		before := switches(t, pid)
+		time.Sleep(window)
+		after := switches(t, pid)
+		return figure{rssKiB: float64(procField(t, pid, "VmRSS:")), anonKiB: float64(procField(t, pid, "RssAnon:")),
+			wakeups: float64(after-before) * float64(time.Hour) / float64(window)}
+	}
+	floor := measure(exec.Command(bare), func() bool { return true })
+	engine := func(n int) figure {
+		h := newHome(t, oauthtest.Options{AccessTTL: 24 * time.Hour})
+		var cfg strings.Builder
+		for i := range n {
+			name := "acct" + strconv.Itoa(i)
+			cfg.WriteString(h.ownedAccount(name))
+			h.signIn(name)
+		}
+		h.writeConfig(cfg.String())
+		cmd := exec.Command(binary, "run", "--headless")
+		cmd.Env = h.env
+		status := filepath.Join(h.root, "state", "tokentray", "status.json")
+		return measure(cmd, func() bool { _, err := os.Stat(status); return err == nil })
+	}
+	ten, thousand := engine(10), engine(1000)
+
+	fmt.Printf("\nidle figures of run --headless (window %v; floor: a Go program asleep)\n", window)
+	fmt.Printf("%-30s %12s %12s %8s  %s\n", "figure", "tokentray", "floor", "ratio", "target")
+	for _, r := range []struct {
+		name string
+		f    figure
+	}{{"10 accounts", ten}, {"1,000 accounts", thousand}} {
+		wr := r.f.wakeups / max(floor.wakeups, 1)
+		fmt.Printf("%-30s %12.0f %12.0f %7.2fx  <= 1.2x %s\n", "wakeups/hour, "+r.name, r.f.wakeups, floor.wakeups, wr, verdict(wr <= 1.2))
+		limit := 1.5*floor.rssKiB + 6*1024
+		fmt.Printf("%-30s %9.1f MiB %8.1f MiB %7.2fx  <= 1.5x + 6 MiB (%.1f MiB) %s\n", "idle RSS, "+r.name, r.f.rssKiB/1024, floor.rssKiB/1024,
+			r.f.rssKiB/floor.rssKiB, limit/1024, verdict(r.f.rssKiB <= limit))
+		fmt.Printf("%-30s %9.1f MiB %8.1f MiB %7.2fx  (of the RSS: private memory; the rest is the binary's shared, clean pages)\n",
+			"  anonymous RSS", r.f.anonKiB/1024, floor.anonKiB/1024, r.f.anonKiB/floor.anonKiB)
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "(met)"
+	}
+	return "(NOT met)"
+}
+
+// switches sums the voluntary context switches of every thread of pid.
+func switches(t *testing.T, pid int) int {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no tasks of %d: %v", pid, err)
+	}
+	n := 0
+	for _, task := range tasks {
+		data, err := os.ReadFile(task)
+		if err != nil {
+			continue // a thread that ended
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			// A wakeup is a voluntary switch (the thread slept); the
+			// involuntary ones count the machine's load, not the program.
+			if v, ok := strings.CutPrefix(l, "voluntary_ctxt_switches:"); ok {
+				x, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += x
+			}
+		}
+	}
+	return n
+}
+
+func procField(t *testing.T, pid int, key string) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, key); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	t.Fatalf("no %s", key)
+	return 0
+}

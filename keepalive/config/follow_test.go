@@ -1,0 +1,53 @@
+package config
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestFollow(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	os.WriteFile(path, []byte("# v1\n"), 0o600)
+	changed := make(chan struct{}, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ready := make(chan struct{})
+	testHookFollowing = func() { close(ready) }
+	defer func() { testHookFollowing = nil }()
+	go func() { done <- Follow(ctx, path, func() { changed <- struct{}{} }) }()
+	<-ready
+	expect := func(what string) {
+		t.Helper()
+		select {
+		case <-changed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no change reported", what)
+		}
+	}
+	os.WriteFile(path, []byte("# v2\n"), 0o600)
+	expect("written in place")
+	// An editor that writes a new file and renames it over the old one.
+	tmp := filepath.Join(dir, ".config.toml.swp")
+	os.WriteFile(tmp, []byte("# v3\n"), 0o600)
+	os.Rename(tmp, path)
+	expect("replaced by rename")
+	// Touching the file without changing it, or another file, is no change;
+	// the next real change is reported once.
+	os.WriteFile(path, []byte("# v3\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "other.toml"), []byte("x"), 0o600)
+	os.WriteFile(path, []byte("# v4\n"), 0o600)
+	expect("the next change")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+		t.Error("an unchanged file was reported")
+	default:
+	}
+}
