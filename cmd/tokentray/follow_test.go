@@ -25,7 +25,7 @@ func TestRunFollowsConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	status := filepath.Join(h.root, "state", "tokentray", "status.json")
+	status := filepath.Join(h.stateDir(), "status.json")
 	shows := func(name string) func() bool {
 		return func() bool {
 			data, _ := os.ReadFile(status)
@@ -38,7 +38,7 @@ func TestRunFollowsConfig(t *testing.T) {
 	keepalivetest.Eventually(t, "the added account", shows("home"))
 
 	h.writeConfig(h.ownedAccount("home") + "[account.broken\n")
-	logFile := filepath.Join(h.root, "state", "tokentray", "tokentray.log")
+	logFile := filepath.Join(h.stateDir(), "tokentray.log")
 	keepalivetest.Eventually(t, "the broken file to be reported", func() bool {
 		data, _ := os.ReadFile(logFile)
 		return strings.Contains(string(data), "the changed configuration is not used")
