@@ -90,8 +90,8 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "work: signed out") || h.iss.Stats().Revocations != 1 {
 		t.Errorf("logout: exit %d %q, %d revocations", code, stdout, h.iss.Stats().Revocations)
 	}
-	if _, _, code := h.run("token", "work"); code != 1 {
-		t.Errorf("token after logout: exit %d, want 1", code)
+	if _, errOut, code := h.run("token", "work"); code != 2 || !strings.Contains(errOut, "tokentray login work") {
+		t.Errorf("token after logout: exit %d, want 2 with the next step: %s", code, errOut)
 	}
 	h.assertNoLeaks()
 }
