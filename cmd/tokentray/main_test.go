@@ -210,9 +210,9 @@ func TestStatusAndTokenAgainstFakeIssuer(t *testing.T) {
 		t.Fatal("token after refresh is not the new valid token")
 	}
 
-	// Not signed in: a clear message and exit 1.
+	// Not signed in: a clear message and exit 2 (needs a sign-in).
 	out, errOut, code = h.run("token", "idle")
-	if code != 1 || out != "" || !strings.Contains(errOut, "tokentray login idle") {
+	if code != 2 || out != "" || !strings.Contains(errOut, "tokentray login idle") {
 		t.Errorf("token idle: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
