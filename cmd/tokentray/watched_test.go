@@ -59,7 +59,7 @@ func TestStatusShowsWatchedAccounts(t *testing.T) {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
 	want := map[string][]string{
-		"claude-code":        {" claude-code ", "warning", "in 59m"},
+		"claude-code":        {" claude-code ", " max ", "warning", "in 59m"},
 		"codex":              {" codex ", "ok", "in 4h 59m"},
 		"gemini":             {" gemini ", "ok", "1h ago"},
 		"opencode-anthropic": {" opencode ", "needs sign-in"},
@@ -206,6 +206,18 @@ func TestStatusShowsOwnerVerdicts(t *testing.T) {
 	for name, w := range want {
 		if !strings.HasPrefix(got[name], w) {
 			t.Errorf("%s: %q, want %q…", name, got[name], w)
+		}
+	}
+	// The text table says the same, and who is signed in.
+	text, _, _ := h.run("status")
+	for _, w := range []string{"not an OAuth login (API key)", "kept in the OS keyring"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("status lacks %q:\n%s", w, text)
+		}
+	}
+	for _, a := range snap.Accounts {
+		if a["name"] == "aws-sso-work" && a["user"] != "example.awsapps.com" {
+			t.Errorf("aws-sso-work: user %v, want the start URL's host", a["user"])
 		}
 	}
 	for _, o := range h.outputs {
