@@ -64,16 +64,30 @@ func TestFailedAddLeavesTheConfigAlone(t *testing.T) {
 	h.writeConfig(existing)
 	// Port 1 on loopback: nothing listens, as after a typo.
 	_, errOut, code := h.run("add", "work", "--issuer", "http://127.0.0.1:1/", "--client-id", oauthtest.DefaultClientID, "--no-login")
-	if code != 1 || !strings.Contains(errOut, "the provider's settings cannot be used") {
+	if code != 1 || !strings.Contains(errOut, "the provider's settings cannot be used") ||
+		!strings.Contains(errOut, "cannot reach http://127.0.0.1:1: connection refused") || strings.Contains(errOut, "dial tcp") {
 		t.Errorf("add with a bad issuer: exit %d %q", code, errOut)
 	}
 	if data, _ := os.ReadFile(h.config); string(data) != existing {
 		t.Fatalf("config changed by a failed add:\n%s", data)
 	}
 	// A preset's missing parameter is named as the flag to give.
-	_, errOut, code = h.run("add", "work", "--provider", "okta", "--client-id", "x", "--no-login")
-	if code != 1 || !strings.Contains(errOut, "--domain: is required") || strings.Contains(errOut, "config.toml") {
-		t.Errorf("add --provider okta without --domain: exit %d %q", code, errOut)
+	// It is a mistake on the command line: exit 2.
+	for _, tc := range []struct{ args, want string }{
+		{"--provider okta", "--domain: is required"},
+		{"--provider keycloak --url https://sso.example.com", "--realm: is required"},
+		{"--provider google", "--client-secret: is required"},
+		{"--issuer https://login.example.com --realm main", "--realm is a provider setting"},
+	} {
+		_, errOut, code = h.run(append([]string{"add", "work", "--client-id", "x", "--no-login"}, strings.Fields(tc.args)...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "config.toml") || !strings.Contains(errOut, "tokentray add --help") {
+			t.Errorf("add %s: exit %d %q, want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	// An issuer URL that does not parse is said plainly.
+	_, errOut, code = h.run("add", "work", "--client-id", "x", "--issuer", "http://127.0.0.1:35241x")
+	if code != 2 || !strings.Contains(errOut, `--issuer: invalid URL: invalid port ":35241x" after host`) || strings.Contains(errOut, "parse") {
+		t.Errorf("add --issuer with a bad port: exit %d %q", code, errOut)
 	}
 	// A denied sign-in.
 	h.iss.SetConsent(oauthtest.Consent{Error: "access_denied"})

@@ -81,7 +81,11 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return Run(cmd.Context(), opts)
+			err := Run(cmd.Context(), opts)
+			if ue := (*cmdutil.UsageError)(nil); errors.As(err, &ue) && ue.Cmd == nil {
+				ue.Cmd = cmd // a flag's value that turned out wrong: point to --help
+			}
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -132,7 +136,7 @@ func asFlagError(name string, err error) error {
 	case "git_hosts":
 		flag = "git-host"
 	}
-	return fmt.Errorf("--%s: %s", flag, ce.Msg)
+	return &cmdutil.UsageError{Msg: fmt.Sprintf("--%s: %s", flag, ce.Msg)}
 }
 
 func providerHelp() string {
@@ -167,7 +171,7 @@ func Run(ctx context.Context, opts *Options) error {
 	} else {
 		for k, v := range opts.Params {
 			if *v != "" {
-				return fmt.Errorf("--%s is a provider setting: use it with --provider", k)
+				return &cmdutil.UsageError{Msg: fmt.Sprintf("--%s is a provider setting: use it with --provider", k)}
 			}
 		}
 	}
