@@ -20,7 +20,9 @@ type unreachableError struct {
 	err    error
 }
 
-func (e *unreachableError) Error() string { return "cannot reach " + e.origin + ": " + netReason(e.err) }
+func (e *unreachableError) Error() string {
+	return "cannot reach " + e.origin + ": " + netReason(e.err)
+}
 func (e *unreachableError) Unwrap() error { return e.err }
 
 // unreachable wraps a transport error of a request to u.
