@@ -117,7 +117,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 	}
 	path, env, err := lookCommand(argv[0], extraEnv)
 	if err != nil {
-		return fmt.Errorf("login command: %w", err)
+		return err
 	}
 	if log == nil {
 		log = io.Discard
@@ -157,7 +157,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 		case <-time.After(2 * time.Second):
 		}
 		if werr != nil {
-			fmt.Fprintf(out, "[tokentray] %s: %v\n", argv[0], werr)
+			fmt.Fprintf(out, "[tokentray] %v\n", exitError(argv[0], werr))
 		} else {
 			fmt.Fprintf(out, "[tokentray] %s: finished\n", argv[0])
 		}
@@ -173,7 +173,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 		case <-time.After(loginGrace):
 		}
 		if werr != nil {
-			return fmt.Errorf("%s: %w", argv[0], werr)
+			return exitError(argv[0], werr)
 		}
 		return nil
 	case <-t.C:
@@ -416,8 +416,41 @@ func lookCommand(name string, extra []string) (string, []string, error) {
 			return p, env, nil
 		}
 	}
-	return "", nil, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
+	return "", nil, &notInstalledError{name}
 }
+
+// notInstalledError is a login command that is not installed: "claude is
+// not installed (not on PATH, nor in ~/.local/bin and the like)". It is
+// exec.ErrNotFound.
+type notInstalledError struct{ name string }
+
+func (e *notInstalledError) Error() string {
+	return e.name + " is not installed (not on PATH, nor in ~/.local/bin and the like)"
+}
+func (e *notInstalledError) Unwrap() error { return exec.ErrNotFound }
+
+// exitError says how a login command ended, "aws exited with status 2",
+// keeping the *exec.ExitError for errors.As.
+func exitError(name string, err error) error {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return &exitedError{name: name, err: ee}
+}
+
+type exitedError struct {
+	name string
+	err  *exec.ExitError
+}
+
+func (e *exitedError) Error() string {
+	if c := e.err.ExitCode(); c >= 0 {
+		return fmt.Sprintf("%s exited with status %d", e.name, c)
+	}
+	return e.name + " ended: " + e.err.String() // "signal: killed"
+}
+func (e *exitedError) Unwrap() error { return e.err }
 
 // withEnv returns env with each NAME=value of extra replacing any earlier
 // setting of NAME.

@@ -201,16 +201,16 @@ func TestRunLoginFailures(t *testing.T) {
 	log := &keepalivetest.Buffer{}
 	err := RunLogin(context.Background(), []string{"codex", "login"}, log, nil)
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
-		t.Fatalf("err = %v, want exit status 3", err)
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || err.Error() != "codex exited with status 3" {
+		t.Fatalf("err = %v, want exit status 3, in words", err)
 	}
 	if !strings.Contains(log.String(), "unrecognized subcommand") {
 		t.Fatalf("stderr not logged: %q", log.String())
 	}
 
 	err = RunLogin(context.Background(), []string{"tokentray-no-such-owner-cli"}, nil, nil)
-	if !errors.Is(err, exec.ErrNotFound) {
-		t.Fatalf("err = %v, want ErrNotFound", err)
+	if !errors.Is(err, exec.ErrNotFound) || !strings.HasPrefix(err.Error(), "tokentray-no-such-owner-cli is not installed") || strings.Contains(err.Error(), "$PATH") {
+		t.Fatalf("err = %v, want ErrNotFound, in words", err)
 	}
 	if err := RunLogin(context.Background(), nil, nil, nil); err == nil {
 		t.Fatal("empty argv accepted")
