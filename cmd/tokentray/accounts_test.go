@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,13 @@ func TestRemove(t *testing.T) {
 	// The other account is untouched.
 	if got := strings.TrimSpace(h.mustRun("token", "keep")); got != keep.AccessToken.Reveal() {
 		t.Error("the other account's login changed")
+	}
+	// Nothing of work is left beside the token files but its lock file
+	// (removing that would let two processes hold "the" lock on
+	// different files): no remembered health, no journal.
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(h.store.Path("work")), "*work*"))
+	if len(left) != 1 || filepath.Base(left[0]) != ".work.lock" {
+		t.Errorf("left behind by remove: %q", left)
 	}
 	if _, errOut, code := h.run("remove", "work"); code != 1 || !strings.Contains(errOut, `no owned account "work"`) {
 		t.Errorf("second remove: exit %d %q", code, errOut)
@@ -234,5 +242,28 @@ func browseWith(t *testing.T, opened string, n int, srv *providertest.Server) {
 	}
 	if err := b.Open(lines[n-1]); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAddClientAuth: --client-auth is written as client_auth; a wrong
+// value is a usage error naming what it takes.
+func TestAddClientAuth(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	_, errOut, code := h.run("add", "work", "--issuer", h.iss.URL(), "--client-id", "c", "--client-secret", "s3", "--client-auth", "post", "--no-login")
+	if code != 0 {
+		t.Fatalf("add --client-auth post: exit %d %s", code, errOut)
+	}
+	cfg, err := config.Load(h.config)
+	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].ClientAuth != "post" {
+		t.Fatalf("config after add --client-auth post: %+v %v", cfg, err)
+	}
+	_, errOut, code = h.run("add", "other", "--issuer", h.iss.URL(), "--client-id", "c", "--client-auth", "secret")
+	if code != 2 || !strings.Contains(errOut, `invalid value "secret" for --client-auth: want basic, post or none`) {
+		t.Errorf("add --client-auth secret: exit %d %q", code, errOut)
+	}
+	// A method that needs the secret, without one: named as the flag.
+	_, errOut, code = h.run("add", "other", "--issuer", h.iss.URL(), "--client-id", "c", "--client-auth", "basic", "--no-login")
+	if code != 2 || !strings.Contains(errOut, "--client-auth: ") || strings.Contains(errOut, "config.toml") {
+		t.Errorf("add --client-auth basic without a secret: exit %d %q", code, errOut)
 	}
 }

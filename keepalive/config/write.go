@@ -78,7 +78,7 @@ func withAccount(path string, a Account) (Account, []byte, error) {
 func accountTable(a Account) ([]byte, error) {
 	t := accountOut{
 		Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL, RevocationURL: a.RevocationURL,
-		ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), Scopes: a.Scopes, AuthParams: a.AuthParams,
+		ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), ClientAuth: string(a.ClientAuth), Scopes: a.Scopes, AuthParams: a.AuthParams,
 		Provider: a.Provider, Tenant: a.ProviderParams["tenant"], URL: a.ProviderParams["url"],
 		Domain: a.ProviderParams["domain"], Realm: a.ProviderParams["realm"], GitHosts: a.GitHosts,
 	}
@@ -115,6 +115,7 @@ type accountOut struct {
 	RevocationURL string            `toml:"revocation_url,omitempty"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret,omitempty"`
+	ClientAuth    string            `toml:"client_auth,omitempty"`
 	Scopes        []string          `toml:"scopes,omitempty"`
 	TokenBody     string            `toml:"token_body,omitempty"`
 	RefreshLead   string            `toml:"refresh_lead,omitempty"`

@@ -28,7 +28,8 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		Use:   "refresh [--force] [ACCOUNT...]",
 		Short: "Refresh owned accounts now (when due, or always with --force)",
 		Long: "Refresh owned accounts (all when none is named). Without --force an account is refreshed only\n" +
-			"when due; with --force it is refreshed now. Safe beside a running tokentray and other refresh commands.",
+			"when due; with --force it is refreshed now. Safe beside a running tokentray and other refresh\n" +
+			"commands.",
 		ValidArgsFunction: cmdutil.CompleteAccounts(f, false, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Accounts = args
