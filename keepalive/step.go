@@ -264,11 +264,17 @@ func (p schedule) dueAt(expiry, obtained time.Time) time.Time {
 
 // needed reports whether a refresh of rec is needed at now: when it is
 // due, or (minValid > 0, for `tokentray token`) only when less than
-// minValid of validity remains.
+// minValid of validity remains; a server whose tokens live no longer
+// than the least validity token asks for (tokenMinValidity) gets a refresh
+// at half their lifetime, not at every call. (A longer --min-valid is
+// tried: the server may give longer tokens.)
 func (p schedule) needed(rec *store.Record, now time.Time, minValid time.Duration) bool {
 	if minValid > 0 {
 		if rec.Expiry.IsZero() {
 			return !now.Before(rec.ObtainedAt.Add(p.checkInterval))
+		}
+		if life := rec.Expiry.Sub(rec.ObtainedAt); !rec.ObtainedAt.IsZero() && life > 0 && life <= minValid && minValid <= tokenMinValidity {
+			minValid = life / 2
 		}
 		return rec.Expiry.Sub(now) < minValid
 	}

@@ -125,11 +125,13 @@ func TestNeededForToken(t *testing.T) {
 		minValid time.Duration
 		want     bool
 	}{
-		{short, t0, tokenMinValidity, true},                       // 30 s left < 60 s
-		{short, t0, 0, false},                                     // the loop: at half the lifetime
-		{short, t0.Add(15 * time.Second), 0, true},                //
-		{long, t0.Add(50 * time.Minute), 0, true},                 // the loop: lead before expiry
-		{long, t0.Add(50 * time.Minute), tokenMinValidity, false}, // token: still 10 min valid
+		{short, t0, tokenMinValidity, false},                       // it lives 30 s: not at every call...
+		{short, t0.Add(14 * time.Second), tokenMinValidity, false}, //
+		{short, t0.Add(16 * time.Second), tokenMinValidity, true},  // ... at half its lifetime
+		{short, t0, 0, false},                                      // the loop: at half the lifetime
+		{short, t0.Add(15 * time.Second), 0, true},                 //
+		{long, t0.Add(50 * time.Minute), 0, true},                  // the loop: lead before expiry
+		{long, t0.Add(50 * time.Minute), tokenMinValidity, false},  // token: still 10 min valid
 		{long, t0.Add(59*time.Minute + 1), tokenMinValidity, true},
 	} {
 		if got := sch.needed(tc.r, tc.now, tc.minValid); got != tc.want {

@@ -130,7 +130,7 @@ func TestLoginDelegatesToOwnerCommand(t *testing.T) {
 		t.Fatalf("codex without refresh token should need sign-in:\n%s", out)
 	}
 	out, errOut, code := h.run("login", "codex")
-	if code != 0 || !strings.Contains(out, "started the owner's login") {
+	if code != 0 || !strings.Contains(out, "ran the owner's login") {
 		t.Fatalf("login codex: %d\n%s%s", code, out, errOut)
 	}
 	keepalivetest.Eventually(t, "fake codex to run", func() bool { _, err := os.Stat(record); return err == nil })

@@ -278,3 +278,27 @@ esac`)
 		t.Errorf("missing: err = %v", err)
 	}
 }
+
+// TestSignInAndWaitReportsTheOutcome: for the CLI the owner's login is
+// awaited, so a command that fails late is reported as failed, however
+// long it took (RunLogin alone returns after loginGrace).
+func TestSignInAndWaitReportsTheOutcome(t *testing.T) {
+	defer func(g time.Duration) { loginGrace = g }(loginGrace)
+	loginGrace = time.Millisecond // a command slower than the grace, for sure
+	dir := testfs.TempDir(t)
+	started, release := filepath.Join(dir, "started"), filepath.Join(dir, "release")
+	fakeOwner(t, "aws", "touch '"+started+"'\nwhile [ ! -e '"+release+"' ]; do sleep 0.01; done\necho 'Error when retrieving token from sso' >&2\nexit 2")
+	go func() {
+		keepalivetest.Eventually(t, "the owner's command to start", func() bool { _, err := os.Stat(started); return err == nil })
+		os.WriteFile(release, nil, 0o600) // after loginGrace, typically
+	}()
+	log := &keepalivetest.Buffer{}
+	err := SignInAndWait(context.Background(), Source{Kind: AWSSSO, LoginCommand: []string{"aws", "sso", "login"}}, log, nil)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || err.Error() != "aws exited with status 2" {
+		t.Fatalf("err = %v, want aws's exit status 2", err)
+	}
+	if !strings.Contains(log.String(), "Error when retrieving token") {
+		t.Errorf("the owner's output: %q", log.String())
+	}
+}
