@@ -31,7 +31,7 @@ func replace(t *testing.T, path, text string) {
 	if err := os.WriteFile(tmp, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := testfs.RenameOverOpen(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }
