@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokentray/tokentray/internal/testfs"
-
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
