@@ -3,6 +3,10 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.versionOverride=$(VERSION)
 BIN     := bin/tokentray
+# On Linux the binary is linked statically, without cgo (the resolver and
+# user lookups of the Go library need none): no C library pages in memory.
+# (-race in make test needs cgo: only the build sets it.)
+BUILD_CGO ?= $(if $(filter Linux,$(shell uname -s)),0,1)
 PKGS    := ./...
 
 PREFIX  ?= $(HOME)/.local
@@ -15,7 +19,7 @@ APPID   := io.tokentray.tokentray
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tokentray
+	CGO_ENABLED=$(BUILD_CGO) $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tokentray
 
 ## run: start tokentray (tray icon when a desktop session is available).
 run: build

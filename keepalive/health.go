@@ -110,6 +110,10 @@ type Account struct {
 	NextTry time.Time `json:"next_try,omitzero"`
 	// LastError describes the last failure (never contains a token).
 	LastError string `json:"last_error,omitempty"`
+	// SignInError describes why the last sign-in did not complete, or
+	// why the open one cannot proceed by itself (no browser could be
+	// opened); empty once a sign-in succeeds.
+	SignInError string `json:"sign_in_error,omitempty"`
 	// Episode is the account's current trouble, or the last one (Ended
 	// set), as the engine tracks it. The tray turns it into bubbles.
 	Episode Episode `json:"episode,omitzero"`

@@ -55,7 +55,7 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("add: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "work: signed in, expires in 59m") {
+	if !strings.Contains(out.String(), "work: signed in as user-1, expires in 59m") {
 		t.Errorf("add output:\n%s", out.String())
 	}
 	h.outputs = append(h.outputs, out.String(), browser.Last().Body)

@@ -77,6 +77,11 @@ type Account struct {
 	Redirect      Redirect
 	RefreshLead   time.Duration
 	CheckInterval time.Duration
+	// SignIn is how the account signs in: "browser" (the authorization
+	// code flow), "device" (the device authorization grant, RFC 8628) or
+	// "" (the browser, or the device grant on a machine without a display
+	// when the server offers it).
+	SignIn string
 
 	// Provider names a preset (oauthflow/provider) that supplies the
 	// endpoints, scopes and quirks; ProviderParams are its parameters
@@ -190,6 +195,7 @@ type accountTOML struct {
 	} `toml:"redirect"`
 	RefreshLead   *duration `toml:"refresh_lead"`
 	CheckInterval *duration `toml:"check_interval"`
+	SignIn        string    `toml:"sign_in"`
 	Provider      string    `toml:"provider"`
 	Tenant        string    `toml:"tenant"`
 	URL           string    `toml:"url"`
@@ -352,6 +358,12 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		if err := oauthflow.CheckURL(u.val); err != nil {
 			return fail(u.key, "%v", err)
 		}
+	}
+	switch a.SignIn {
+	case "", "browser", "device":
+		acc.SignIn = a.SignIn
+	default:
+		return fail("sign_in", "must be \"browser\" or \"device\", not %q", a.SignIn)
 	}
 	switch a.ClientAuth {
 	case "":

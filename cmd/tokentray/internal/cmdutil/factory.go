@@ -111,6 +111,7 @@ func OwnedAccounts(cfg *config.Config) []keepalive.OwnedAccount {
 				Redirect:   oauthflow.Redirect(a.Redirect),
 				AuthParams: a.AuthParams,
 			},
+			Device: a.SignIn == "device",
 		})
 	}
 	return out

@@ -37,6 +37,7 @@ type jsonAccount struct {
 	FailedAttempts int       `json:"failed_attempts"`
 	NextTryAt      *jsonTime `json:"next_try_at"`
 	LastError      *string   `json:"last_error"`
+	SignInError    *string   `json:"sign_in_error"`
 }
 
 // jsonTime marshals as RFC 3339 in UTC, whole seconds.
@@ -93,6 +94,7 @@ func toJSON(rep Report) jsonReport {
 			FailedAttempts: a.Attempt,
 			NextTryAt:      timeOrNull(a.NextTry),
 			LastError:      stringOrNull(a.LastError),
+			SignInError:    stringOrNull(a.SignInError),
 		})
 	}
 	return out
