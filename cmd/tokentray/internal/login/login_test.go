@@ -129,6 +129,7 @@ func TestSignedInLine(t *testing.T) {
 func TestMethod(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22") // no display on Windows and macOS
 	for _, tc := range []struct {
 		signIn string
 		how    How
@@ -145,6 +146,7 @@ func TestMethod(t *testing.T) {
 		}
 	}
 	t.Setenv("DISPLAY", ":0")
+	t.Setenv("SSH_CONNECTION", "")
 	if got := method(config.Account{}, How{}); got != keepalive.MethodBrowser {
 		t.Errorf("with a display: %v", got)
 	}
