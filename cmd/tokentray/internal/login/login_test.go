@@ -127,9 +127,11 @@ func TestSignedInLine(t *testing.T) {
 }
 
 func TestMethod(t *testing.T) {
+	// No display: none on X11/Wayland, and a session over SSH (what counts
+	// on Windows and macOS).
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	t.Setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22") // no display on Windows and macOS
+	t.Setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
 	for _, tc := range []struct {
 		signIn string
 		how    How
