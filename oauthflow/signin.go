@@ -429,7 +429,7 @@ func (f *Flow) Paste(input string) error {
 	tok, err := f.exchange(code)
 	var oe *Error
 	if errors.As(err, &oe) && oe.Code == "invalid_grant" && f.reopen() {
-		return fmt.Errorf("oauthflow: the server did not accept the pasted code (invalid_grant): %w", ErrInvalidPaste)
+		return fmt.Errorf("the server did not accept the pasted code (invalid_grant): %w", ErrInvalidPaste)
 	}
 	f.end(tok, err, false)
 	return nil
@@ -513,7 +513,7 @@ func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
 	case !known:
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 	case visited:
-		f.abort(fmt.Errorf("oauthflow: %w", ErrSignInIntercepted))
+		f.abort(fmt.Errorf("%w", ErrSignInIntercepted))
 		if _, err := f.result(); errors.Is(err, ErrSignInIntercepted) {
 			writePage(w, http.StatusConflict, pageIntercepted, nil)
 		} else {
@@ -603,7 +603,7 @@ func (f *Flow) exchange(code string) (*Token, error) {
 			break
 		}
 		if err := f.client.sleep(f.ctx, wait); err != nil {
-			return nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err)
+			return nil, fmt.Errorf("sign-in abandoned: %w", err)
 		}
 		launched = since
 	}

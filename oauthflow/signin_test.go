@@ -633,7 +633,7 @@ func TestSignInCodeReplay(t *testing.T) {
 	// better one.
 	g := startFlow(t, c, oauthflow.SignInOptions{})
 	err = g.Paste(code)
-	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.Contains(err.Error(), "invalid_grant") {
+	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.HasPrefix(err.Error(), "the server did not accept the pasted code (invalid_grant)") {
 		t.Fatalf("replay: %v", err)
 	}
 	assertNoSecrets(t, iss, err.Error())
