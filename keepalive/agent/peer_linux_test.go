@@ -1,7 +1,6 @@
 package agent_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,13 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/agent"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/keepalive/store"
 )
 
@@ -78,7 +77,7 @@ func TestAgentRefusesOtherUsers(t *testing.T) {
 	// Only the peer check is left between another user and the agent.
 	os.Chmod(filepath.Dir(addr), 0o755)
 	os.Chmod(addr, 0o666)
-	var logs syncBuf
+	var logs keepalivetest.Buffer
 	eng := keepalive.New(keepalive.Options{Store: store.Open(filepath.Join(dir, "tokens"))}, nil)
 	srv := &agent.Server{Service: agent.Local{Engine: eng}, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -107,21 +106,4 @@ func TestAgentRefusesOtherUsers(t *testing.T) {
 	if !strings.Contains(logs.String(), "peer runs as user 65534, not 0") {
 		t.Errorf("the refusal is not logged:\n%s", logs.String())
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
