@@ -36,12 +36,8 @@ func ParsePasted(s string) (code, state string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	if e := vals.Get("error"); e != "" {
-		return "", vals.Get("state"), &AuthorizationError{
-			Code:        sanitize(e, maxCode),
-			Description: sanitize(vals.Get("error_description"), maxDescription),
-			URI:         sanitize(vals.Get("error_uri"), maxDescription),
-		}
+	if vals.Get("error") != "" {
+		return "", vals.Get("state"), authorizationError(vals, vals.Get("state"))
 	}
 	return vals.Get("code"), vals.Get("state"), nil
 }
@@ -115,4 +111,16 @@ func parsePasted(s string) (url.Values, pasteForm, error) {
 		return invalid("it looks like a partial URL")
 	}
 	return url.Values{"code": {s}}, pasteBareCode, nil
+}
+
+// authorizationError builds the error of an authorization error response
+// (RFC 6749 §4.1.2.1) q, scrubbed of secrets, of any code q also carries
+// and of token-like words.
+func authorizationError(q url.Values, secrets ...string) *AuthorizationError {
+	secrets = append(secrets, q["code"]...)
+	return &AuthorizationError{
+		Code:        scrub(q.Get("error"), secrets, maxCode),
+		Description: scrub(q.Get("error_description"), secrets, maxDescription),
+		URI:         scrub(q.Get("error_uri"), secrets, maxDescription),
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -28,10 +29,10 @@ func TestHintOnBrowserOnlyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer iss.Close()
-	root := t.TempDir()
+	root := testfs.TempDir(t)
 	for k, v := range map[string]string{"HOME": root, "XDG_CONFIG_HOME": filepath.Join(root, "config"),
 		"XDG_DATA_HOME": filepath.Join(root, "data"), "XDG_STATE_HOME": filepath.Join(root, "state"),
-		"PATH": t.TempDir(), "DISPLAY": ":99"} {
+		"PATH": testfs.TempDir(t), "DISPLAY": ":99"} {
 		t.Setenv(k, v)
 	}
 	cfg := filepath.Join(root, "tokentray.toml")
@@ -130,8 +131,11 @@ func TestSignedInLine(t *testing.T) {
 }
 
 func TestMethod(t *testing.T) {
+	// No display: none on X11/Wayland, and a session over SSH (what counts
+	// on Windows and macOS).
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
 	for _, tc := range []struct {
 		signIn string
 		how    How
@@ -148,6 +152,7 @@ func TestMethod(t *testing.T) {
 		}
 	}
 	t.Setenv("DISPLAY", ":0")
+	t.Setenv("SSH_CONNECTION", "")
 	if got := method(config.Account{}, How{}); got != keepalive.MethodBrowser {
 		t.Errorf("with a display: %v", got)
 	}
