@@ -99,7 +99,7 @@ func Get(ctx context.Context, f *cmdutil.Factory, name string, minValid time.Dur
 		return keepalive.Token{}, err
 	}
 	if snap, err := svc.Status(ctx); err == nil {
-		if st, _ := snap.Find(name); st.State == keepalive.Warning || st.State >= keepalive.Retrying {
+		if st, _ := snap.Find(name); st.State >= keepalive.Retrying { // not a lasting warning: it would be said at every call
 			fmt.Fprintln(f.IO.ErrOut, "tokentray: warning: "+Warning(st, tok.Expiry, time.Now()))
 		}
 	}
