@@ -745,6 +745,9 @@ func (e *Engine) refresh(ctx context.Context, name string, force bool, sch sched
 			return nil, ErrNotSignedIn
 		}
 		if !force && !sch.needed(cur, now, minValid) {
+			if err := cur.Writable(); sch.checkWrite && err != nil {
+				return nil, err // still cannot write (a rescued copy waits)
+			}
 			return nil, nil // another process refreshed already
 		}
 		if cur.RefreshToken.IsZero() {

@@ -56,6 +56,12 @@ type acct struct {
 	nextTry    time.Time
 	lastErr    string
 
+	// The token file could not be written (a full disk): a local
+	// problem, not a failed login. Retried with backoff (nextTry), never
+	// counted toward failuresToAlert.
+	writeErr   string // the reason shown ("cannot write the token file: disk full")
+	writeFails int    // consecutive write failures, for the backoff
+
 	signingIn bool      // a completed sign-in is storing its login
 	signedIn  time.Time // when this process last completed a sign-in
 	signedOut bool      // the user signed out on purpose (logout)
@@ -218,4 +224,8 @@ func (effPublish) isEffect()      {}
 // when its token is due.
 type schedule struct {
 	lead, checkInterval, jitter time.Duration
+	// checkWrite: the last write failed, so a refresh that is not due
+	// still fails (with the store's *store.ReserveError) while the file
+	// cannot be written, instead of reporting success.
+	checkWrite bool
 }

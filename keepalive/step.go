@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"syscall"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/store"
@@ -115,6 +116,7 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 		}
 		if a != nil && ev.err == nil {
 			emit(a.adopt(ev.rec, nil, store.Health{}, now, rnd)...)
+			a.writable()
 			a.endEpisode()
 			a.signedIn, a.signedOut = now, false
 			// A new login clears what was remembered about the old one
@@ -126,6 +128,7 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 	case evSignedOut:
 		if a := s.owned[ev.name]; a != nil {
 			a.rec, a.loadErr, a.loaded = recInfo{}, fs.ErrNotExist, true
+			a.writable()
 			a.endEpisode()
 			a.signedOut = true
 			touch(a, causeSignOut)
@@ -215,7 +218,7 @@ func (a *acct) startRefresh(force bool) effect {
 }
 
 func (a *acct) schedule() schedule {
-	return schedule{lead: a.cfg.RefreshLead, checkInterval: a.cfg.CheckInterval, jitter: a.jitter}
+	return schedule{lead: a.cfg.RefreshLead, checkInterval: a.cfg.CheckInterval, jitter: a.jitter, checkWrite: a.writeErr != ""}
 }
 
 // nextAttempt returns when the next refresh is due, or false when nothing
@@ -310,9 +313,20 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	return out
 }
 
+// endEpisode ends a failure episode. A failed write is not part of one
+// (see cannotWrite): its retry stays scheduled.
 func (a *acct) endEpisode() {
 	a.failures, a.dead, a.offline = 0, false, false
-	a.failedWith, a.nextTry, a.lastErr, a.deadReason = "", time.Time{}, "", ""
+	a.failedWith, a.lastErr, a.deadReason = "", "", ""
+	if a.writeErr == "" {
+		a.nextTry = time.Time{}
+	}
+}
+
+// writable forgets a failed write: the file was written (a sign-in), or
+// there is nothing left to write (a sign-out).
+func (a *acct) writable() {
+	a.writeErr, a.writeFails, a.nextTry = "", 0, time.Time{}
 }
 
 // finish applies the outcome of a refresh effect.
@@ -323,6 +337,7 @@ func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) [
 	switch {
 	case err == nil:
 		out := a.adopt(res.rec, nil, a.health, now, rnd)
+		a.writable()
 		a.endEpisode()
 		if !a.health.IsZero() {
 			a.health = store.Health{}
@@ -340,8 +355,53 @@ func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) [
 		return a.adopt(res.rec, nil, a.health, now, rnd)
 	case errors.As(err, &me):
 		return a.adopt(nil, err, a.health, now, rnd)
+	case isWriteError(err):
+		return a.cannotWrite(res, p, now, rnd)
 	}
 	return a.fail(res, p, now, rnd)
+}
+
+// isWriteError reports whether err says the token file could not be
+// written: no space could be reserved before the request (nothing was
+// sent), or the answer could not be saved (the new tokens were rescued).
+func isWriteError(err error) bool {
+	_, reserve := errors.AsType[*store.ReserveError](err)
+	_, save := errors.AsType[*store.SaveError](err)
+	return reserve || save
+}
+
+// cannotWrite applies a failed write: a local problem (a full disk), not a
+// failed login. It is retried with backoff, never counted toward
+// failuresToAlert and never terminal; a sign-in does not help, so the
+// episode offers none.
+func (a *acct) cannotWrite(res refreshResult, p Policy, now time.Time, rnd float64) []effect {
+	var out []effect
+	if _, ok := errors.AsType[*store.SaveError](res.err); ok {
+		// The server answered: the login works, and the new tokens are in
+		// a rescued copy (or in memory) that Load finds.
+		a.endEpisode()
+		out = append(out, effLoad{name: a.cfg.Name})
+	}
+	a.writeFails++
+	a.writeErr = writeReason(res.err)
+	a.lastErr = res.err.Error()
+	d := p.Backoff(a.writeFails, rnd)
+	a.nextTry = now.Add(d)
+	return append(out, effLog{slog.LevelWarn, "keepalive: cannot write the token file; will retry", []any{"account", a.cfg.Name, "retry_in", HumanDuration(d), "err", res.err}})
+}
+
+// writeReason says in the words of status why the token file cannot be
+// written.
+func writeReason(err error) string {
+	const what = "cannot write the token file"
+	if errors.Is(err, syscall.ENOSPC) {
+		return what + ": disk full"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return what + ": " + pe.Err.Error()
+	}
+	return what
 }
 
 // fail applies the retry policy to a failed refresh.
@@ -450,6 +510,8 @@ func (a *acct) status(now time.Time) Account {
 		st.State = Refreshing
 	case a.failures >= failuresToAlert:
 		st.State, st.Reason = NeedsSignIn, fmt.Sprintf("%d refreshes failed in a row", a.failures)
+	case a.writeErr != "":
+		st.State, st.Reason, st.NextTry = Warning, a.writeErr, a.nextTry
 	case a.failures > 0:
 		st.State = Retrying
 	case a.offline:
@@ -468,7 +530,7 @@ func (a *acct) status(now time.Time) Account {
 // whether the status changed.
 func (a *acct) republish(now time.Time, c cause) bool {
 	st := a.status(now)
-	a.episode = nextEpisode(a.episode, st, c, false, now)
+	a.episode = nextEpisode(a.episode, st, c, false, a.writeErr == "" || st.State != Warning, now)
 	st.Episode = a.episode.normalized()
 	if st == a.pub {
 		return false
@@ -480,7 +542,7 @@ func (a *acct) republish(now time.Time, c cause) bool {
 // watchedEpisode gives a watched account's new status acc the episode that
 // follows the one of its previous status old.
 func watchedEpisode(old, acc Account, now time.Time) Account {
-	acc.Episode = nextEpisode(old.Episode, acc, causeNone, true, now).normalized()
+	acc.Episode = nextEpisode(old.Episode, acc, causeNone, true, true, now).normalized()
 	return acc.normalized()
 }
 
@@ -512,8 +574,9 @@ func level(s State) (lvl int, settled bool) {
 // follows it (escalating to needs-sign-in), and ends when it recovers,
 // with how: a sign-in (for a watched account: it recovered from needing a
 // sign-in, which only its owner's sign-in does), a sign-out, or a plain
-// recovery.
-func nextEpisode(ep Episode, st Account, c cause, watched bool, now time.Time) Episode {
+// recovery. signIn is false when a sign-in cannot help, whatever the
+// state (a token file that cannot be written).
+func nextEpisode(ep Episode, st Account, c cause, watched, signIn bool, now time.Time) Episode {
 	lvl, settled := level(st.State)
 	if !settled {
 		return ep
@@ -535,10 +598,10 @@ func nextEpisode(ep Episode, st Account, c cause, watched bool, now time.Time) E
 		reason = st.LastError
 	}
 	if !ep.Open() {
-		return Episode{ID: ep.ID + 1, State: st.State, Reason: reason, Opened: now, SignIn: signInHelps(st.State)}
+		return Episode{ID: ep.ID + 1, State: st.State, Reason: reason, Opened: now, SignIn: signIn && signInHelps(st.State)}
 	}
-	if st.State != ep.State {
-		ep.State, ep.Reason, ep.SignIn = st.State, reason, signInHelps(st.State)
+	if st.State != ep.State || ep.SignIn != (signIn && signInHelps(st.State)) {
+		ep.State, ep.Reason, ep.SignIn = st.State, reason, signIn && signInHelps(st.State)
 	}
 	return ep
 }
@@ -588,7 +651,7 @@ func (s state) snapshot(now time.Time) Snapshot {
 func signInTarget(accs []Account) string {
 	for _, want := range []State{NeedsSignIn, Warning, SignedOut} {
 		for _, a := range accs {
-			if a.State == want {
+			if a.State == want && (a.Episode.SignIn || !a.Episode.Open()) {
 				return a.Name
 			}
 		}

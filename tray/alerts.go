@@ -113,7 +113,12 @@ func bubble(a keepalive.Account, now time.Time) notify.Notification {
 	case keepalive.Warning:
 		n.Title = a.Name + ": " + summary(a, now)
 		n.Body = "Sign in again soon so that it keeps working."
-		if a.Reason != "" {
+		if !a.Episode.SignIn {
+			// A local problem (the token file cannot be written): the
+			// title says it, and a sign-in would not help.
+			n.Title = a.Name + ": " + a.Reason
+			n.Body = "The login is kept, and tokentray tries again by itself."
+		} else if a.Reason != "" {
 			n.Body = clip(a.Reason, maxDetail) + "\n" + n.Body
 		}
 	case keepalive.NeedsSignIn:

@@ -112,6 +112,11 @@ func TestDescribe(t *testing.T) {
 			a.Expiry = t0.Add(time.Minute)
 			return a
 		}(), "work: cannot be kept alive · sign in again"},
+		{func() keepalive.Account {
+			a := inEpisode(owned("work", keepalive.Warning), 1)
+			a.Reason, a.Episode.SignIn, a.NextTry = "cannot write the token file: disk full", false, t0.Add(2*time.Minute)
+			return a
+		}(), "work: cannot write the token file: disk full · next try 09:02"},
 	} {
 		if got := Describe(tc.a, t0); got != tc.want {
 			t.Errorf("Describe(%v) = %q, want %q", tc.a.State, got, tc.want)

@@ -37,7 +37,17 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/internal/storefault"
 )
+
+func init() {
+	storefault.SetWriteAt = func(d any, w storefault.WriteAt) {
+		if w == nil {
+			w = (*os.File).WriteAt
+		}
+		d.(*Dir).writeAt = w
+	}
+}
 
 const (
 	// FileMode is the mode of new token files.

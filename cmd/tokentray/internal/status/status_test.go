@@ -143,3 +143,16 @@ func TestTextNotRunningNoAccounts(t *testing.T) {
 	}
 	golden(t, "empty.golden", out.String())
 }
+
+// A token file that cannot be written is no reason to sign in.
+func TestNextStepCannotWrite(t *testing.T) {
+	a := keepalive.Account{Name: "work", Kind: keepalive.Owned, State: keepalive.Warning, Reason: "cannot write the token file: disk full",
+		Episode: keepalive.Episode{ID: 1, State: keepalive.Warning}}
+	if got := nextStep(a, "/var/lib/tokentray/tokens/work.json"); got != "make room for /var/lib/tokentray/tokens/work.json" {
+		t.Errorf("next step %q", got)
+	}
+	a.Episode.SignIn = true // a login that ends soon
+	if got := nextStep(a, ""); got != "tokentray login work" {
+		t.Errorf("next step %q", got)
+	}
+}
