@@ -110,6 +110,10 @@ type Account struct {
 	NextTry time.Time `json:"next_try,omitzero"`
 	// LastError describes the last failure (never contains a token).
 	LastError string `json:"last_error,omitempty"`
+	// FileWarning is a problem with the account's files that does not
+	// change its health: a token file or directory other users can read
+	// (tokentray tightens the modes when it next writes them).
+	FileWarning string `json:"file_warning,omitempty"`
 	// Episode is the account's current trouble, or the last one (Ended
 	// set), as the engine tracks it. The tray turns it into bubbles.
 	Episode Episode `json:"episode,omitzero"`

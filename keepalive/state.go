@@ -80,6 +80,7 @@ type recInfo struct {
 	obtainedAt    time.Time
 	expirySource  oauthflow.ExpirySource
 	user          string
+	modeWarning   string // looser modes found by the store
 }
 
 func infoOf(r *store.Record) recInfo {
@@ -89,6 +90,7 @@ func infoOf(r *store.Record) recInfo {
 	return recInfo{
 		present: true, refreshToken: r.RefreshToken, expiry: r.Expiry, refreshExpiry: r.RefreshExpiry,
 		obtainedAt: r.ObtainedAt, expirySource: r.ExpirySource, user: oauthflow.IDTokenEmail(r.IDToken),
+		modeWarning: r.ModeWarning,
 	}
 }
 

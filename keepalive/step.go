@@ -291,9 +291,9 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	info := infoOf(rec)
 	if !a.rec.present || a.rec.refreshToken != info.refreshToken || !a.rec.expiry.Equal(info.expiry) {
 		a.jitter = time.Duration(rnd * float64(refreshJitter))
-		if rec.ModeWarning != "" {
-			out = append(out, effLog{slog.LevelWarn, "keepalive: " + rec.ModeWarning, []any{"account", a.cfg.Name}})
-		}
+	}
+	if info.modeWarning != "" && info.modeWarning != a.rec.modeWarning {
+		out = append(out, effLog{slog.LevelWarn, "keepalive: " + info.modeWarning, []any{"account", a.cfg.Name}})
 	}
 	a.rec, a.loadErr, a.signedOut = info, nil, false
 	if (a.failures > 0 || a.dead || a.offline) && info.refreshToken != a.failedWith {
@@ -482,6 +482,7 @@ func (a *acct) status(now time.Time) Account {
 		}
 		st.Deadline = a.rec.refreshExpiry
 		st.LastRefresh = a.rec.obtainedAt
+		st.FileWarning = a.rec.modeWarning
 	}
 	if a.failures > 0 || a.offline {
 		st.NextTry = a.nextTry

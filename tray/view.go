@@ -106,6 +106,9 @@ func Render(s keepalive.Snapshot, now time.Time) View {
 			tip += " — " + d
 		}
 		lines = append(lines, tip)
+		if a.FileWarning != "" {
+			lines = append(lines, "⚠ "+a.Name+": "+clip(a.FileWarning, 2*maxDetail))
+		}
 		owned := !a.Kind.IsWatched()
 		v.Accounts = append(v.Accounts, AccountItem{Name: a.Name, Title: line, Tooltip: tip, Refresh: owned,
 			SignInFirst: a.State == keepalive.NeedsSignIn || (a.State == keepalive.Warning && a.Episode.SignIn)})

@@ -302,3 +302,18 @@ func TestOpenCommand(t *testing.T) {
 		}
 	}
 }
+
+// A file warning (a token file others can read) is a line of its own in
+// the tooltip; the account's health line stays as it is.
+func TestRenderFileWarning(t *testing.T) {
+	work := owned("work", keepalive.OK)
+	work.FileWarning = "token file /home/u/tokens/work.json is accessible by other users (mode 0644)"
+	v := Render(snap(work), t0)
+	want := "tokentray: ok\nwork: ok\n⚠ work: token file /home/u/tokens/work.json is accessible by other users (mode 0644)"
+	if v.Tooltip != want {
+		t.Errorf("tooltip:\n%s\nwant:\n%s", v.Tooltip, want)
+	}
+	if v.Accounts[0].Title != "work: ok" {
+		t.Errorf("menu line %q", v.Accounts[0].Title)
+	}
+}

@@ -82,6 +82,20 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 			}
 			writeStep(w, step, reason, width)
 		}
+		if a.FileWarning != "" {
+			writeWarning(w, a.FileWarning, width)
+		}
+	}
+}
+
+// writeWarning prints "  ! warning", wrapped to the width.
+func writeWarning(w io.Writer, warning string, width int) {
+	for i, l := range wrap(oneLine(warning), max(width-4, 20)) {
+		lead := "    "
+		if i == 0 {
+			lead = "  ! "
+		}
+		fmt.Fprintln(w, lead+l)
 	}
 }
 
