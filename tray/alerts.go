@@ -125,7 +125,12 @@ func bubble(a keepalive.Account, now time.Time) notify.Notification {
 		n.Title = a.Name + " needs you to sign in"
 		n.Body = clip(a.Reason, maxDetail)
 	default: // Broken
-		n.Title = a.Name + ": credentials unreadable"
+		// The words of status: an owned account's token file, a watched
+		// tool's login file.
+		n.Title = a.Name + ": token file unreadable"
+		if a.Kind.IsWatched() {
+			n.Title = a.Name + ": login file unreadable"
+		}
 		n.Body = clip(a.Reason, maxDetail)
 		if n.Body != "" {
 			n.Body += "\n"

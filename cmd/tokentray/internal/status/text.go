@@ -45,7 +45,7 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 		if tool != "" {
 			src = tool
 		}
-		row := []string{a.Name, src, dash(a.User), a.State.String(), relative(a.Expiry, now), relative(a.Deadline, now)}
+		row := []string{a.Name, src, dash(a.User), statusWord(a, now), relative(a.Expiry, now), relative(a.Deadline, now)}
 		if wide {
 			next := relative(a.NextRefresh, now)
 			if a.State == keepalive.Retrying && !a.NextTry.IsZero() {
@@ -100,6 +100,15 @@ func writeWarning(w io.Writer, warning string, width int) {
 }
 
 const gap = 2
+
+// statusWord is the STATUS cell: the state, or a more precise word where
+// one fits (a login that ends soon is "ends soon", not "warning").
+func statusWord(a keepalive.Account, now time.Time) string {
+	if a.State == keepalive.Warning && a.Deadline.After(now) {
+		return "ends soon"
+	}
+	return a.State.String()
+}
 
 // writeStep prints "  → step (reason)": the step whole, and the reason
 // beside it when it fits, else below it, wrapped to the width.
