@@ -92,10 +92,15 @@ type Engine struct {
 	cfgMu sync.RWMutex
 	cfgs  map[string]OwnedAccount
 
-	watchedAccs []*watchedAcc
-	signIns     signIns
-	openURL     func(string) error
-	logWriter   io.Writer
+	// watchedMu guards watchedAccs (replaced by ConfigureWatched) and
+	// restartWatch.
+	watchedMu    sync.Mutex
+	watchedAccs  []*watchedAcc
+	restartWatch func()
+
+	signIns   signIns
+	openURL   func(string) error
+	logWriter io.Writer
 
 	unsaved unsavedRecords
 
@@ -162,15 +167,8 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		e.rand = rand.Float64
 	}
 	e.logWriter = &slogWriter{log: e.log}
-	for _, src := range opts.Watched {
-		e.watchedAccs = append(e.watchedAccs, &watchedAcc{src: src, checkOK: true})
-	}
 	e.Configure(accounts)
-	now := e.clock.Now()
-	for _, w := range e.watchedAccs {
-		m, st := watched.Probe(w.src, now)
-		e.deliver(evWatched{acc: watchedStatus(w.src, m, st)})
-	}
+	e.ConfigureWatched(opts.Watched)
 	e.runMu.Lock()
 	e.publish(e.st, e.clock.Now())
 	e.runMu.Unlock()
@@ -394,12 +392,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			defer stop()
 		}
 	}
-	if len(e.watchedAccs) > 0 {
-		wg.Go(func() { e.watchWatched(wctx) })
-	}
+	stopWatched := e.followWatched(wctx, &wg)
 	l := loop{e: e, ctx: ctx}
 	l.run()
 	stopWatchers()
+	stopWatched()
 	wg.Wait()
 
 	e.runMu.Lock()

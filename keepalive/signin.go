@@ -81,7 +81,7 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 	if a, ok := e.config(name); ok {
 		return e.signInOwned(ctx, a, ui)
 	}
-	for _, w := range e.watchedAccs {
+	for _, w := range e.watchedList() {
 		if w.src.Name == name {
 			return e.signInWatched(ctx, w, ui)
 		}

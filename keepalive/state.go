@@ -25,6 +25,9 @@ type state struct {
 	// watched accounts' latest status, in discovery order.
 	watchedOrder []string
 	watched      map[string]Account
+	// watchedSet holds the configured watched stores (nil: not told yet);
+	// the result of a probe of a store that went away meanwhile is dropped.
+	watchedSet map[string]bool
 	// stepDue is the next wall-clock check: unscheduled accounts re-read
 	// their files (in case a change notification was missed) and watched
 	// stores are probed.
@@ -142,6 +145,8 @@ type (
 	evWatchedChanged struct{ name string }
 	// evWatched: a watched store was probed.
 	evWatched struct{ acc Account }
+	// evWatchedSources: the watched stores are now these (configuration).
+	evWatchedSources struct{ names []string }
 )
 
 func (evTick) isEvent()           {}
@@ -157,6 +162,7 @@ func (evSigningOut) isEvent()     {}
 func (evConfig) isEvent()         {}
 func (evWatched) isEvent()        {}
 func (evWatchedChanged) isEvent() {}
+func (evWatchedSources) isEvent() {}
 
 // refreshResult is what a refresh effect reports.
 type refreshResult struct {

@@ -159,8 +159,28 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 		s.owned, s.order = next, order
 	case evWatchedChanged:
 		emit(effProbeWatched{names: []string{ev.name}, fresh: true})
+	case evWatchedSources:
+		s.watchedSet = map[string]bool{}
+		for _, name := range ev.names {
+			s.watchedSet[name] = true
+		}
+		var order []string
+		for _, name := range s.watchedOrder {
+			if s.watchedSet[name] {
+				order = append(order, name)
+			} else {
+				delete(s.watched, name)
+			}
+		}
+		if len(order) != len(s.watchedOrder) {
+			emit(effPublish{})
+		}
+		s.watchedOrder = order
 	case evWatched:
 		name := ev.acc.Name
+		if s.watchedSet != nil && !s.watchedSet[name] {
+			break // it went away while it was probed
+		}
 		old, known := s.watched[name]
 		if !known {
 			s.watchedOrder = append(s.watchedOrder, name)

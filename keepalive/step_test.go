@@ -586,3 +586,19 @@ func loads(effs []effect) bool {
 	}
 	return false
 }
+
+func TestStepWatchedSources(t *testing.T) {
+	m := newMachine(t, nil)
+	m.do(evWatchedSources{names: []string{"a", "b"}})
+	m.do(evWatched{acc: Account{Name: "a", Kind: Watched("codex")}})
+	m.do(evWatched{acc: Account{Name: "b", Kind: Watched("codex")}})
+	effs := m.do(evWatchedSources{names: []string{"b", "c"}})
+	if !published(effs) || fmt.Sprint(m.s.watchedOrder) != "[b]" {
+		t.Fatalf("after removing a: order %v, effects %v", m.s.watchedOrder, effs)
+	}
+	m.do(evWatched{acc: Account{Name: "a", Kind: Watched("codex")}}) // a late probe
+	m.do(evWatched{acc: Account{Name: "c", Kind: Watched("codex")}})
+	if got := fmt.Sprint(m.s.watchedOrder); got != "[b c]" {
+		t.Errorf("order %v", got)
+	}
+}

@@ -140,9 +140,9 @@ func gather(opts *Options) (Report, error) {
 		rep.StartAtLogin = &on
 	}
 	for _, a := range f.Config.Accounts {
-		iss := a.Issuer
+		iss := a.Client.Endpoint.Issuer
 		if iss == "" {
-			iss = a.TokenURL
+			iss = a.Client.Endpoint.TokenURL
 		}
 		rep.Issuers[a.Name] = iss
 		rep.Files[a.Name] = store.Open(f.Paths.Data).Path(a.Name)
