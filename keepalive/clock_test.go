@@ -10,6 +10,11 @@ import (
 // hand. Advance moves both (timers fire); Jump moves only the wall clock,
 // as a suspend/resume does.
 type fakeClock struct {
+	// wallTimers makes its timers wallTimers: a Jump fires every armed
+	// timer, as a resume or a set clock fires a timerfd with
+	// TFD_TIMER_CANCEL_ON_SET.
+	wallTimers bool
+
 	mu     sync.Mutex
 	wall   time.Time
 	mono   time.Duration
@@ -32,23 +37,31 @@ func (c *fakeClock) Now() time.Time {
 }
 
 func (c *fakeClock) NewTimer(d time.Duration) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.mono + d, ch: make(chan time.Time, 1)}
-	if d <= 0 {
-		t.fired = true
-		t.ch <- c.wall
-		return t
+	t := &fakeTimer{c: c, ch: make(chan time.Time, 1)}
+	t.Reset(d)
+	if c.wallTimers {
+		return fakeWallTimer{t}
 	}
-	c.timers = append(c.timers, t)
 	return t
 }
+
+type fakeWallTimer struct{ *fakeTimer }
+
+func (fakeWallTimer) followsWallClock() {}
 
 func (t *fakeTimer) C() <-chan time.Time { return t.ch }
 
 func (t *fakeTimer) Stop() bool {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
+	return t.stopLocked()
+}
+
+func (t *fakeTimer) stopLocked() bool {
+	select {
+	case <-t.ch: // like *time.Timer: nothing stale after Stop or Reset
+	default:
+	}
 	for i, x := range t.c.timers {
 		if x == t {
 			t.c.timers = append(t.c.timers[:i], t.c.timers[i+1:]...)
@@ -56,6 +69,21 @@ func (t *fakeTimer) Stop() bool {
 		}
 	}
 	return false
+}
+
+func (t *fakeTimer) Reset(d time.Duration) bool {
+	c := t.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	armed := t.stopLocked()
+	t.at, t.fired = c.mono+d, false
+	if d <= 0 {
+		t.fired = true
+		t.ch <- c.wall
+		return armed
+	}
+	c.timers = append(c.timers, t)
+	return armed
 }
 
 // Pending is the number of armed timers (sleeping scheduler loops).
@@ -97,4 +125,11 @@ func (c *fakeClock) Jump(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.wall = c.wall.Add(d)
+	if c.wallTimers {
+		for _, t := range c.timers {
+			t.fired = true
+			t.ch <- c.wall
+		}
+		c.timers = nil
+	}
 }

@@ -30,6 +30,9 @@ type OwnedAccount struct {
 	CheckInterval time.Duration
 	// SignIn configures the browser sign-in (redirect, extra parameters).
 	SignIn oauthflow.SignInOptions
+	// Device makes the device authorization grant (RFC 8628) the default
+	// sign-in (config sign_in = "device").
+	Device bool
 }
 
 // Options configure an Engine. Store is required; the rest have defaults.
@@ -148,7 +151,7 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		cfgs:     map[string]OwnedAccount{},
 		subs:     map[chan Snapshot]struct{}{},
 		openURL:  opts.OpenURL,
-		signIns:  signIns{flows: map[string]*oauthflow.Flow{}},
+		signIns:  signIns{flows: map[string]*openSignIn{}},
 		unsaved:  unsavedRecords{m: map[string]unsaved{}},
 		events:   make(chan envelope, 64),
 		started:  make(chan struct{}),
@@ -420,17 +423,25 @@ type loop struct {
 	lastPub  time.Time // real time of the last publish
 	waiters  []chan struct{}
 
-	timer   Timer
+	timer   Timer // the one timer, for the earliest deadline
+	armed   bool
 	timerAt time.Time
+	wall    bool // timer follows the wall clock (see wallTimer)
 	pubT    *time.Timer
 }
 
 func (l *loop) run() {
 	e := l.e
+	l.timer = e.clock.NewTimer(maxWallSleep)
+	l.timer.Stop()
+	_, l.wall = l.timer.(wallTimer)
+	e.st.wallTimers = l.wall
 	defer func() {
-		if l.timer != nil {
-			l.timer.Stop()
+		l.timer.Stop()
+		if c, ok := l.timer.(interface{ Close() error }); ok {
+			c.Close()
 		}
+		e.st.wallTimers = false
 		if l.pubT != nil {
 			l.pubT.Stop()
 		}
@@ -447,7 +458,7 @@ func (l *loop) run() {
 			return
 		}
 		var tc <-chan time.Time
-		if l.timer != nil && !stopping {
+		if l.armed && !stopping {
 			tc = l.timer.C()
 		}
 		var pc <-chan time.Time
@@ -465,7 +476,7 @@ func (l *loop) run() {
 		case env := <-e.events:
 			l.apply(env)
 		case <-tc:
-			l.timer, l.timerAt = nil, time.Time{}
+			l.armed = false
 			l.apply(envelope{ev: evTick{}})
 		case <-pc:
 			l.pubT = nil
@@ -489,10 +500,10 @@ func (l *loop) apply(env envelope) {
 	e := l.e
 	if env.settle {
 		// A fired timer counts as work that is ready.
-		if l.timer != nil {
+		if l.armed {
 			select {
 			case <-l.timer.C():
-				l.timer, l.timerAt = nil, time.Time{}
+				l.armed = false
 				l.apply(envelope{ev: evTick{}})
 			default:
 			}
@@ -584,14 +595,22 @@ func (l *loop) afterBatch() {
 			l.publish()
 		}
 	}
+	// A monotonic timer never sleeps longer than maxStep: the wall-clock
+	// check notices a suspend. A wall-clock timer sleeps until the
+	// deadline (at most a day).
 	now := e.clock.Now()
-	wake := nextWake(e.st)
-	d := min(wake.Sub(now), maxStep)
-	if l.timer == nil || !wake.Equal(l.timerAt) || d <= 0 {
-		if l.timer != nil {
-			l.timer.Stop()
-		}
-		l.timer, l.timerAt = e.clock.NewTimer(max(d, 0)), wake
+	wake := nextWake(e.st, now)
+	limit := maxStep
+	if l.wall {
+		limit = maxWallSleep
+	}
+	d := limit
+	if !wake.IsZero() {
+		d = min(wake.Sub(now), limit)
+	}
+	if !l.armed || !wake.Equal(l.timerAt) || d <= 0 {
+		l.timer.Reset(max(d, 0))
+		l.armed, l.timerAt = true, wake
 	}
 	if l.inflight == 0 && !l.dirty {
 		l.release()

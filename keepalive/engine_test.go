@@ -240,6 +240,38 @@ func TestRetryAfterHonouredAndCapped(t *testing.T) {
 	}
 }
 
+// withWallTimers gives the engine wall-clock timers (SystemClock's on
+// Linux): a Jump fires them.
+func withWallTimers(r *rig, _ *oauthtest.Options, _ *OwnedAccount, _ *Options) {
+	r.clock.wallTimers = true
+}
+
+func TestWallTimersSleepUntilTheDeadline(t *testing.T) {
+	r := newRig(t, withWallTimers)
+	r.start()
+	r.idle()
+	// Idle, the one timer waits for the refresh, not for a clock check.
+	d, ok := r.clock.Next()
+	due := r.account().NextRefresh
+	if !ok || !r.clock.Now().Add(d).Equal(due) || d <= maxStep {
+		t.Fatalf("sleeps %v (armed %v), want until the refresh is due in %v", d, ok, due.Sub(r.clock.Now()))
+	}
+	// The laptop sleeps for three hours: the timer fires on resume, with
+	// no monotonic time passing.
+	r.clock.Jump(3 * time.Hour)
+	r.idle()
+	if n := r.refreshes(); n != 1 {
+		t.Fatalf("%d refreshes after the resume, want 1", n)
+	}
+	if a := r.account(); a.State != OK || !a.Expiry.After(r.clock.Now()) {
+		t.Errorf("after resume: %+v", a)
+	}
+	// And asleep again until the new token is due.
+	if d, _ := r.clock.Next(); d <= maxStep {
+		t.Errorf("after the refresh sleeps %v", d)
+	}
+}
+
 func TestWallClockJumpRefreshesAtOnce(t *testing.T) {
 	r := newRig(t)
 	r.start()

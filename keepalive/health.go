@@ -114,6 +114,10 @@ type Account struct {
 	// change its health: a token file or directory other users can read
 	// (tokentray tightens the modes when it next writes them).
 	FileWarning string `json:"file_warning,omitempty"`
+	// SignInError describes why the last sign-in did not complete, or
+	// why the open one cannot proceed by itself (no browser could be
+	// opened); empty once a sign-in succeeds.
+	SignInError string `json:"sign_in_error,omitempty"`
 	// Episode is the account's current trouble, or the last one (Ended
 	// set), as the engine tracks it. The tray turns it into bubbles.
 	Episode Episode `json:"episode,omitzero"`

@@ -36,6 +36,16 @@ const (
 	// maxStep bounds every sleep so that a suspend/resume, which stops the
 	// monotonic clock but not the wall clock, is noticed within a minute.
 	maxStep = 60 * time.Second
+	// slowCheck is the period of the check with wall-clock timers, which
+	// notice a suspend or a clock change themselves: files without a
+	// schedule are re-read in case a change notification was missed (a
+	// symlinked file, no inotify watches left, a network file system),
+	// and watched stores are probed (their tools' health rules change
+	// with time, and their check commands run every checkEvery).
+	slowCheck = 5 * time.Minute
+	// maxWallSleep bounds a sleep on wall-clock timers: a look once a day
+	// even when nothing is due.
+	maxWallSleep = 24 * time.Hour
 	// refreshJitter spreads scheduled refreshes up to this much earlier.
 	refreshJitter = 30 * time.Second
 )

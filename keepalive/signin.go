@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,19 @@ type SignInUI struct {
 	Paste func(ctx context.Context) (string, error)
 	// Invalid reports a pasted input that was not accepted.
 	Invalid func(err error)
+	// Unopened, when set, is told that Open failed (no browser could be
+	// opened): it shows the URL some other way, and the flow keeps
+	// waiting for the browser's redirect (or a paste) until it times out.
+	// Without Unopened and Paste a failed Open ends the sign-in.
+	Unopened func(url string, err error)
+
+	// Method chooses the grant of an owned account's sign-in.
+	Method SignInMethod
+	// Device shows the user code and the verification page of a device
+	// sign-in (RFC 8628 §3.3); it is called again when the user asks for
+	// a device sign-in that is already waiting. Without it, the
+	// verification page is opened with Open.
+	Device func(da *oauthflow.DeviceAuthorization)
 	// Manual says the user opens the sign-in elsewhere (another machine,
 	// --no-browser): Open then gets the authorization URL itself.
 	// Otherwise Open launches a browser here and gets a one-time loopback
@@ -57,11 +72,57 @@ func (ui SignInUI) url(f *oauthflow.Flow) string {
 	return f.StartURL()
 }
 
-// signIns tracks the open sign-in flow per owned account (nil while the
-// flow is starting).
+// DeviceAuthorization is what a device sign-in shows the user: the user
+// code, the verification page and when the code expires.
+type DeviceAuthorization = oauthflow.DeviceAuthorization
+
+// SignInMethod is the grant a sign-in of an owned account uses.
+type SignInMethod int
+
+const (
+	// MethodAccount is the account's setting (OwnedAccount.Device), the
+	// browser by default.
+	MethodAccount SignInMethod = iota
+	// MethodBrowser is the authorization code flow in a browser.
+	MethodBrowser
+	// MethodDevice is the device authorization grant (RFC 8628): the user
+	// enters a code on a page opened on any device.
+	MethodDevice
+	// MethodDeviceIfOffered is the device grant when the server offers it
+	// and the browser otherwise: for machines without a display.
+	MethodDeviceIfOffered
+)
+
+// setSignInError records why an owned account's sign-in did not complete
+// ("" once it did) and publishes it.
+func (e *Engine) setSignInError(a OwnedAccount, msg string) {
+	e.deliver(evSignInError{name: a.Name, msg: msg})
+}
+
+// browserProblem says why no browser could be opened.
+func browserProblem(err error) string {
+	if errors.Is(err, exec.ErrNotFound) {
+		return "no browser opener such as xdg-open is installed"
+	}
+	return userText(err)
+}
+
+// userText is an error's message as a user reads it: without the names
+// of Go packages.
+func userText(err error) string {
+	return strings.ReplaceAll(err.Error(), "oauthflow: ", "")
+}
+
+// signIns tracks the open sign-in per owned account: its browser flow or
+// its device authorization (both nil while the sign-in is starting).
 type signIns struct {
 	mu    sync.Mutex
-	flows map[string]*oauthflow.Flow
+	flows map[string]*openSignIn
+}
+
+type openSignIn struct {
+	flow   *oauthflow.Flow
+	device *oauthflow.DeviceAuthorization
 }
 
 // SignIn signs an account in with the default UI (the browser). For an
@@ -92,41 +153,139 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) error {
 	name := a.Name
 	e.signIns.mu.Lock()
-	if f, open := e.signIns.flows[name]; open {
+	if open, ok := e.signIns.flows[name]; ok {
 		e.signIns.mu.Unlock()
-		if f == nil {
-			return ErrSignInInProgress // still starting (discovery, listener)
-		}
-		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
-		if err := ui.show(f); err != nil {
-			return err
-		}
-		return ErrSignInInProgress
+		return e.showAgain(name, open, ui)
 	}
-	e.signIns.flows[name] = nil // reserve the slot; start outside the lock
+	slot := &openSignIn{}
+	e.signIns.flows[name] = slot // reserve the slot; start outside the lock
 	e.signIns.mu.Unlock()
-	var flow *oauthflow.Flow
 	defer func() {
 		e.signIns.mu.Lock()
 		delete(e.signIns.flows, name)
 		e.signIns.mu.Unlock()
+	}()
+	method := ui.Method
+	if method == MethodAccount {
+		method = MethodBrowser
+		if a.Device {
+			method = MethodDevice
+		}
+	}
+	if method == MethodDevice || method == MethodDeviceIfOffered {
+		tok, err := e.deviceSignIn(ctx, a, slot, ui)
+		switch {
+		case err == nil:
+			return e.storeSignIn(ctx, a, tok)
+		case method == MethodDeviceIfOffered && errors.Is(err, oauthflow.ErrNoDeviceEndpoint):
+			e.log.Info("keepalive: the server offers no device sign-in; using the browser", "account", name)
+		default:
+			return err
+		}
+	}
+	return e.browserSignIn(ctx, a, slot, ui)
+}
+
+// showAgain answers a sign-in request for an account whose sign-in is
+// already open: it shows its URL or code again.
+func (e *Engine) showAgain(name string, open *openSignIn, ui SignInUI) error {
+	e.signIns.mu.Lock()
+	flow, da := open.flow, open.device
+	e.signIns.mu.Unlock()
+	switch {
+	case flow != nil:
+		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
+		if err := ui.show(flow); err != nil {
+			if ui.Unopened == nil {
+				return err
+			}
+			ui.Unopened(flow.URL(), err)
+		}
+	case da != nil:
+		e.log.Info("keepalive: device sign-in already waiting; showing its code again", "account", name)
+		e.showDevice(da, ui)
+	}
+	return ErrSignInInProgress // (or still starting: discovery, listener)
+}
+
+// showDevice shows a device authorization with ui.Device, or opens its
+// verification page.
+func (e *Engine) showDevice(da *oauthflow.DeviceAuthorization, ui SignInUI) {
+	if ui.Device != nil {
+		ui.Device(da)
+		return
+	}
+	page := da.VerificationURIComplete
+	if page == "" {
+		page = da.VerificationURI
+	}
+	if err := ui.Open(page); err != nil {
+		e.log.Warn("keepalive: cannot open the verification page", "err", err)
+	}
+}
+
+// deviceSignIn runs the device authorization grant (RFC 8628) until the
+// user approves, declines, the code expires or ctx ends.
+func (e *Engine) deviceSignIn(ctx context.Context, a OwnedAccount, slot *openSignIn, ui SignInUI) (*oauthflow.Token, error) {
+	name := a.Name
+	da, err := a.Client.StartDevice(ctx, nil)
+	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, oauthflow.ErrNoDeviceEndpoint) {
+			e.setSignInError(a, userText(err))
+		}
+		return nil, fmt.Errorf("sign-in for %s: %w", name, err)
+	}
+	e.signIns.mu.Lock()
+	slot.device = da
+	e.signIns.mu.Unlock()
+	e.log.Info("keepalive: device sign-in started", "account", name, "verification_uri", da.VerificationURI)
+	e.showDevice(da, ui)
+	tok, err := a.Client.PollDevice(ctx, da)
+	if err != nil {
+		if ctx.Err() != nil {
+			e.setSignInError(a, "")
+		} else {
+			e.log.Warn("keepalive: device sign-in failed", "account", name, "err", err)
+			e.setSignInError(a, userText(err))
+		}
+		return nil, fmt.Errorf("sign-in for %s: %w", name, err)
+	}
+	return tok, nil
+}
+
+// browserSignIn runs the authorization code flow with PKCE and a loopback
+// redirect, then stores the new tokens.
+func (e *Engine) browserSignIn(ctx context.Context, a OwnedAccount, slot *openSignIn, ui SignInUI) error {
+	name := a.Name
+	var flow *oauthflow.Flow
+	defer func() {
 		if flow != nil {
 			flow.Close()
 		}
 	}()
 	flow, err := a.Client.StartSignIn(ctx, a.SignIn)
 	if err != nil {
+		if ctx.Err() == nil {
+			e.setSignInError(a, userText(err))
+		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
 	e.signIns.mu.Lock()
-	e.signIns.flows[name] = flow
+	slot.flow = flow
 	e.signIns.mu.Unlock()
 
 	e.log.Info("keepalive: sign-in started", "account", name)
 	if err := ui.show(flow); err != nil {
 		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
-		if ui.Paste == nil {
-			return fmt.Errorf("cannot open the browser: %w", err)
+		msg := "no browser could be opened (" + browserProblem(err) + ")"
+		if ui.Paste == nil && ui.Unopened == nil {
+			e.setSignInError(a, msg)
+			return fmt.Errorf("sign-in for %s: %s", name, msg)
+		}
+		// The flow stays alive: the link is shown some other way.
+		e.setSignInError(a, msg+"; open the sign-in link yourself")
+		if ui.Unopened != nil {
+			ui.Unopened(flow.URL(), err)
 		}
 	}
 	pctx, stopPaste := context.WithCancel(ctx)
@@ -148,9 +307,21 @@ func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) e
 	}
 	tok, err := flow.Wait(ctx)
 	if err != nil {
-		e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
+		if ctx.Err() != nil {
+			e.setSignInError(a, "") // cancelled: nothing went wrong
+		} else {
+			e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
+			e.setSignInError(a, userText(err))
+		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
+	return e.storeSignIn(ctx, a, tok)
+}
+
+// storeSignIn stores the tokens of a completed sign-in and publishes the
+// account as signed in.
+func (e *Engine) storeSignIn(ctx context.Context, a OwnedAccount, tok *oauthflow.Token) error {
+	name := a.Name
 	// The store lock is taken only now, after the browser: never across
 	// it. The engine is told first, so that it does not take the new file
 	// (seen through fsnotify) for a plain recovery.

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
@@ -136,5 +138,101 @@ func TestSignOutRevokesAndForgets(t *testing.T) {
 	}
 	if s := r.iss.Stats(); s.Revocations != 1 {
 		t.Errorf("revocations = %d", s.Revocations)
+	}
+}
+
+// When no browser can be opened the flow stays alive: Unopened gets the
+// link, the account shows why in SignInError, and opening the link
+// anywhere completes the sign-in and clears the error.
+func TestSignInWithoutBrowserStaysAlive(t *testing.T) {
+	r := newRig(t)
+	links := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- r.eng.SignInWith(context.Background(), "work", SignInUI{
+			Open:     func(string) error { return errors.New(`exec: "xdg-open": executable file not found in $PATH`) },
+			Unopened: func(url string, err error) { links <- url },
+		})
+	}()
+	url := <-links
+	if a := r.account(); !strings.Contains(a.SignInError, "no browser could be opened") || strings.Contains(a.SignInError, "oauthflow") {
+		t.Errorf("while the link waits: SignInError %q", a.SignInError)
+	}
+	if err := (&oauthtest.Browser{}).Open(url); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+	if a := r.account(); a.SignInError != "" || a.State != OK {
+		t.Errorf("after the sign-in: %+v", a)
+	}
+
+	// Without Unopened (and Paste) the sign-in ends, and says why.
+	err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: func(string) error { return errors.New("no opener") }})
+	if err == nil || !strings.Contains(err.Error(), "no browser could be opened") {
+		t.Fatalf("sign-in without a browser: %v", err)
+	}
+	if a := r.account(); !strings.Contains(a.SignInError, "no browser could be opened") {
+		t.Errorf("SignInError %q", a.SignInError)
+	}
+}
+
+// A failed sign-in is remembered in SignInError, in words without package
+// names.
+func TestSignInErrorRecorded(t *testing.T) {
+	r := newRig(t)
+	r.iss.SetConsent(oauthtest.Consent{Error: "access_denied"})
+	if err := r.eng.SignInWith(context.Background(), "work", SignInUI{Open: (&oauthtest.Browser{}).Open}); err == nil {
+		t.Fatal("denied sign-in succeeded")
+	}
+	if a := r.account(); a.SignInError != "sign-in was denied (access_denied)" {
+		t.Errorf("SignInError %q", a.SignInError)
+	}
+}
+
+// A device sign-in (sign_in = "device") shows its code, shows it again to
+// a second request instead of starting another, and stores the login once
+// the user approves.
+func TestDeviceSignIn(t *testing.T) {
+	r := newRig(t, func(r *rig, io *oauthtest.Options, acc *OwnedAccount, _ *Options) {
+		acc.Device = true
+		io.DeviceInterval = time.Second
+	})
+	r.client.Endpoint.DeviceAuthURL = r.iss.DeviceAuthorizationURL()
+	r.client.Sleep = func(ctx context.Context, d time.Duration) error { r.clock.Jump(d); return ctx.Err() }
+	shown := make(chan *DeviceAuthorization, 2)
+	ui := SignInUI{Device: func(da *DeviceAuthorization) { shown <- da }}
+	done := make(chan error, 1)
+	go func() { done <- r.eng.SignInWith(context.Background(), "work", ui) }()
+	da := <-shown
+	if err := r.eng.SignInWith(context.Background(), "work", ui); !errors.Is(err, ErrSignInInProgress) {
+		t.Fatalf("second sign-in: %v", err)
+	}
+	if again := <-shown; again.UserCode != da.UserCode {
+		t.Errorf("shown again %q, want %q", again.UserCode, da.UserCode)
+	}
+	if err := r.iss.ApproveDevice(da.UserCode); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("device sign-in: %v", err)
+	}
+	if st := r.iss.Stats(); st.DeviceAuthorizations != 1 || st.DeviceGrants != 1 || st.Authorizations != 0 {
+		t.Errorf("issuer stats %+v", st)
+	}
+	if a := r.account(); a.State != OK || a.SignInError != "" {
+		t.Errorf("after the sign-in: %+v", a)
+	}
+
+	// A denial is remembered in words.
+	go func() { done <- r.eng.SignInWith(context.Background(), "work", ui) }()
+	da = <-shown
+	r.iss.DenyDevice(da.UserCode)
+	if err := <-done; !errors.Is(err, oauthflow.ErrDeviceDenied) {
+		t.Fatalf("denied: %v", err)
+	}
+	if a := r.account(); !strings.Contains(a.SignInError, "denied") || strings.Contains(a.SignInError, "oauthflow") {
+		t.Errorf("SignInError %q", a.SignInError)
 	}
 }

@@ -32,6 +32,11 @@ type state struct {
 	// their files (in case a change notification was missed) and watched
 	// stores are probed.
 	stepDue time.Time
+	// wallTimers: the engine's timer fires at wall-clock instants, across
+	// a suspend, and at once when the wall clock is set, so nothing needs
+	// the clock looked at every maxStep; the check then runs every
+	// slowCheck, and only while it has something to look at.
+	wallTimers bool
 }
 
 func newState(p Policy) state {
@@ -58,6 +63,7 @@ type acct struct {
 	deadReason string
 	nextTry    time.Time
 	lastErr    string
+	signInErr  string // why the last sign-in did not complete (signin.go)
 
 	// The token file could not be written (a full disk): a local
 	// problem, not a failed login. Retried with backoff (nextTry), never
@@ -92,7 +98,7 @@ func infoOf(r *store.Record) recInfo {
 	}
 	return recInfo{
 		present: true, refreshToken: r.RefreshToken, expiry: r.Expiry, refreshExpiry: r.RefreshExpiry,
-		obtainedAt: r.ObtainedAt, expirySource: r.ExpirySource, user: oauthflow.IDTokenEmail(r.IDToken),
+		obtainedAt: r.ObtainedAt, expirySource: r.ExpirySource, user: (&oauthflow.Token{IDToken: r.IDToken, AccessToken: r.AccessToken}).Identity().String(),
 		modeWarning: r.ModeWarning,
 	}
 }
@@ -133,6 +139,9 @@ type (
 		rec  *store.Record
 		err  error
 	}
+	// evSignInError: why a sign-in did not complete, or why the open one
+	// waits for the user ("" once that no longer holds).
+	evSignInError struct{ name, msg string }
 	// evSigningOut: the user signs out (logout): remembered before the
 	// login is deleted, so no process takes the deletion for a lost login.
 	evSigningOut struct{ name string }
@@ -158,6 +167,7 @@ func (evRefreshNow) isEvent()     {}
 func (evSignedIn) isEvent()       {}
 func (evSignedOut) isEvent()      {}
 func (evSigningIn) isEvent()      {}
+func (evSignInError) isEvent()    {}
 func (evSigningOut) isEvent()     {}
 func (evConfig) isEvent()         {}
 func (evWatched) isEvent()        {}

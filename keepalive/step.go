@@ -43,7 +43,7 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 			}
 		}
 		if !now.Before(s.stepDue) {
-			s.stepDue = now.Add(maxStep)
+			s.stepDue = now.Add(s.checkPeriod())
 			for _, name := range s.order {
 				a := s.owned[name]
 				if _, ok := a.nextAttempt(); !ok && !a.refreshing {
@@ -119,11 +119,17 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 			a.writable()
 			a.endEpisode()
 			a.signedIn, a.signedOut = now, false
+			a.signInErr = ""
 			// A new login clears what was remembered about the old one
 			// (by any process).
 			a.health = store.Health{}
 			emit(effSaveHealth{name: a.cfg.Name})
 			touch(a, causeSignIn)
+		}
+	case evSignInError:
+		if a := s.owned[ev.name]; a != nil && a.signInErr != ev.msg {
+			a.signInErr = ev.msg
+			touch(a, causeNone)
 		}
 	case evSignedOut:
 		if a := s.owned[ev.name]; a != nil {
@@ -491,7 +497,8 @@ const noRefreshReason = "tokentray cannot keep this login alive: the server issu
 
 // status derives the published status from the account's state.
 func (a *acct) status(now time.Time) Account {
-	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.rec.user, SignedIn: a.signedIn}
+	st := Account{Name: a.cfg.Name, Kind: Owned, Attempt: a.failures, LastError: a.lastErr, User: a.rec.user, SignedIn: a.signedIn,
+		SignInError: a.signInErr}
 	if a.rec.present {
 		st.Expiry = a.rec.expiry
 		st.ExpirySource = a.rec.expirySource
@@ -631,24 +638,61 @@ func nextEpisode(ep Episode, st Account, c cause, watched, signIn bool, now time
 // (a broken file needs the user's hands, not a sign-in).
 func signInHelps(s State) bool { return s == NeedsSignIn || s == Warning }
 
-// nextWake is the instant of the earliest deadline: a due refresh or the
-// next wall-clock check.
-func nextWake(s state) time.Time {
-	wake := s.stepDue
+// nextWake is the instant of the earliest deadline after now: a due
+// refresh, a status that changes with time, or the next wall-clock check.
+// Zero means none (only with wall-clock timers: otherwise the check
+// bounds every sleep).
+func nextWake(s state, now time.Time) time.Time {
+	var wake time.Time
+	earlier := func(t time.Time) {
+		if !t.IsZero() && (wake.IsZero() || t.Before(wake)) {
+			wake = t
+		}
+	}
+	check := !s.wallTimers || len(s.watchedOrder) > 0
 	for _, name := range s.order {
 		a := s.owned[name]
 		if a.refreshing {
 			continue
 		}
-		if at, ok := a.nextAttempt(); ok && at.Before(wake) {
-			wake = at
+		at, ok := a.nextAttempt()
+		if ok {
+			earlier(at)
+		} else {
+			check = true // its file is looked at by the check
 		}
 		// A status that changes with time alone: OK becomes Due.
-		if a.pub.State == OK && !a.pub.NextRefresh.IsZero() && a.pub.NextRefresh.Before(wake) {
-			wake = a.pub.NextRefresh
+		if a.pub.State == OK && !a.pub.NextRefresh.IsZero() {
+			earlier(a.pub.NextRefresh)
 		}
 	}
+	if s.wallTimers {
+		// A watched login's state changes when its access token expires
+		// and when its deadline passes.
+		for _, name := range s.watchedOrder {
+			w := s.watched[name]
+			for _, t := range []time.Time{w.Expiry, w.Deadline} {
+				if t.After(now) {
+					earlier(t)
+				}
+			}
+		}
+	}
+	if check && s.stepDue.IsZero() {
+		return now // never checked yet
+	}
+	if check {
+		earlier(s.stepDue)
+	}
 	return wake
+}
+
+// checkPeriod is the period of the wall-clock check.
+func (s state) checkPeriod() time.Duration {
+	if s.wallTimers {
+		return slowCheck
+	}
+	return maxStep
 }
 
 // snapshot builds the published snapshot: owned accounts in configuration

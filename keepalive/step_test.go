@@ -148,7 +148,7 @@ func TestStepSchedulesOneRefreshWhenDue(t *testing.T) {
 	if a := m.acc(); a.State != OK || !a.NextRefresh.Equal(due) {
 		t.Fatalf("loaded: %+v", a)
 	}
-	if w := nextWake(m.s); !w.Equal(m.s.stepDue) && !w.Before(due.Add(time.Second)) {
+	if w := nextWake(m.s, t0); !w.Equal(m.s.stepDue) && !w.Before(due.Add(time.Second)) {
 		t.Errorf("next wake %v", w)
 	}
 	if effs := m.at(due.Add(-time.Second)).do(evTick{}); len(refreshes(effs)) != 0 {
@@ -455,6 +455,51 @@ func TestStatusComparesAllFields(t *testing.T) {
 	local.Expiry = t0.In(time.FixedZone("x", 3600))
 	if a.normalized() != local.normalized() {
 		t.Error("the same instant in another zone compared different")
+	}
+}
+
+// With wall-clock timers the engine sleeps until the next deadline; the
+// check (every slowCheck) only wakes it while it has something to look
+// at. Without them, every sleep ends at the check (maxStep).
+func TestNextWake(t *testing.T) {
+	due := t0.Add(time.Hour - 10*time.Minute - refreshJitter/2)
+	deadline := t0.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name    string
+		wall    bool
+		signed  bool // the account has a login (a schedule)
+		watched *Account
+		want    time.Time
+	}{
+		{name: "monotonic timers: the check", signed: true, want: t0.Add(maxStep)},
+		{name: "wall timers: the refresh", wall: true, signed: true, want: due},
+		{name: "wall timers, no schedule: the slow check", wall: true, want: t0.Add(slowCheck)},
+		{name: "wall timers, watched: the slow check", wall: true, signed: true,
+			watched: &Account{Name: "claude", Deadline: deadline}, want: t0.Add(slowCheck)},
+		{name: "wall timers, watched deadline before the check", wall: true, signed: true,
+			watched: &Account{Name: "claude", Expiry: t0.Add(time.Minute), Deadline: deadline}, want: t0.Add(time.Minute)},
+		{name: "wall timers, passed watched expiry", wall: true, signed: true,
+			watched: &Account{Name: "claude", Expiry: t0.Add(-time.Minute)}, want: t0.Add(slowCheck)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &machine{t: t, s: newState(DefaultPolicy), now: t0, rnd: 0.5}
+			m.s.wallTimers = tc.wall
+			m.do(evConfig{accounts: []OwnedAccount{{Name: "work", RefreshLead: 10 * time.Minute}}})
+			if tc.signed {
+				m.do(evLoaded{name: "work", rec: rec("rt1", t0, time.Hour)})
+			} else {
+				m.do(evLoaded{name: "work", err: fs.ErrNotExist})
+			}
+			if tc.watched != nil {
+				m.s.watchedOrder = []string{tc.watched.Name}
+				m.s.watched[tc.watched.Name] = *tc.watched
+			}
+			m.do(evTick{}) // the first check
+
+			if got := nextWake(m.s, t0); !got.Equal(tc.want) {
+				t.Errorf("next wake in %v, want %v", got.Sub(t0), tc.want.Sub(t0))
+			}
+		})
 	}
 }
 

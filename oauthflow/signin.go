@@ -136,6 +136,7 @@ type Flow struct {
 	state       string
 	verifier    string
 	timeout     time.Duration
+	deadline    time.Time // start + timeout
 	hold        time.Duration
 
 	ln     net.Listener
@@ -275,6 +276,7 @@ func (c *Client) StartSignIn(ctx context.Context, opts SignInOptions) (*Flow, er
 		state:       state,
 		verifier:    verifier,
 		timeout:     timeout,
+		deadline:    time.Now().Add(timeout),
 		hold:        hold,
 		ln:          ln,
 		done:        make(chan struct{}),
@@ -417,8 +419,32 @@ func (f *Flow) Paste(input string) error {
 	if err := f.claim(); err != nil {
 		return err
 	}
-	f.complete(code, final)
+	if final != nil {
+		f.complete(code, final)
+		return nil
+	}
+	// A pasted code may be mistyped or from another attempt: when the
+	// server rejects it (invalid_grant, RFC 6749 §5.2) the flow goes on
+	// waiting for the browser or a better paste.
+	tok, err := f.exchange(code)
+	var oe *Error
+	if errors.As(err, &oe) && oe.Code == "invalid_grant" && f.reopen() {
+		return fmt.Errorf("oauthflow: the server did not accept the pasted code (invalid_grant): %w", ErrInvalidPaste)
+	}
+	f.end(tok, err, false)
 	return nil
+}
+
+// reopen returns a claimed flow to waiting after a rejected paste, unless
+// it has ended meanwhile or its time is up.
+func (f *Flow) reopen() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.phase != exchanging || !time.Now().Before(f.deadline) {
+		return false
+	}
+	f.phase = waiting
+	return true
 }
 
 // Close abandons the flow: a running Wait returns [ErrFlowClosed], a code
@@ -561,6 +587,14 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 		f.end(nil, final, false)
 		return f.result()
 	}
+	tok, err := f.exchange(code)
+	f.end(tok, err, false)
+	return f.result()
+}
+
+// exchange redeems code at the token endpoint (RFC 6749 §4.1.3, RFC 7636
+// §4.5), after the hold that follows the launch of the browser.
+func (f *Flow) exchange(code string) (*Token, error) {
 	// Held while a second visit of a start URL may still come (see
 	// StartURL); a StartURL call meanwhile restarts the hold. (Once slept,
 	// the hold counts as over unless it was restarted, whatever the clock
@@ -571,19 +605,16 @@ func (f *Flow) complete(code string, final error) (*Token, error) {
 			break
 		}
 		if err := f.client.sleep(f.ctx, wait); err != nil {
-			f.end(nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err), false)
-			return f.result()
+			return nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err)
 		}
 		launched = since
 	}
-	tok, err := f.client.tokenRequest(f.ctx, "exchange", map[string]string{
+	return f.client.tokenRequest(f.ctx, "exchange", map[string]string{
 		"grant_type":    "authorization_code",
 		"code":          code,
 		"redirect_uri":  f.redirectURI,
 		"code_verifier": f.verifier,
 	})
-	f.end(tok, err, false)
-	return f.result()
 }
 
 // holdLeft returns the latest StartURL time and how long a code must still

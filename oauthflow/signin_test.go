@@ -629,16 +629,15 @@ func TestSignInCodeReplay(t *testing.T) {
 	}
 	// ... and the server rejects the code in another flow, revoking the
 	// login it created (RFC 6749 §4.1.2).
+	// A pasted code the server rejects leaves the flow waiting for a
+	// better one.
 	g := startFlow(t, c, oauthflow.SignInOptions{})
-	if err := g.Paste(code); err != nil {
-		t.Fatal(err)
-	}
-	_, err = waitFlow(t, g)
-	oe := asError(t, err)
-	if oe.Op != "exchange" || oe.Code != "invalid_grant" || oauthflow.Classify(err) != oauthflow.Terminal {
+	err = g.Paste(code)
+	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("replay: %v", err)
 	}
 	assertNoSecrets(t, iss, err.Error())
+	g.Close()
 	if iss.Valid(tok.AccessToken.Reveal()) {
 		t.Error("tokens of a replayed code still valid")
 	}
@@ -725,6 +724,22 @@ func TestSignInPaste(t *testing.T) {
 			t.Fatalf("%d token requests", n)
 		}
 		if err := f.Paste(u.String()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := waitFlow(t, f); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("a rejected code keeps waiting", func(t *testing.T) {
+		f := startFlow(t, signInClient(iss), oauthflow.SignInOptions{})
+		u := authorize(t, f)
+		for _, wrong := range []string{"not-the-code", "not-the-code#" + u.Query().Get("state")} {
+			if err := f.Paste(wrong); !errors.Is(err, oauthflow.ErrInvalidPaste) {
+				t.Errorf("Paste(%q) = %v, want a rejected paste", wrong, err)
+			}
+		}
+		if err := f.Paste(u.Query().Get("code")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := waitFlow(t, f); err != nil {

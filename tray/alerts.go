@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive"
@@ -43,6 +44,7 @@ type Alerts map[string]shown
 type shown struct {
 	episode int
 	state   keepalive.State
+	user    string // who was signed in when the episode's bubble first showed
 }
 
 // bubbles reports whether an episode in state s gets a bubble: a login
@@ -82,18 +84,28 @@ func (open Alerts) Next(s keepalive.Snapshot, now time.Time) (Alerts, []Notice) 
 			if !had || sh.episode != ep.ID || sh.state != ep.State {
 				out = append(out, Notice{Kind: Show, Notification: bubble(a, now)})
 			}
-			next[a.Name] = shown{episode: ep.ID, state: ep.State}
+			user := a.User
+			if had && sh.episode == ep.ID {
+				user = sh.user
+			}
+			next[a.Name] = shown{episode: ep.ID, state: ep.State, user: user}
 		case had:
 			out = append(out, Notice{Kind: Dismiss, Notification: notify.Notification{Key: a.Name}})
 			if ep.ID == sh.episode && ep.End == keepalive.EndSignedIn && sh.state == keepalive.NeedsSignIn {
 				title := a.Name + " is signed in again"
+				body := summary(a, now)
 				if a.User != "" {
 					title = a.Name + ": signed in as " + a.User
+				}
+				if sh.user != "" && a.User != "" && !strings.EqualFold(sh.user, a.User) {
+					// Say it plainly: the login now belongs to someone else.
+					title += ", a different account"
+					body = "Before, " + a.Name + " was signed in as " + sh.user + ".\n" + body
 				}
 				out = append(out, Notice{Kind: Show, Notification: notify.Notification{
 					Key:   a.Name,
 					Title: title,
-					Body:  summary(a, now),
+					Body:  body,
 				}})
 			}
 		}
@@ -122,6 +134,7 @@ func bubble(a keepalive.Account, now time.Time) notify.Notification {
 			n.Body = clip(a.Reason, maxDetail) + "\n" + n.Body
 		}
 	case keepalive.NeedsSignIn:
+		n.Urgent = true // it stays until acted on: the login is dead
 		n.Title = a.Name + " needs you to sign in"
 		n.Body = clip(a.Reason, maxDetail)
 	default: // Broken

@@ -10,7 +10,7 @@ import (
 )
 
 // noticeString is a compact form of a notice for table comparisons:
-// "show work needs you to sign in | reason [signin]" or "dismiss work".
+// "show work needs you to sign in | reason [signin] [urgent]" or "dismiss work".
 func noticeString(n Notice) string {
 	if n.Kind == Dismiss {
 		return "dismiss " + n.Notification.Key
@@ -18,6 +18,9 @@ func noticeString(n Notice) string {
 	s := fmt.Sprintf("show %s: %s | %s", n.Notification.Key, n.Notification.Title, n.Notification.Body)
 	if n.Notification.SignIn {
 		s += " [signin]"
+	}
+	if n.Notification.Urgent {
+		s += " [urgent]"
 	}
 	return s
 }
@@ -61,34 +64,44 @@ func TestAlertsSequences(t *testing.T) {
 			{snap(okA), nil},
 		}},
 		{"needs sign-in at start is announced once", []step{
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(need("not signed in")), nil},
 		}},
 		{"failures escalate to one bubble, retries do not repeat it", []step{
 			{snap(okA), nil},
 			{snap(retrying), nil},
 			{snap(refreshingIn(keepalive.Retrying)), nil},
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(refreshingIn(keepalive.NeedsSignIn)), nil},
 			{snap(need("4 refreshes failed in a row")), nil},
 			{snap(need("the server rejected the refresh token")), nil},
 		}},
 		{"sign-in closes the bubble and confirms", []step{
-			{snap(need("the server rejected the refresh token")), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin]"}},
+			{snap(need("the server rejected the refresh token")), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin] [urgent]"}},
 			{snap(signedIn), []string{"dismiss work", "show work: work is signed in again | ok"}},
 			{snap(signedIn), nil},
 		}},
 		{"a watched login that its owner signed in again", []step{
-			{snap(watchedAcc("claude", keepalive.NeedsSignIn)), []string{"show claude: claude needs you to sign in |  [signin]"}},
+			{snap(watchedAcc("claude", keepalive.NeedsSignIn)), []string{"show claude: claude needs you to sign in |  [signin] [urgent]"}},
 			{snap(ended(claudeOK, 1, keepalive.NeedsSignIn, keepalive.EndSignedIn)), []string{"dismiss claude", "show claude: claude is signed in again | ok"}},
 		}},
 		{"a background retry that succeeds is not a sign-in", []step{
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(recovered), []string{"dismiss work"}},
 		}},
 		{"sign-in with a known e-mail says who", []step{
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(withUser(signedIn, "dev@example.com")), []string{"dismiss work", "show work: work: signed in as dev@example.com | ok"}},
+		}},
+		{"sign-in as someone else says so plainly", []step{
+			{snap(withUser(need("the server rejected the refresh token"), "alice@example.com")),
+				[]string{"show work: work needs you to sign in | the server rejected the refresh token [signin] [urgent]"}},
+			{snap(withUser(signedIn, "bob@example.com")), []string{"dismiss work",
+				"show work: work: signed in as bob@example.com, a different account | Before, work was signed in as alice@example.com.\nok"}},
+		}},
+		{"sign-in as the same user again", []step{
+			{snap(withUser(need("x"), "dev@example.com")), []string{"show work: work needs you to sign in | x [signin] [urgent]"}},
+			{snap(withUser(signedIn, "Dev@Example.com")), []string{"dismiss work", "show work: work: signed in as Dev@Example.com | ok"}},
 		}},
 		{"a watched login near its deadline", []step{
 			{snap(claudeOK), nil},
@@ -102,7 +115,7 @@ func TestAlertsSequences(t *testing.T) {
 				a := watchedAcc("claude", keepalive.NeedsSignIn)
 				a.Reason = "the login has expired"
 				return a
-			}()), []string{"show claude: claude needs you to sign in | the login has expired [signin]"}},
+			}()), []string{"show claude: claude needs you to sign in | the login has expired [signin] [urgent]"}},
 		}},
 		{"a token file that cannot be written: no sign-in button", []step{
 			{snap(func() keepalive.Account {
@@ -117,32 +130,32 @@ func TestAlertsSequences(t *testing.T) {
 		{"broken has no sign-in button", []step{
 			{snap(broken), []string{"show work: work: token file unreadable | malformed token file\nThe file was left untouched; see tokentray status."}},
 			{snap(broken), nil},
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 		}},
 		{"leaving needs sign-in for retrying closes the bubble without a signed-in message", []step{
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(retrying), []string{"dismiss work"}},
 			{snap(inEpisode(owned("work", keepalive.Offline), 1)), nil},
 		}},
 		{"signing out closes the bubble quietly; signed out is no alarm", []step{
-			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin]"}},
+			{snap(need("3 refreshes failed in a row")), []string{"show work: work needs you to sign in | 3 refreshes failed in a row [signin] [urgent]"}},
 			{snap(signedOut), []string{"dismiss work"}},
 			{snap(owned("work", keepalive.SignedOut)), nil},
 		}},
 		{"a new episode after a recovery gets its own bubble", []step{
-			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(recovered), []string{"dismiss work"}},
-			{snap(inEpisode(need("the server rejected the refresh token"), 2)), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin]"}},
+			{snap(inEpisode(need("the server rejected the refresh token"), 2)), []string{"show work: work needs you to sign in | the server rejected the refresh token [signin] [urgent]"}},
 		}},
 		{"a removed account's bubble is closed", []step{
-			{snap(need("not signed in"), claudeOK), []string{"show work: work needs you to sign in | not signed in [signin]"}},
+			{snap(need("not signed in"), claudeOK), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 			{snap(claudeOK), []string{"dismiss work"}},
 			{snap(claudeOK), nil},
 		}},
 		{"accounts are independent", []step{
 			{snap(okA, claudeOK), nil},
 			{snap(need("not signed in"), warn), []string{
-				"show work: work needs you to sign in | not signed in [signin]",
+				"show work: work needs you to sign in | not signed in [signin] [urgent]",
 				"show claude: claude: login ends in 2d 4h | Sign in again soon so that it keeps working. [signin]",
 			}},
 			{snap(signedIn, warn), []string{"dismiss work", "show work: work is signed in again | ok"}},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,8 +23,9 @@ type Engine interface {
 	Subscribe() (<-chan keepalive.Snapshot, func())
 	// RefreshNow asks for a refresh of one owned account, or of all with "".
 	RefreshNow(name string) error
-	// SignIn runs the sign-in of an account until it completes or ctx ends.
-	SignIn(ctx context.Context, name string) error
+	// SignInWith runs the sign-in of an account until it completes or
+	// ctx ends; ui.Unopened is told when no browser could be opened.
+	SignInWith(ctx context.Context, name string, ui keepalive.SignInUI) error
 }
 
 var _ Engine = (*keepalive.Engine)(nil)
@@ -76,6 +78,12 @@ type Options struct {
 	// times such as "login ends in 2d 4h", the Start at login checkbox;
 	// default 30 s).
 	Tick time.Duration
+	// Clipboard copies sign-in links (default SystemClipboard). Without
+	// one available the link is shown in a notification instead.
+	Clipboard Clipboard
+	// OpenURL opens a device sign-in's verification page in the browser
+	// (default OpenPath).
+	OpenURL func(url string) error
 }
 
 // shell is the system tray as the event loop sees it: fyne.io/systray in
@@ -89,6 +97,13 @@ type shell interface {
 	Reset()
 }
 
+// Action names of the notification buttons the tray offers besides
+// notify.ActionSignIn. Each has a handler in (*app).action.
+const (
+	actionCopyLink = "copy-link" // copy the waiting sign-in link
+	actionOpenPage = "open-page" // open a device sign-in's verification page
+)
+
 // widget is one menu item.
 type widget interface {
 	SetTitle(string)
@@ -98,6 +113,8 @@ type widget interface {
 	Check()
 	Uncheck()
 	AddSubItem(title, tooltip string) widget
+	Show()
+	Hide()
 	// Clicked delivers clicks; it is closed when the item is removed.
 	Clicked() <-chan struct{}
 }
@@ -116,6 +133,7 @@ const (
 	actOpenConfig
 	actSub // a slot of an account's submenu; see submenu
 	actQuit
+	actCopyLink
 )
 
 type click struct {
@@ -133,13 +151,24 @@ const clickBuffer = 64
 // cached wraps a widget and remembers what it shows, so that the loop only
 // calls the tray when a value changes (no flicker, no D-Bus chatter).
 type cached struct {
-	w                widget
-	title, tooltip   string
-	enabled, checked bool
+	w                         widget
+	title, tooltip            string
+	enabled, checked, visible bool
 }
 
 func newCached(w widget, title, tooltip string, checked bool) *cached {
-	return &cached{w: w, title: title, tooltip: tooltip, enabled: true, checked: checked}
+	return &cached{w: w, title: title, tooltip: tooltip, enabled: true, checked: checked, visible: true}
+}
+
+func (c *cached) show(on bool) {
+	if on != c.visible {
+		c.visible = on
+		if on {
+			c.w.Show()
+		} else {
+			c.w.Hide()
+		}
+	}
 }
 
 func (c *cached) set(it Item) {
@@ -181,7 +210,8 @@ type menu struct {
 	gen        int
 	accounts   []string // names, in menu order
 	lines      []*cached
-	subs       [][]*cached // each account's submenu items, see submenu
+	subs       [][]*cached        // each account's submenu items, see submenu
+	copyLinks  map[string]*cached // "Copy sign-in link" per owned account
 	refreshAll *cached
 	signIn     *cached
 	login      *cached
@@ -208,6 +238,32 @@ type app struct {
 
 	notices chan Notice // to the notifier goroutine, in order
 	work    sync.WaitGroup
+
+	// links are the sign-in links no browser could be opened for, per
+	// account, while their sign-in waits.
+	links    map[string]string
+	pages    map[string]string // verification pages of waiting device sign-ins
+	signEvts chan signInEvent  // from the sign-in goroutines to the loop
+
+	// hosts reports whether a tray host (panel) is there to show the
+	// icon; nil when unknown. noHost is set while none is.
+	hosts       <-chan bool
+	hostChecked bool
+	noHost      bool
+	hostNotice  bool // the "no system tray" notification is open
+}
+
+// noHostKey is the notification key of the "no system tray" notice; it
+// cannot clash with an account name, which never contains a space.
+const noHostKey = "tokentray no tray host"
+
+// signInEvent is news from a sign-in running on its own goroutine.
+type signInEvent struct {
+	account string
+	link    string                         // no browser could be opened for this link
+	device  *keepalive.DeviceAuthorization // a device sign-in waits for this code
+	done    bool                           // the sign-in ended, with err
+	err     error
 }
 
 func newApp(opts Options, sh shell) *app {
@@ -223,13 +279,22 @@ func newApp(opts Options, sh shell) *app {
 	if opts.OpenFile == nil {
 		opts.OpenFile = OpenPath
 	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = OpenPath
+	}
+	if opts.Clipboard == nil {
+		opts.Clipboard = SystemClipboard{}
+	}
 	return &app{
-		opts:    opts,
-		log:     opts.Log,
-		sh:      sh,
-		clicks:  make(chan click, clickBuffer),
-		alerts:  Alerts{},
-		notices: make(chan Notice, 64),
+		opts:     opts,
+		log:      opts.Log,
+		sh:       sh,
+		clicks:   make(chan click, clickBuffer),
+		alerts:   Alerts{},
+		notices:  make(chan Notice, 64),
+		links:    map[string]string{},
+		pages:    map[string]string{},
+		signEvts: make(chan signInEvent, 16),
 	}
 }
 
@@ -295,6 +360,10 @@ func (a *app) run(ctx context.Context) {
 				continue
 			}
 			a.action(ctx, act)
+		case ev := <-a.signEvts:
+			a.signInNews(ev)
+		case present := <-a.hosts:
+			a.hostChanged(present)
 		}
 	}
 }
@@ -384,7 +453,7 @@ func (a *app) build(ctx context.Context) {
 	if a.menu != nil {
 		gen = a.menu.gen + 1
 	}
-	m := &menu{gen: gen}
+	m := &menu{gen: gen, copyLinks: map[string]*cached{}}
 	a.menu = m
 	a.view = View{}
 	add := func(title, tooltip string, kind actionKind, account string) *cached {
@@ -403,6 +472,13 @@ func (a *app) build(ctx context.Context) {
 			w := line.AddSubItem(it.title, it.tooltip)
 			a.forward(ctx, w, click{gen: gen, kind: actSub, account: acc.Name, slot: slot})
 			subs = append(subs, newCached(w, it.title, it.tooltip, false))
+		}
+		if acc.Refresh { // owned: its sign-in link can wait for the user
+			tip := "Copy the link of " + acc.Name + "'s sign-in, to open it in a browser"
+			c := line.AddSubItem(LabelCopyLink, tip)
+			a.forward(ctx, c, click{gen: gen, kind: actCopyLink, account: acc.Name})
+			m.copyLinks[acc.Name] = newCached(c, LabelCopyLink, tip, false)
+			m.copyLinks[acc.Name].show(a.links[acc.Name] != "")
 		}
 		m.accounts = append(m.accounts, acc.Name)
 		m.lines = append(m.lines, newCached(line, acc.Title, acc.Tooltip, false))
@@ -515,6 +591,8 @@ func (a *app) handle(ctx context.Context, c click) {
 		}
 	case actStartAtLogin:
 		a.toggleStartAtLogin()
+	case actCopyLink:
+		a.copyLink(c.account)
 	case actAddAccount, actOpenConfig:
 		f := a.opts.AddAccount
 		if c.kind == actOpenConfig {
@@ -535,13 +613,23 @@ func (a *app) handle(ctx context.Context, c click) {
 }
 
 // action handles a press on a notification: "signin" signs the account
-// in; a click on the bubble ("default") does the same while the engine
-// says a sign-in resolves the account's open episode, and nothing
-// otherwise (e.g. on "signed in again").
+// in and "copy-link" copies its waiting sign-in link; a click on the
+// bubble ("default", where the platform reports it apart from the
+// buttons) signs in while the engine says a sign-in resolves the
+// account's open episode, and does nothing otherwise (e.g. on "signed in
+// again").
 func (a *app) action(ctx context.Context, act notify.Action) {
 	switch act.Name {
 	case notify.ActionSignIn:
 		a.signIn(ctx, act.Key)
+	case actionCopyLink:
+		a.copyLink(act.Key)
+	case actionOpenPage:
+		if page := a.pages[act.Key]; page != "" {
+			if err := a.opts.OpenURL(page); err != nil {
+				a.log.Warn("tray: cannot open the verification page", "account", act.Key, "err", err)
+			}
+		}
 	case notify.ActionDefault:
 		if acc, ok := a.snap.Find(act.Key); ok && acc.Episode.Open() && acc.Episode.SignIn {
 			a.signIn(ctx, act.Key)
@@ -552,19 +640,182 @@ func (a *app) action(ctx context.Context, act notify.Action) {
 // signIn is what every "Sign In" calls: the engine's SignIn on its own
 // goroutine (it waits for the browser). A second request for the same
 // account is the engine's business: it shows the open sign-in again.
+//
+// When no browser can be opened the sign-in goes on: the link is posted
+// in a notification ("Open this link to sign in") and offered by the
+// account's "Copy sign-in link" until the sign-in ends.
 func (a *app) signIn(ctx context.Context, name string) {
 	a.log.Info("tray: sign-in requested", "account", name)
+	tell := func(ev signInEvent) {
+		select {
+		case a.signEvts <- ev:
+		case <-ctx.Done():
+		}
+	}
+	ui := keepalive.SignInUI{
+		Unopened: func(url string, err error) {
+			a.log.Warn("tray: no browser could be opened; showing the sign-in link", "account", name, "err", err)
+			tell(signInEvent{account: name, link: url})
+		},
+		Device: func(da *keepalive.DeviceAuthorization) { tell(signInEvent{account: name, device: da}) },
+	}
 	a.work.Go(func() {
-		err := a.opts.Engine.SignIn(ctx, name)
+		err := a.opts.Engine.SignInWith(ctx, name, ui)
 		switch {
 		case err == nil:
 		case errors.Is(err, keepalive.ErrSignInInProgress):
 			a.log.Info("tray: sign-in already in progress", "account", name)
+			return // the open sign-in reports its own end
 		case ctx.Err() != nil:
+			return
 		default:
 			a.log.Warn("tray: sign-in failed", "account", name, "err", err)
 		}
+		tell(signInEvent{account: name, done: true, err: err})
 	})
+}
+
+// hostChanged follows the tray host. Without one at start-up the icon
+// cannot be seen: say so once, in the log and in a notification, and
+// keep working (refreshes and notifications need no icon). fyne.io/systray
+// registers the icon by itself once a host appears. A host that goes away
+// later (a panel restarting) is only logged.
+func (a *app) hostChanged(present bool) {
+	first := !a.hostChecked
+	a.hostChecked = true
+	switch {
+	case !present && first:
+		a.noHost, a.hostNotice = true, true
+		a.log.Warn("tray: no system tray found; " + noHostHelp)
+		a.notices <- Notice{Kind: Show, Notification: notify.Notification{Key: noHostKey, Title: noHostTitle, Body: noHostBody}}
+	case !present && !a.noHost:
+		a.noHost = true
+		a.log.Info("tray: the system tray went away; the icon comes back with it")
+	case present && a.noHost:
+		a.noHost = false
+		a.log.Info("tray: a system tray appeared; showing the icon")
+		if a.hostNotice {
+			a.hostNotice = false
+			a.notices <- Notice{Kind: Dismiss, Notification: notify.Notification{Key: noHostKey}}
+		}
+	}
+}
+
+// Texts of the "no system tray" notice.
+const (
+	noHostTitle = "No system tray found"
+	noHostHelp  = "on GNOME install the AppIndicator extension (gnome-shell-extension-appindicator); " +
+		"elsewhere add a system tray (status notifier) to your panel"
+	noHostBody = "tokentray keeps running: it refreshes your logins and notifies you when one needs you. " +
+		"To see its icon, " + noHostHelp + ". The icon appears as soon as there is a tray."
+)
+
+// signInNews applies news from a sign-in to the menu and notifications.
+func (a *app) signInNews(ev signInEvent) {
+	name := ev.account
+	if ev.device != nil {
+		page := ev.device.VerificationURIComplete
+		if page == "" {
+			page = ev.device.VerificationURI
+		}
+		a.pages[name] = page
+		a.notices <- Notice{Kind: Show, Notification: deviceNotification(name, ev.device, a.opts.Now())}
+		return
+	}
+	if !ev.done {
+		a.links[name] = ev.link
+		if c := a.menu.copyLinks[name]; c != nil {
+			c.show(true)
+		}
+		a.notices <- Notice{Kind: Show, Notification: linkNotification(name, ev.link, a.opts.Clipboard.Available())}
+		return
+	}
+	delete(a.links, name)
+	delete(a.pages, name)
+	if c := a.menu.copyLinks[name]; c != nil {
+		c.show(false)
+	}
+	if ev.err != nil {
+		// Say how it ended and offer Sign In again: never leave a dead
+		// link or code on screen, never end in silence (e.g. "another
+		// program opened your sign-in link; sign-in cancelled").
+		a.notices <- Notice{Kind: Show, Notification: notify.Notification{
+			Key: name, Title: name + ": sign-in did not complete", Body: signInFailure(a.snap, name, ev.err),
+			SignIn: true, Urgent: true,
+		}}
+	}
+}
+
+// signInFailure is the body of the bubble after a failed sign-in: the
+// engine's words for it when it has them.
+func signInFailure(s keepalive.Snapshot, name string, err error) string {
+	if acc, ok := s.Find(name); ok && acc.SignInError != "" {
+		return clip(acc.SignInError, maxDetail)
+	}
+	msg := strings.TrimPrefix(err.Error(), "sign-in for "+name+": ")
+	return clip(strings.ReplaceAll(msg, "oauthflow: ", ""), maxDetail)
+}
+
+// deviceNotification shows the code of a device sign-in (RFC 8628 §3.3)
+// with a button that opens the verification page. The user code is meant
+// to be read and typed by the user; it is no credential on its own.
+func deviceNotification(name string, da *keepalive.DeviceAuthorization, now time.Time) notify.Notification {
+	body := "Open " + da.VerificationURI + " on any device and enter the code " + da.UserCode + "."
+	if left := da.ExpiresAt.Sub(now); left > 0 {
+		body += " The code expires in " + keepalive.HumanDuration(left) + "."
+	}
+	return notify.Notification{
+		Key:           name,
+		Title:         "Sign in to " + name + " with the code " + da.UserCode,
+		Body:          body,
+		Buttons:       []notify.Button{{ID: actionOpenPage, Label: "Open page"}},
+		NoButtonsHint: "Open the page in a browser on this or any other device.",
+		Urgent:        true,
+	}
+}
+
+// linkNotification asks the user to open a sign-in link that no browser
+// could be opened for. The link is for this user's browser only: it holds
+// no token (with the loopback start URL, nothing usable by anyone else).
+func linkNotification(name, link string, canCopy bool) notify.Notification {
+	n := notify.Notification{
+		Key:    name,
+		Title:  "Open this link to sign in to " + name,
+		Body:   link + "\n\nNo browser could be opened. Open the link in a browser on this computer.",
+		Urgent: true,
+	}
+	if canCopy {
+		n.Buttons = []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}
+		n.NoButtonsHint = `To copy it, choose "` + LabelCopyLink + `" in the tokentray menu under ` + name + "."
+	}
+	return n
+}
+
+// copyLink copies the waiting sign-in link of an account to the
+// clipboard; without a clipboard tool it shows the link instead.
+func (a *app) copyLink(name string) {
+	link := a.links[name]
+	if link == "" {
+		a.log.Info("tray: no sign-in link waiting", "account", name)
+		return
+	}
+	err := ErrNoClipboard
+	if a.opts.Clipboard.Available() {
+		err = a.opts.Clipboard.Copy(link)
+	}
+	n := notify.Notification{Key: name, Buttons: []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}}
+	switch {
+	case err == nil:
+		a.log.Info("tray: sign-in link copied", "account", name)
+		n.Title = "Sign-in link of " + name + " copied"
+		n.Body = "Paste it into the address bar of a browser on this computer:\n" + link
+	default:
+		a.log.Warn("tray: cannot copy the sign-in link", "account", name, "err", err)
+		n.Title = "Sign-in link of " + name
+		n.Body = link + "\n\nCopy the link from here (" + err.Error() + ")."
+		n.Buttons = nil
+	}
+	a.notices <- Notice{Kind: Show, Notification: n}
 }
 
 func (a *app) loginStatus() bool {

@@ -36,7 +36,7 @@ type fakeItem struct {
 	checkbox, sep    bool
 	children         []*fakeItem
 	clicked          chan struct{}
-	removed          bool
+	removed, hidden  bool
 }
 
 func (s *fakeShell) log(f string, args ...any) { s.calls = append(s.calls, fmt.Sprintf(f, args...)) }
@@ -111,6 +111,8 @@ func (i *fakeItem) AddSubItem(title, tooltip string) widget {
 	return c
 }
 func (i *fakeItem) Clicked() <-chan struct{} { return i.clicked }
+func (i *fakeItem) Show()                    { i.set(func() { i.hidden = false; i.sh.log("show %s", i.title) }) }
+func (i *fakeItem) Hide()                    { i.set(func() { i.hidden = true; i.sh.log("hide %s", i.title) }) }
 
 // labels returns the top-level labels ("-" for separators) and, for
 // items with a submenu, "label>child,child".
@@ -125,7 +127,9 @@ func (s *fakeShell) labels() []string {
 		case len(it.children) > 0:
 			var cs []string
 			for _, c := range it.children {
-				cs = append(cs, c.title)
+				if !c.hidden {
+					cs = append(cs, c.title)
+				}
 			}
 			out = append(out, it.title+">"+strings.Join(cs, ","))
 		default:
@@ -203,6 +207,12 @@ type fakeEngine struct {
 	refreshes []string
 	signIns   []string
 	signInErr error
+	// noBrowser, when set, makes SignInWith report that no browser could
+	// be opened and wait for the sign-in's outcome on the channel.
+	noBrowser chan error
+	// device, with noBrowser, makes SignInWith a device sign-in that
+	// shows this code.
+	device *keepalive.DeviceAuthorization
 	// refreshGate, when set, makes RefreshNow (which the loop calls
 	// itself) wait until it is closed: the loop is then busy.
 	refreshGate chan struct{}
@@ -247,11 +257,23 @@ func (e *fakeEngine) RefreshNow(name string) error {
 	return nil
 }
 
-func (e *fakeEngine) SignIn(ctx context.Context, name string) error {
+func (e *fakeEngine) SignInWith(ctx context.Context, name string, ui keepalive.SignInUI) error {
 	e.mu.Lock()
 	e.signIns = append(e.signIns, name)
 	err := e.signInErr
+	wait := e.noBrowser
+	device := e.device
 	e.mu.Unlock()
+	if device != nil {
+		ui.Device(device)
+		return <-wait
+	}
+	if wait != nil {
+		// Like the engine when no browser can be opened: the link is
+		// handed to Unopened and the sign-in waits for the user.
+		ui.Unopened("http://127.0.0.1:4000/start/"+name, errors.New("no opener"))
+		return <-wait
+	}
 	return err
 }
 
@@ -264,6 +286,7 @@ func (e *fakeEngine) calls() (refreshes, signIns []string) {
 type fakeNotifier struct {
 	mu      sync.Mutex
 	log     []string
+	notes   []notify.Notification // every Show
 	actions chan notify.Action
 	closed  bool
 }
@@ -274,6 +297,7 @@ func (n *fakeNotifier) Show(x notify.Notification) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.log = append(n.log, "show "+x.Key+": "+x.Title)
+	n.notes = append(n.notes, x)
 	return nil
 }
 
@@ -294,6 +318,36 @@ func (n *fakeNotifier) Close() error {
 		close(n.actions)
 	}
 	return nil
+}
+
+// last returns the last notification shown.
+func (n *fakeNotifier) last() notify.Notification {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.notes) == 0 {
+		return notify.Notification{}
+	}
+	return n.notes[len(n.notes)-1]
+}
+
+// fakeClipboard records what is copied; none makes it unavailable.
+type fakeClipboard struct {
+	mu     sync.Mutex
+	none   bool
+	copied []string
+}
+
+func (c *fakeClipboard) Available() bool { c.mu.Lock(); defer c.mu.Unlock(); return !c.none }
+func (c *fakeClipboard) Copy(text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.copied = append(c.copied, text)
+	return nil
+}
+func (c *fakeClipboard) texts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.copied)
 }
 
 func (n *fakeNotifier) shown() []string {
@@ -327,6 +381,9 @@ type harness struct {
 	eng    *fakeEngine
 	notif  *fakeNotifier
 	auto   *fakeAutostart
+	clip   *fakeClipboard
+	urls   chan string // OpenURL
+	hosts  chan bool
 	opened chan string
 	logs   *keepalivetest.Buffer
 	done   chan struct{}
@@ -344,7 +401,7 @@ func startAppWith(t *testing.T, first keepalive.Snapshot, opt func(*Options)) *h
 	t.Helper()
 	h := &harness{
 		sh: &fakeShell{}, eng: newFakeEngine(first), notif: newFakeNotifier(),
-		auto: &fakeAutostart{}, opened: make(chan string, 4), done: make(chan struct{}),
+		auto: &fakeAutostart{}, clip: &fakeClipboard{}, urls: make(chan string, 4), hosts: make(chan bool), opened: make(chan string, 4), done: make(chan struct{}),
 		logs: &keepalivetest.Buffer{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -354,12 +411,15 @@ func startAppWith(t *testing.T, first keepalive.Snapshot, opt func(*Options)) *h
 		Log:          slog.New(slog.NewTextHandler(h.logs, nil)),
 		OpenFile:     func(p string) error { h.opened <- p; return nil },
 		StartAtLogin: h.auto,
+		Clipboard:    h.clip,
+		OpenURL:      func(u string) error { h.urls <- u; return nil },
 		Now:          func() time.Time { return t0 },
 	}
 	if opt != nil {
 		opt(&opts)
 	}
 	h.app = newApp(opts, h.sh)
+	h.app.hosts = h.hosts
 	h.app.start(ctx)
 	go func() { h.app.run(ctx); close(h.done) }()
 	t.Cleanup(func() {
@@ -591,6 +651,139 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 	}
 	if out := signIn(errors.New("cannot open the browser")); !strings.Contains(out, `level=WARN msg="tray: sign-in failed" account=work err="cannot open the browser"`) {
 		t.Errorf("failure not logged:\n%s", out)
+	}
+	// ... and said in a notification that offers Sign In again.
+	keepalivetest.Eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+	if n := h.notif.last(); !n.SignIn || n.Body != "cannot open the browser" {
+		t.Errorf("failure notification %+v", n)
+	}
+	if got := h.notif.shown(); slices.Contains(got, "show work: work: sign-in did not complete") && len(got) != 2 {
+		t.Errorf("notifications %q: the sign-in in progress was announced as a failure", got)
+	}
+}
+
+// No browser: the sign-in goes on, its link is posted in a notification
+// with a Copy link button, the account's submenu offers Copy sign-in link
+// while the sign-in waits, and a failed end is announced with Sign In.
+func TestAppSignInLinkWithoutBrowser(t *testing.T) {
+	for _, noClipboard := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noClipboard=%v", noClipboard), func(t *testing.T) {
+			h := startApp(t, snap(owned("work", keepalive.NeedsSignIn)))
+			h.clip.mu.Lock()
+			h.clip.none = noClipboard
+			h.clip.mu.Unlock()
+			outcome := make(chan error)
+			h.eng.mu.Lock()
+			h.eng.noBrowser = outcome
+			h.eng.mu.Unlock()
+			const link = "http://127.0.0.1:4000/start/work"
+			if got := h.sh.labels()[0]; got != "work: needs sign-in>Sign In…,Refresh" {
+				t.Errorf("menu before the sign-in: %q", got)
+			}
+			press(t, h.sh.find(t, "Sign In to work", ""))
+			keepalivetest.Eventually(t, "the link notification", func() bool { return h.notif.last().Title == "Open this link to sign in to work" })
+			n := h.notif.last()
+			if !strings.Contains(n.Body, link) || !n.Urgent {
+				t.Errorf("link notification %+v", n)
+			}
+			wantButtons := []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}
+			if noClipboard {
+				wantButtons = nil
+			}
+			if !slices.Equal(n.Buttons, wantButtons) {
+				t.Errorf("buttons %+v, want %+v", n.Buttons, wantButtons)
+			}
+			keepalivetest.Eventually(t, "Copy sign-in link", func() bool {
+				return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh,"+LabelCopyLink
+			})
+
+			press(t, h.sh.find(t, "work:", LabelCopyLink))
+			if noClipboard {
+				keepalivetest.Eventually(t, "the link shown", func() bool { return h.notif.last().Title == "Sign-in link of work" })
+				if n := h.notif.last(); !strings.Contains(n.Body, link) || len(n.Buttons) != 0 {
+					t.Errorf("link shown as %+v", n)
+				}
+			} else {
+				keepalivetest.Eventually(t, "the copy", func() bool { return slices.Equal(h.clip.texts(), []string{link}) })
+				h.notif.actions <- notify.Action{Key: "work", Name: actionCopyLink}
+				keepalivetest.Eventually(t, "the second copy", func() bool { return len(h.clip.texts()) == 2 })
+			}
+
+			outcome <- errors.New("sign-in timed out")
+			keepalivetest.Eventually(t, "Copy sign-in link gone", func() bool { return h.sh.labels()[0] == "work: needs sign-in>Sign In…,Refresh" })
+			keepalivetest.Eventually(t, "the failure notification", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+			if n := h.notif.last(); !n.SignIn || n.Body != "sign-in timed out" {
+				t.Errorf("failure notification %+v", n)
+			}
+		})
+	}
+}
+
+// No tray host at start-up: one warning in the log and one notification;
+// the notification closes when a host appears; a panel that restarts
+// later is not announced again.
+func TestAppNoTrayHost(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.OK)))
+	h.hosts <- false
+	keepalivetest.Eventually(t, "the notice", func() bool { return slices.Contains(h.notif.shown(), "show "+noHostKey+": No system tray found") })
+	if n := h.notif.last(); !strings.Contains(n.Body, "AppIndicator extension") || n.SignIn || len(n.Buttons) != 0 {
+		t.Errorf("notice %+v", n)
+	}
+	if l := h.logs.String(); strings.Count(l, "no system tray found") != 1 || !strings.Contains(l, "on GNOME install the AppIndicator extension") {
+		t.Errorf("log:\n%s", l)
+	}
+	h.hosts <- true
+	keepalivetest.Eventually(t, "the notice closed", func() bool { return slices.Contains(h.notif.shown(), "dismiss "+noHostKey) })
+	h.hosts <- false // the panel restarts
+	h.hosts <- true
+	h.hosts <- true // a barrier: the loop has handled the restart
+	if got := h.notif.shown(); len(got) != 2 {
+		t.Errorf("notifications %q, want the notice and its dismissal only", got)
+	}
+	if l := h.logs.String(); strings.Count(l, "no system tray found") != 1 {
+		t.Errorf("warned again:\n%s", l)
+	}
+}
+
+// A device sign-in shows its code in a notification whose button opens
+// the verification page.
+func TestAppDeviceSignIn(t *testing.T) {
+	h := startApp(t, snap(owned("work", keepalive.NeedsSignIn)))
+	outcome := make(chan error)
+	h.eng.mu.Lock()
+	h.eng.noBrowser = outcome
+	h.eng.device = &keepalive.DeviceAuthorization{UserCode: "WDJB-MJHT", VerificationURI: "https://idp.example/device",
+		VerificationURIComplete: "https://idp.example/device?user_code=WDJB-MJHT", ExpiresAt: t0.Add(10 * time.Minute)}
+	h.eng.mu.Unlock()
+	press(t, h.sh.find(t, "work:", LabelSignIn))
+	keepalivetest.Eventually(t, "the code", func() bool { return h.notif.last().Title == "Sign in to work with the code WDJB-MJHT" })
+	n := h.notif.last()
+	if n.Body != "Open https://idp.example/device on any device and enter the code WDJB-MJHT. The code expires in 10m." ||
+		!slices.Equal(n.Buttons, []notify.Button{{ID: actionOpenPage, Label: "Open page"}}) || !n.Urgent {
+		t.Errorf("device notification %+v", n)
+	}
+	h.notif.actions <- notify.Action{Key: "work", Name: actionOpenPage}
+	select {
+	case u := <-h.urls:
+		if u != "https://idp.example/device?user_code=WDJB-MJHT" {
+			t.Errorf("opened %q", u)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open page did nothing")
+	}
+	outcome <- errors.New("the sign-in was denied on the verification page")
+	keepalivetest.Eventually(t, "the failure", func() bool { return h.notif.last().Title == "work: sign-in did not complete" })
+	// The page is forgotten with the sign-in: a late press does nothing.
+	h.eng.mu.Lock()
+	h.eng.noBrowser, h.eng.device = nil, nil
+	h.eng.mu.Unlock()
+	h.notif.actions <- notify.Action{Key: "work", Name: actionOpenPage}
+	h.notif.actions <- notify.Action{Key: "work", Name: notify.ActionSignIn} // a barrier: actions are handled in order
+	keepalivetest.Eventually(t, "barrier", func() bool { _, s := h.eng.calls(); return len(s) == 2 })
+	select {
+	case u := <-h.urls:
+		t.Errorf("opened %q after the sign-in ended", u)
+	default:
 	}
 }
 

@@ -3,9 +3,11 @@
 package tray
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -35,5 +37,87 @@ func Available() error {
 	if err := conn.Hello(); err != nil {
 		return fmt.Errorf("%w: %w", ErrNoSessionBus, err)
 	}
+	return nil
+}
+
+// watcherName is the bus name of the StatusNotifierWatcher, the service
+// of the panel (tray host) that StatusNotifierItems register with.
+const watcherName = "org.kde.StatusNotifierWatcher"
+
+// watchHost reports on hosts whether a tray host (StatusNotifierWatcher)
+// is on the session bus: once at the start, then at every change, until
+// ctx ends. It uses a private connection of its own: fyne.io/systray
+// exits its loop on the first foreign signal read on the shared one.
+// It returns an error when the bus cannot be asked; hosts is then never
+// sent to.
+func watchHost(ctx context.Context, hosts chan<- bool) error {
+	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	if err != nil {
+		return err
+	}
+	if err := conn.Auth(nil); err != nil {
+		conn.Close()
+		return err
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return err
+	}
+	// Subscribe first, then ask: no change between the two is missed.
+	err = conn.AddMatchSignal(
+		dbus.WithMatchSender("org.freedesktop.DBus"),
+		dbus.WithMatchObjectPath("/org/freedesktop/DBus"),
+		dbus.WithMatchInterface("org.freedesktop.DBus"),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, watcherName),
+	)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	sigs := make(chan *dbus.Signal, 8)
+	conn.Signal(sigs)
+	var has bool
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = conn.BusObject().CallWithContext(cctx, "org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has)
+	cancel()
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	go func() {
+		defer conn.Close()
+		send := func(v bool) bool {
+			select {
+			case hosts <- v:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if !send(has) {
+			return
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case sig, ok := <-sigs:
+				if !ok {
+					return
+				}
+				if sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || sig.Sender != "org.freedesktop.DBus" || len(sig.Body) != 3 {
+					continue
+				}
+				if name, _ := sig.Body[0].(string); name != watcherName {
+					continue
+				}
+				owner, _ := sig.Body[2].(string)
+				if !send(owner != "") {
+					return
+				}
+			}
+		}
+	}()
 	return nil
 }

@@ -17,7 +17,10 @@ package tray
 import (
 	"context"
 	"errors"
+	"log"
+	"log/slog"
 	"runtime"
+	"strings"
 
 	"fyne.io/systray"
 
@@ -43,6 +46,17 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a := newApp(opts, systrayShell{})
+	hosts := make(chan bool, 1)
+	if err := watchHost(ctx, hosts); err != nil {
+		a.log.Info("tray: cannot follow the system tray host", "err", err)
+	} else {
+		a.hosts = hosts
+	}
+	// fyne.io/systray reports through the standard logger, e.g. a raw
+	// "failed to register" error when there is no tray host, which the
+	// loop explains in words: send it to the log file, not to stderr.
+	log.SetFlags(0)
+	log.SetOutput(libraryLog{a.log})
 	loopDone := make(chan struct{})
 	if runtime.GOOS != "darwin" {
 		// The item's title (and Id) on D-Bus; on macOS the title is text
@@ -70,6 +84,14 @@ func Run(ctx context.Context, opts Options) error {
 	<-loopDone
 	a.work.Wait()
 	return nil
+}
+
+// libraryLog writes the standard logger's lines to the tray's log.
+type libraryLog struct{ l *slog.Logger }
+
+func (w libraryLog) Write(p []byte) (int, error) {
+	w.l.Info("tray: system tray library", "msg", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // systrayShell is the shell of fyne.io/systray.

@@ -19,6 +19,9 @@ const (
 	LabelStartAtLogin = "Start at login"
 	LabelOpenLog      = "Open log"
 	LabelQuit         = "Quit"
+	// LabelCopyLink is in an account's submenu while its sign-in waits
+	// for a link that no browser could be opened for.
+	LabelCopyLink = "Copy sign-in link"
 	// LabelAddAccount and LabelOpenConfig replace the account lines when
 	// nothing is configured or discovered: the first opens the config
 	// file with a commented example account, the second the file as is.
@@ -262,6 +265,9 @@ func detail(a keepalive.Account) string {
 		if a.LastError != "" && a.LastError != a.Reason {
 			parts = append(parts, "last error: "+clip(a.LastError, maxDetail))
 		}
+	}
+	if a.SignInError != "" {
+		parts = append(parts, "sign-in: "+clip(a.SignInError, maxDetail))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -193,6 +193,7 @@ func TestRenderMenuAndTooltip(t *testing.T) {
 	home.Reason = "the server rejected the refresh token"
 	home.LastError = "invalid_grant: refresh token revoked"
 	home.Attempt = 1
+	home.SignInError = "no browser could be opened (xdg-open not found); open the sign-in link yourself"
 	flaky := owned("flaky", keepalive.Retrying)
 	flaky.Attempt = 1
 	flaky.LastError = "503 temporarily_unavailable"
@@ -204,7 +205,8 @@ func TestRenderMenuAndTooltip(t *testing.T) {
 	wantLines := []AccountItem{
 		{Name: "work", Title: "work: ok · refreshes 15:02", Tooltip: "work: ok · refreshes 15:02", Refresh: true},
 		{Name: "home", Title: "home: needs sign-in",
-			Tooltip: "home: needs sign-in — the server rejected the refresh token; last error: invalid_grant: refresh token revoked", Refresh: true, SignInFirst: true},
+			Tooltip: "home: needs sign-in — the server rejected the refresh token; last error: invalid_grant: refresh token revoked; " +
+				"sign-in: no browser could be opened (xdg-open not found); open the sign-in link yourself", Refresh: true, SignInFirst: true},
 		{Name: "flaky", Title: "flaky: retrying (1 failed)", Tooltip: "flaky: retrying (1 failed) — last error: 503 temporarily_unavailable", Refresh: true},
 		{Name: "claude", Title: "claude: login ends in 2d 4h", Tooltip: "claude: login ends in 2d 4h — the login ends soon", Refresh: false, SignInFirst: true},
 	}

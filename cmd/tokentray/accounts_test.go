@@ -70,6 +70,11 @@ func TestFailedAddLeavesTheConfigAlone(t *testing.T) {
 	if data, _ := os.ReadFile(h.config); string(data) != existing {
 		t.Fatalf("config changed by a failed add:\n%s", data)
 	}
+	// A preset's missing parameter is named as the flag to give.
+	_, errOut, code = h.run("add", "work", "--provider", "okta", "--client-id", "x", "--no-login")
+	if code != 1 || !strings.Contains(errOut, "--domain: is required") || strings.Contains(errOut, "config.toml") {
+		t.Errorf("add --provider okta without --domain: exit %d %q", code, errOut)
+	}
 	// A denied sign-in.
 	h.iss.SetConsent(oauthtest.Consent{Error: "access_denied"})
 	bin, opened := fakeOpener(t)

@@ -153,9 +153,6 @@ func TestAddAndRemoveReachTheRunningInstance(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("add: exit %d %s", code, errOut)
 	}
-	if strings.Contains(errOut, "cannot reload") {
-		t.Skip("this engine cannot take a new configuration yet")
-	}
 	if errOut != "" {
 		t.Errorf("add beside a running instance: %q", errOut)
 	}

@@ -55,7 +55,7 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("add: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "work: signed in, expires in 59m") {
+	if !strings.Contains(out.String(), "work: signed in as user-1, expires in 59m") {
 		t.Errorf("add output:\n%s", out.String())
 	}
 	h.outputs = append(h.outputs, out.String(), browser.Last().Body)
@@ -90,8 +90,8 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "work: signed out") || h.iss.Stats().Revocations != 1 {
 		t.Errorf("logout: exit %d %q, %d revocations", code, stdout, h.iss.Stats().Revocations)
 	}
-	if _, _, code := h.run("token", "work"); code != 1 {
-		t.Errorf("token after logout: exit %d, want 1", code)
+	if _, errOut, code := h.run("token", "work"); code != 2 || !strings.Contains(errOut, "tokentray login work") {
+		t.Errorf("token after logout: exit %d, want 2 with the next step: %s", code, errOut)
 	}
 	h.assertNoLeaks()
 }

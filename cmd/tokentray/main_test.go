@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 		binary += ".exe"
 	}
 	build := exec.Command("go", "build", "-o", binary, ".")
+	if runtime.GOOS == "linux" {
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // as make build does
+	}
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building tokentray:", err)
@@ -87,6 +90,9 @@ func newHome(t testing.TB, opts oauthtest.Options) *home {
 		"XDG_STATE_HOME="+filepath.Join(root, "state"),
 		"XDG_RUNTIME_DIR="+filepath.Join(root, "run"),
 		"DBUS_SESSION_BUS_ADDRESS=disabled:",
+		// A display, as on a desktop: login chooses the browser flow (the
+		// browser is a fake xdg-open). noDisplay removes it.
+		"DISPLAY=:99", "WAYLAND_DISPLAY=",
 		// Windows ignores HOME and XDG_*.
 		"USERPROFILE="+root,
 		"APPDATA="+filepath.Join(root, "config"),
@@ -210,9 +216,9 @@ func TestStatusAndTokenAgainstFakeIssuer(t *testing.T) {
 		t.Fatal("token after refresh is not the new valid token")
 	}
 
-	// Not signed in: a clear message and exit 1.
+	// Not signed in: a clear message and exit 2 (retrying will not help).
 	out, errOut, code = h.run("token", "idle")
-	if code != 1 || out != "" || !strings.Contains(errOut, "tokentray login idle") {
+	if code != 2 || out != "" || !strings.Contains(errOut, "tokentray login idle") {
 		t.Errorf("token idle: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 

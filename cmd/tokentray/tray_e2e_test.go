@@ -37,7 +37,7 @@ type trayApp struct {
 	menu   dbus.ObjectPath
 	cmd    *exec.Cmd
 	exited chan error
-	out    bytes.Buffer
+	out    syncBuffer
 	opened string // file the fake xdg-open appends its argument to
 	ctx    context.Context
 }
@@ -53,12 +53,33 @@ func fakeOpener(t *testing.T) (pathDir, record string) {
 	return dir, record
 }
 
+// trayOptions vary the desktop startTray runs tokentray in.
+type trayOptions struct {
+	// path replaces the directory with the fake xdg-open as all of PATH
+	// (so no browser opener exists).
+	path string
+	// noWatcher starts no StatusNotifierWatcher (no panel, as on stock
+	// GNOME); startTray then returns before the item is registered.
+	noWatcher bool
+}
+
 func startTray(t *testing.T, h *home) *trayApp {
+	return startTrayWith(t, h, trayOptions{})
+}
+
+func startTrayWith(t *testing.T, h *home, o trayOptions) *trayApp {
 	t.Helper()
 	bus := dbustest.New(t) // stopped last: cleanups run in reverse order
-	watcher := bus.NewWatcher(t)
+	var watcher *dbustest.Watcher
+	if !o.noWatcher {
+		watcher = bus.NewWatcher(t)
+	}
 	notes := bus.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
 	bin, opened := fakeOpener(t)
+	path := bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	if o.path != "" {
+		path = o.path
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
@@ -66,7 +87,7 @@ func startTray(t *testing.T, h *home) *trayApp {
 	a.cmd = exec.Command(binary, "run")
 	a.cmd.Env = append(slices.Clone(h.env),
 		"DBUS_SESSION_BUS_ADDRESS="+bus.Address,
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		"PATH="+path)
 	a.cmd.Stdout, a.cmd.Stderr = &a.out, &a.out
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -89,19 +110,30 @@ func startTray(t *testing.T, h *home) *trayApp {
 	})
 
 	var err error
-	if a.item, err = watcher.WaitItem(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
 	if a.conn, err = bus.Connect(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.conn.Close() })
+	if watcher == nil {
+		return a
+	}
+	a.attach(watcher)
+	return a
+}
+
+// attach waits for the item to register with watcher and reads it.
+func (a *trayApp) attach(watcher *dbustest.Watcher) {
+	t := a.t
+	t.Helper()
+	var err error
+	if a.item, err = watcher.WaitItem(a.ctx, 1); err != nil {
+		t.Fatal(err)
+	}
 	props := a.props()
 	if props.Menu == "" || props.Title != tray.AppName {
 		t.Fatalf("item properties: title %q, menu %q", props.Title, props.Menu)
 	}
 	a.menu = props.Menu
-	return a
 }
 
 func (a *trayApp) props() dbustest.ItemProps {
@@ -262,7 +294,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	if len(labels) != len(want) || !strings.HasPrefix(labels[0], "work: ok · refreshes ") || !slices.Equal(labels[1:], want[1:]) {
 		t.Fatalf("menu %q, want %q", labels, want)
 	}
-	if sub := root.Children[0].Labels(); !slices.Equal(sub, []string{tray.LabelRefresh, tray.LabelSignIn}) {
+	if sub := root.Children[0].VisibleLabels(); !slices.Equal(sub, []string{tray.LabelRefresh, tray.LabelSignIn}) {
 		t.Errorf("account submenu %q", sub)
 	}
 	if si := a.find(tray.LabelSignIn); si.Enabled {
@@ -319,14 +351,21 @@ func TestTrayEndToEnd(t *testing.T) {
 		!strings.Contains(bubble.Body, "3 refreshes failed in a row") {
 		t.Errorf("notification %q: %q, actions %q", bubble.Summary, bubble.Body, bubble.Actions)
 	}
+	// It stays until acted on, and every action on it signs in.
+	if u, ok := bubble.Urgency(); !ok || u != 2 {
+		t.Errorf("needs-sign-in urgency %d (sent %v), want critical", u, ok)
+	}
+	if !slices.Equal(bubble.Actions, []string{"default", "Sign In", "signin", "Sign In"}) {
+		t.Errorf("needs-sign-in actions %q", bubble.Actions)
+	}
 	if tip := a.props().ToolTip.Title; !strings.Contains(tip, "work: needs sign-in") || !strings.Contains(tip, "last error:") {
 		t.Errorf("tooltip %q", tip)
 	}
 	if si := a.find(tray.SignInLabel("work")); !si.Enabled {
 		t.Error("Sign In to work… disabled while work needs a sign-in")
 	}
-	if line := a.find("work: needs sign-in"); !slices.Equal(line.Labels(), []string{tray.LabelSignIn, tray.LabelRefresh}) {
-		t.Errorf("submenu of an account that needs a sign-in: %q", line.Labels())
+	if line := a.find("work: needs sign-in"); !slices.Equal(line.VisibleLabels(), []string{tray.LabelSignIn, tray.LabelRefresh}) {
+		t.Errorf("submenu of an account that needs a sign-in: %q", line.VisibleLabels())
 	}
 	// A fourth failure (and the Refreshing in between) shows no second
 	// bubble.
@@ -373,8 +412,8 @@ func TestTrayEndToEnd(t *testing.T) {
 		if c := calls[1]; c.Summary != "work is signed in again" || c.ReplacesID != 0 {
 			t.Errorf("confirmation %q", summaries(calls))
 		}
-		if _, ok := calls[1].ActionLabel("signin"); ok {
-			t.Error("the confirmation offers Sign In")
+		if len(calls[1].Actions) != 0 {
+			t.Errorf("the confirmation offers actions %q that would do nothing", calls[1].Actions)
 		}
 		if si := a.find(tray.LabelSignIn); si.Enabled {
 			t.Error("Sign In… still enabled after signing in")
@@ -464,4 +503,184 @@ func TestTrayStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("tokentray did not exit after SIGTERM")
 	}
+}
+
+// fakeClipboard writes an xclip into dir that appends what it is given to
+// the returned file (it must not rely on PATH: the test's PATH is dir).
+func fakeClipboard(t *testing.T, dir string) (record string) {
+	record = filepath.Join(dir, "clipboard")
+	script := "#!/bin/sh\n/bin/cat >> '" + record + "'\nprintf '\\n' >> '" + record + "'\n"
+	if err := os.WriteFile(filepath.Join(dir, "xclip"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return record
+}
+
+// TestTrayNoBrowserOpener: with no browser opener at all, Sign In does
+// not fail silently: the link is posted in a notification with a working
+// Copy link button, the account's submenu offers Copy sign-in link, the
+// tooltip says why, and opening the link signs in.
+func TestTrayNoBrowserOpener(t *testing.T) {
+	if !dbustest.Available() {
+		t.Skip("dbus-daemon not installed")
+	}
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	h.writeConfig(h.ownedAccount("work"))
+	bin := t.TempDir() // PATH: only a clipboard tool, no xdg-open, x-www-browser, www-browser
+	clip := fakeClipboard(t, bin)
+	a := startTrayWith(t, h, trayOptions{path: bin})
+	a.waitIcon(assets.SignIn) // never signed in
+	calls, err := a.notes.WaitCalls(a.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := calls[0]
+	if request.Summary != "work needs you to sign in" {
+		t.Fatalf("first notification %q", summaries(calls))
+	}
+	sub := func() dbustest.MenuItem { return a.layout().Children[0] }
+	if l := sub().VisibleLabels(); slices.Contains(l, tray.LabelCopyLink) {
+		t.Errorf("Copy sign-in link offered before any sign-in: %q", l)
+	}
+
+	if err := a.notes.EmitAction(request.ID, "signin"); err != nil {
+		t.Fatal(err)
+	}
+	calls, err = a.notes.WaitCalls(a.ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkNote := calls[1]
+	link := strings.Fields(linkNote.Body)[0]
+	if linkNote.Summary != "Open this link to sign in to work" || linkNote.ReplacesID != request.ID ||
+		!strings.HasPrefix(link, "http://127.0.0.1:") && !strings.HasPrefix(link, h.iss.URL()) {
+		t.Fatalf("link notification %q replaces %d: %q", linkNote.Summary, linkNote.ReplacesID, linkNote.Body)
+	}
+	if !slices.Equal(linkNote.Actions, []string{"default", "Copy link", "copy-link", "Copy link"}) {
+		t.Errorf("link notification actions %q", linkNote.Actions)
+	}
+	if u, _ := linkNote.Urgency(); u != 2 {
+		t.Errorf("link notification urgency %d", u)
+	}
+	a.waitFor("Copy sign-in link in the submenu", func() bool { return slices.Contains(sub().VisibleLabels(), tray.LabelCopyLink) })
+	if tip := a.props().ToolTip.Title; !strings.Contains(tip, "sign-in: no browser could be opened") {
+		t.Errorf("tooltip %q", tip)
+	}
+	if out, _, _ := h.run("status"); !strings.Contains(out, "no browser could be opened") {
+		t.Errorf("status while the link waits:\n%s", out)
+	}
+
+	copied := func() []string { data, _ := os.ReadFile(clip); return strings.Fields(string(data)) }
+	menuNow := sub()
+	copyItem, _ := menuNow.Find(tray.LabelCopyLink)
+	if err := dbustest.Click(a.conn, a.item.BusName, a.menu, copyItem.ID); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("the menu's copy", func() bool { return slices.Equal(copied(), []string{link}) })
+	if err := a.notes.EmitAction(linkNote.ID, "copy-link"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("the button's copy", func() bool { return len(copied()) == 2 })
+
+	// The user opens the link in a browser: signed in.
+	var browser oauthtest.Browser
+	if err := browser.Open(link); err != nil {
+		t.Fatal(err)
+	}
+	a.waitIcon(assets.OK)
+	a.waitFor("Copy sign-in link gone", func() bool { return !slices.Contains(sub().VisibleLabels(), tray.LabelCopyLink) })
+	if tip := a.props().ToolTip.Title; strings.Contains(tip, "sign-in:") {
+		t.Errorf("tooltip after the sign-in %q", tip)
+	}
+	h.assertNoLeaks()
+}
+
+// TestTrayWithoutTrayHost: a session bus without a StatusNotifierWatcher
+// (stock GNOME). tokentray says once what to do, in the log and in a
+// notification, without the library's raw error on stderr, keeps working,
+// and shows its icon as soon as a tray host appears.
+func TestTrayWithoutTrayHost(t *testing.T) {
+	if !dbustest.Available() {
+		t.Skip("dbus-daemon not installed")
+	}
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	h.writeConfig(h.ownedAccount("work"))
+	h.signIn("work")
+	a := startTrayWith(t, h, trayOptions{noWatcher: true})
+	calls, err := a.notes.WaitCalls(a.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notice := calls[0]
+	if notice.Summary != "No system tray found" || !strings.Contains(notice.Body, "AppIndicator extension") || len(notice.Actions) != 0 {
+		t.Errorf("notice %q: %q, actions %q", notice.Summary, notice.Body, notice.Actions)
+	}
+	logFile := filepath.Join(h.root, "state", "tokentray", "tokentray.log")
+	a.waitFor("the warning in the log", func() bool {
+		data, _ := os.ReadFile(logFile)
+		return bytes.Contains(data, []byte("no system tray found; on GNOME install the AppIndicator extension"))
+	})
+	// It keeps working without an icon: a refresh from the command line
+	// is seen by the status of the running instance.
+	if _, stderr, code := h.run("refresh", "--force", "work"); code != 0 {
+		t.Fatalf("refresh: %s", stderr)
+	}
+
+	a.attach(a.bus.NewWatcher(t))
+	a.waitIcon(assets.OK)
+	a.waitFor("the notice to close", func() bool { return slices.Contains(a.notes.ClosedIDs(), notice.ID) })
+	if calls := a.notes.Calls(); len(calls) != 1 {
+		t.Errorf("notifications %q, want the one notice", summaries(calls))
+	}
+	if strings.Contains(a.out.String(), "systray error") {
+		t.Errorf("the library's raw error reached stderr:\n%s", a.out.String())
+	}
+	data, _ := os.ReadFile(logFile)
+	if bytes.Count(data, []byte("no system tray found")) != 1 {
+		t.Errorf("log:\n%s", data)
+	}
+}
+
+// TestTrayDeviceSignIn: an account with sign_in = "device". Sign In posts
+// the code with a button that opens the verification page; approving
+// there signs the account in.
+func TestTrayDeviceSignIn(t *testing.T) {
+	if !dbustest.Available() {
+		t.Skip("dbus-daemon not installed")
+	}
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour, DeviceInterval: time.Second})
+	h.writeConfig(h.deviceAccount("work", `sign_in = "device"`))
+	a := startTray(t, h)
+	a.waitIcon(assets.SignIn)
+	calls, err := a.notes.WaitCalls(a.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.notes.EmitAction(calls[0].ID, "signin"); err != nil {
+		t.Fatal(err)
+	}
+	calls, err = a.notes.WaitCalls(a.ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := calls[1]
+	code, ok := strings.CutPrefix(note.Summary, "Sign in to work with the code ")
+	if !ok || !strings.Contains(note.Body, h.iss.VerificationURL()) || !strings.Contains(note.Body, code) {
+		t.Fatalf("device notification %q: %q", note.Summary, note.Body)
+	}
+	if !slices.Equal(note.Actions, []string{"default", "Open page", "open-page", "Open page"}) {
+		t.Errorf("actions %q", note.Actions)
+	}
+	if err := a.notes.EmitAction(note.ID, "open-page"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("the verification page to open", func() bool {
+		return slices.Contains(a.openedLines(), h.iss.VerificationURL()+"?user_code="+code)
+	})
+	if err := h.iss.ApproveDevice(code); err != nil {
+		t.Fatal(err)
+	}
+	a.waitIcon(assets.OK)
+	a.waitFor("the code notification to close", func() bool { return slices.Contains(a.notes.ClosedIDs(), note.ID) })
+	h.assertNoLeaks()
 }

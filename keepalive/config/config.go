@@ -70,6 +70,11 @@ type Account struct {
 	SignIn        oauthflow.SignInOptions
 	RefreshLead   time.Duration
 	CheckInterval time.Duration
+	// SignInMethod is how the account signs in: "browser" (the authorization
+	// code flow), "device" (the device authorization grant, RFC 8628) or
+	// "" (the browser, or the device grant on a machine without a display
+	// when the server offers it).
+	SignInMethod string
 
 	// Provider names a preset (oauthflow/provider) that supplies the
 	// endpoints, scopes and quirks; ProviderParams are its parameters
@@ -90,7 +95,8 @@ const DefaultGitUsername = "oauth2"
 // client, so an engine never shares one with the configuration.
 func (a Account) Owned() keepalive.OwnedAccount {
 	c := a.Client
-	return keepalive.OwnedAccount{Name: a.Name, Client: &c, RefreshLead: a.RefreshLead, CheckInterval: a.CheckInterval, SignIn: a.SignIn}
+	return keepalive.OwnedAccount{Name: a.Name, Client: &c, RefreshLead: a.RefreshLead, CheckInterval: a.CheckInterval,
+		SignIn: a.SignIn, Device: a.SignInMethod == "device"}
 }
 
 // Owned is every owned account as the engine runs it.
@@ -187,6 +193,7 @@ type accountTOML struct {
 	} `toml:"redirect"`
 	RefreshLead   *duration `toml:"refresh_lead"`
 	CheckInterval *duration `toml:"check_interval"`
+	SignIn        string    `toml:"sign_in"`
 	Provider      string    `toml:"provider"`
 	Tenant        string    `toml:"tenant"`
 	URL           string    `toml:"url"`
@@ -355,6 +362,12 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		if err := oauthflow.CheckURL(u.val); err != nil {
 			return fail(u.key, "%v", err)
 		}
+	}
+	switch a.SignIn {
+	case "", "browser", "device":
+		acc.SignInMethod = a.SignIn
+	default:
+		return fail("sign_in", "must be \"browser\" or \"device\", not %q", a.SignIn)
 	}
 	switch a.ClientAuth {
 	case "":

@@ -31,6 +31,7 @@ path = "/cb"
 authorize_url = "https://idp.example/authorize"
 token_url     = "https://idp.example/token"
 client_id     = "xyz"
+sign_in       = "device"
 
 [watch.gemini]
 enabled = false
@@ -60,7 +61,8 @@ func TestParseGood(t *testing.T) {
 		t.Errorf("work = %+v", w)
 	}
 	h, _ := c.Account("home")
-	if h.Client.TokenBody != oauthflow.BodyForm || h.RefreshLead != DefaultRefreshLead || h.Client.Endpoint.TokenURL != "https://idp.example/token" {
+	if h.Client.TokenBody != oauthflow.BodyForm || h.RefreshLead != DefaultRefreshLead || h.Client.Endpoint.TokenURL != "https://idp.example/token" ||
+		h.SignInMethod != "device" || w.SignInMethod != "" {
 		t.Errorf("home = %+v", h)
 	}
 	if c.Watch["gemini"].Enabled || !c.Watch["claude-code"].Enabled || c.Watch["claude-code"].WarnBefore != 72*time.Hour {
@@ -79,6 +81,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"missing client_id", "[account.w]\nissuer = \"https://x.example\"\n", `c.toml:1: account "w".client_id: is required`},
 		{"no endpoints", "\n[account.w]\nclient_id = \"a\"\n", `c.toml:2: account "w".issuer: set issuer`},
 		{"bad token_body", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\ntoken_body = \"xml\"\n", `c.toml:4: account "w".token_body: must be "form" or "json"`},
+		{"bad sign_in", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nsign_in = \"paste\"\n", `c.toml:4: account "w".sign_in: must be "browser" or "device", not "paste"`},
 		{"http not loopback", "[account.w]\nclient_id = \"a\"\nissuer = \"http://x.example\"\n", `c.toml:3: account "w".issuer:`},
 		{"bad duration", "[account.w]\nclient_id = \"a\"\nissuer = \"https://x.example\"\nrefresh_lead = \"soon\"\n", `c.toml:4: account "w".refresh_lead: invalid duration "soon"`},
 		{"wrong type", "[account.w]\nclient_id = 5\n", `c.toml:2: account "w".client_id: expected a string, not a number`},

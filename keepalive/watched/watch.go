@@ -15,14 +15,19 @@ const (
 	// watchDebounce collapses the burst of events of one owner write
 	// (create temp, write, rename over) into one notification.
 	watchDebounce = 200 * time.Millisecond
-	// watchPoll is the safety-net re-check interval (missed events,
-	// network file systems, symlink targets elsewhere, no inotify left).
+	// watchPoll is the re-check interval while the OS watcher cannot
+	// cover every store (it could not be created, or a directory could
+	// not be watched: no inotify watches left).
 	watchPoll = 30 * time.Second
 )
 
 // testHookWatchReady, when set, is called once Watch has taken its first
 // snapshot and installed its watches.
 var testHookWatchReady func()
+
+// testHookPolling, when set, is told after every (re)arming decision
+// whether Watch polls.
+var testHookPolling func(polling bool)
 
 // Watch reports changes to the stores of srcs until ctx is done, calling
 // changed (from Watch's goroutine, one call at a time) with each source
@@ -36,11 +41,13 @@ var testHookWatchReady func()
 // exist yet is covered by watching the nearest existing ancestor directory
 // and descending as the directories are created, so e.g. a first `codex
 // login` (which creates ~/.codex) is noticed. Events are debounced by
-// 200 ms. Every 30 s Watch also compares each store's size, mtime, mode and
-// identity with the previous snapshot, which catches what events miss
-// (network file systems, a symlink's target in another directory, the
-// macOS Keychain database of Keychain sources); if the OS watcher cannot be
-// created at all, Watch runs on that polling alone.
+// 200 ms. A symlinked store's target directory is watched too. While the
+// OS watcher cannot cover every store (it cannot be created, or a
+// directory cannot be watched, e.g. no inotify watches left), Watch also
+// compares each store's size, mtime, mode and identity with the previous
+// snapshot every 30 s; otherwise it does not poll (the engine re-reads the
+// stores now and then anyway, which covers a network file system's
+// remote writes that no event reports).
 //
 // Watch returns nil when ctx is done.
 func Watch(ctx context.Context, srcs []Source, changed func(Source)) error {
@@ -64,8 +71,28 @@ func Watch(ctx context.Context, srcs []Source, changed func(Source)) error {
 	if w.fs != nil {
 		events, errs = w.fs.Events, w.fs.Errors
 	}
-	poll := time.NewTicker(watchPoll)
-	defer poll.Stop()
+	// Polling only while some directory is not watched.
+	var poll <-chan time.Time
+	var pollT *time.Ticker
+	setPoll := func() {
+		switch {
+		case w.complete() && pollT != nil:
+			pollT.Stop()
+			pollT, poll = nil, nil
+		case !w.complete() && pollT == nil:
+			pollT = time.NewTicker(watchPoll)
+			poll = pollT.C
+		}
+		if testHookPolling != nil {
+			testHookPolling(pollT != nil)
+		}
+	}
+	setPoll()
+	defer func() {
+		if pollT != nil {
+			pollT.Stop()
+		}
+	}()
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	named := map[string]bool{}
@@ -109,8 +136,10 @@ func Watch(ctx context.Context, srcs []Source, changed func(Source)) error {
 		case <-debounce.C:
 			w.fire(ctx, named, all, changed)
 			named, all = map[string]bool{}, false
-		case <-poll.C:
+			setPoll()
+		case <-poll:
 			w.fire(ctx, nil, false, changed)
+			setPoll()
 		}
 	}
 }
@@ -121,7 +150,11 @@ type watcher struct {
 	dirs    map[string]bool   // directories currently watched
 	targets map[string][]int  // store path -> indexes into srcs
 	prints  map[string]os.FileInfo
+	missed  bool // a directory that should be watched is not
 }
+
+// complete reports whether the OS watcher covers every target.
+func (w *watcher) complete() bool { return w.fs != nil && !w.missed }
 
 // computeTargets maps every store path (and the resolved target of a
 // symlinked store, the Keychain database and the tool's settings file) to
@@ -171,9 +204,15 @@ func (w *watcher) resync() {
 			delete(w.dirs, d)
 		}
 	}
+	w.missed = false
 	for d := range want {
-		if !w.dirs[d] && w.fs.Add(d) == nil {
+		if w.dirs[d] {
+			continue
+		}
+		if w.fs.Add(d) == nil {
 			w.dirs[d] = true
+		} else {
+			w.missed = true
 		}
 	}
 }

@@ -160,3 +160,16 @@ func TestWatchSettingsChange(t *testing.T) {
 		t.Fatalf("after the switch: %+v", st)
 	}
 }
+
+// With every directory watched, Watch does not poll; without an OS
+// watcher for a directory it does.
+func TestWatchPollsOnlyWhatIsNotWatched(t *testing.T) {
+	polling := make(chan bool, 16)
+	testHookPolling = func(p bool) { polling <- p }
+	t.Cleanup(func() { testHookPolling = nil })
+	dir := testfs.TempDir(t)
+	startWatch(t, []Source{{Name: "a", Path: filepath.Join(dir, "sub", "creds.json")}})
+	if p := <-polling; p {
+		t.Error("polls although the store's directory is watched")
+	}
+}

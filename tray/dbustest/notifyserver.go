@@ -42,6 +42,17 @@ type NotifyCall struct {
 	ID uint32
 }
 
+// Urgency returns the "urgency" hint (0 low, 1 normal, 2 critical) and
+// whether it was sent.
+func (c NotifyCall) Urgency() (byte, bool) {
+	v, ok := c.Hints["urgency"]
+	if !ok {
+		return 0, false
+	}
+	u, ok := v.Value().(byte)
+	return u, ok
+}
+
 // ActionLabel returns the label sent for action key and whether it was
 // offered.
 func (c NotifyCall) ActionLabel(key string) (string, bool) {
@@ -61,6 +72,9 @@ type NotificationServerOptions struct {
 	// BodyMarkup makes GetCapabilities include "body-markup": the body is
 	// then interpreted as a small HTML subset.
 	BodyMarkup bool
+	// Name is the server name GetServerInformation returns (default
+	// "dbustest"), e.g. "xfce4-notifyd" to look like that server.
+	Name string
 }
 
 // NotificationServer is a fake org.freedesktop.Notifications server that
@@ -113,7 +127,11 @@ func (m notificationMethods) GetCapabilities() ([]string, *dbus.Error) {
 
 // GetServerInformation implements the method of the same name.
 func (m notificationMethods) GetServerInformation() (name, vendor, version, specVersion string, err *dbus.Error) {
-	return "dbustest", "tokentray", "1.0", "1.2", nil
+	name = m.s.opts.Name
+	if name == "" {
+		name = "dbustest"
+	}
+	return name, "tokentray", "1.0", "1.2", nil
 }
 
 // CloseNotification implements the method: it records id and emits

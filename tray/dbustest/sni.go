@@ -105,6 +105,17 @@ func (m *MenuItem) Labels() []string {
 	return l
 }
 
+// VisibleLabels is Labels without the hidden children.
+func (m MenuItem) VisibleLabels() []string {
+	var l []string
+	for i, c := range m.Children {
+		if c.Visible {
+			l = append(l, m.Labels()[i])
+		}
+	}
+	return l
+}
+
 // rawLayout is the (ia{sv}av) structure of GetLayout.
 type rawLayout struct {
 	ID       int32

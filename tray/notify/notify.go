@@ -34,9 +34,24 @@ import (
 const (
 	// ActionSignIn is the "Sign In" button.
 	ActionSignIn = "signin"
-	// ActionDefault is a click on the bubble itself.
+	// ActionDefault is a click on the bubble itself, on platforms that
+	// report it apart from the buttons (Windows). On Linux a click on the
+	// bubble is delivered as the bubble's first button, and a bubble
+	// without buttons offers no click action at all, so nothing on screen
+	// ever does nothing.
 	ActionDefault = "default"
 )
+
+// Button is an action button of a notification. Every button must have a
+// handler in the program that reads Actions: a button that does nothing
+// is a defect.
+type Button struct {
+	// ID is delivered as Action.Name when the button is pressed. It must
+	// not be "default" (the click on the bubble, see ActionDefault).
+	ID string
+	// Label is shown on the button.
+	Label string
+}
 
 // SignInLabel is the label of the sign-in button.
 const SignInLabel = "Sign In"
@@ -59,8 +74,36 @@ type Notification struct {
 	// Title and Body are shown to the user. Never put a secret in them.
 	Title, Body string
 	// SignIn offers the "Sign In" button (or the tray-menu hint where
-	// buttons are not available).
+	// buttons are not available) as the first button.
 	SignIn bool
+	// Buttons are further buttons, after Sign In. Where buttons cannot be
+	// shown, NoButtonsHint is added to the body instead.
+	Buttons []Button
+	// NoButtonsHint replaces the buttons where the platform or the
+	// notification server cannot show them ("" with SignIn: TrayHint).
+	NoButtonsHint string
+	// Urgent asks for critical urgency: the bubble stays until the user
+	// acts on it (freedesktop urgency 2; a long toast on Windows).
+	Urgent bool
+}
+
+// buttons returns every button of n, Sign In first.
+func (n Notification) buttons() []Button {
+	var b []Button
+	if n.SignIn {
+		b = append(b, Button{ID: ActionSignIn, Label: SignInLabel})
+	}
+	return append(b, n.Buttons...)
+}
+
+// fallbackBody is n's body for a platform or server without buttons: the
+// body with the hint that replaces them.
+func (n Notification) fallbackBody() string {
+	hint := n.NoButtonsHint
+	if hint == "" && n.SignIn {
+		hint = TrayHint
+	}
+	return appendHint(n.Body, hint)
 }
 
 // Action is the user's response to a bubble.
@@ -100,12 +143,15 @@ func New(appName string) Notifier {
 // actionBuffer is the capacity of the Actions channel.
 const actionBuffer = 16
 
-// signInBody appends TrayHint to body.
-func signInBody(body string) string {
-	if body == "" {
-		return TrayHint
+// appendHint appends hint to body as its own paragraph.
+func appendHint(body, hint string) string {
+	switch {
+	case hint == "":
+		return body
+	case body == "":
+		return hint
 	}
-	return body + "\n\n" + TrayHint
+	return body + "\n\n" + hint
 }
 
 // actionSink is an Actions channel that can be fed from callbacks running

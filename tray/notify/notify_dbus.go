@@ -28,12 +28,27 @@ const (
 var callTimeout = 5 * time.Second
 
 // expireDefault lets the server choose how long a bubble stays (spec:
-// expire_timeout -1).
-const expireDefault = int32(-1)
+// expire_timeout -1); expireNever keeps it until the user acts on it.
+const (
+	expireDefault = int32(-1)
+	expireNever   = int32(0)
+)
 
-// defaultLabel is the label of the "default" action; servers usually do
-// not display it (a click on the bubble invokes it).
-const defaultLabel = "Open"
+// urgencyCritical is the value of the "urgency" hint that makes servers
+// keep a bubble until the user acts on it (spec: "Urgency Levels").
+const urgencyCritical = byte(2)
+
+// defaultAsButton lists notification servers (GetServerInformation
+// names) that draw the "default" action as a button of its own instead
+// of binding it to a click on the bubble: xfce4-notifyd showed an extra
+// button labelled with the default action's label. They get no
+// "default" action, so every button on screen is one of ours.
+var defaultAsButton = []string{"xfce4-notifyd"}
+
+// buttonless lists notification servers that take actions but draw no
+// buttons (dunst offers them in a context menu): their bubbles also get
+// the text that replaces the buttons.
+var buttonless = []string{"dunst"}
 
 func newPlatform(appName string) Notifier {
 	// A private connection: see the package comment. NoAutoStartup: never
@@ -69,7 +84,13 @@ type dbusNotifier struct {
 
 	mu    sync.Mutex
 	byKey map[string]uint32 // Notification.Key -> id of its open bubble
-	byID  map[uint32]string // id -> Key, for ids this notifier got back
+	byID  map[uint32]bubble // for ids this notifier got back
+}
+
+// bubble is what the notifier remembers of a bubble it showed.
+type bubble struct {
+	key     string
+	buttons []string // button ids; a click on the bubble is the first
 }
 
 func newDBus(appName string, conn *dbus.Conn) (*dbusNotifier, error) {
@@ -80,7 +101,7 @@ func newDBus(appName string, conn *dbus.Conn) (*dbusNotifier, error) {
 		actions: newActionSink(),
 		done:    make(chan struct{}),
 		byKey:   map[string]uint32{},
-		byID:    map[uint32]string{},
+		byID:    map[uint32]bubble{},
 	}
 	// Broadcast signals of the current owner of
 	// org.freedesktop.Notifications (the bus resolves the name). This
@@ -180,14 +201,17 @@ func (d *dbusNotifier) loop(owner string) {
 		switch sig.Name {
 		case dbusIface + ".ActionInvoked":
 			name, _ := sig.Body[1].(string)
-			if name != ActionSignIn && name != ActionDefault {
+			d.mu.Lock()
+			b, mine := d.byID[id]
+			d.mu.Unlock()
+			if !mine || len(b.buttons) == 0 {
 				continue
 			}
-			d.mu.Lock()
-			key, mine := d.byID[id]
-			d.mu.Unlock()
-			if mine {
-				d.actions.send(Action{Key: key, Name: name})
+			if name == ActionDefault {
+				name = b.buttons[0] // a click on the bubble: its first button
+			}
+			if slices.Contains(b.buttons, name) {
+				d.actions.send(Action{Key: b.key, Name: name})
 			}
 		case dbusIface + ".NotificationClosed":
 			d.forget(id)
@@ -199,10 +223,10 @@ func (d *dbusNotifier) loop(owner string) {
 func (d *dbusNotifier) forget(id uint32) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if key, ok := d.byID[id]; ok {
+	if b, ok := d.byID[id]; ok {
 		delete(d.byID, id)
-		if d.byKey[key] == id {
-			delete(d.byKey, key)
+		if d.byKey[b.key] == id {
+			delete(d.byKey, b.key)
 		}
 	}
 }
@@ -217,13 +241,25 @@ func (d *dbusNotifier) Show(n Notification) error {
 	}
 	body := n.Body
 	actions := []string{}
-	if slices.Contains(caps, "actions") {
-		actions = append(actions, ActionDefault, defaultLabel)
-		if n.SignIn {
-			actions = append(actions, ActionSignIn, SignInLabel)
+	buttons := n.buttons()
+	var ids []string
+	switch {
+	case len(buttons) == 0:
+		// No button and no click action: nothing that could do nothing.
+	case slices.Contains(caps, "actions"):
+		server := d.serverName(ctx)
+		if !slices.Contains(defaultAsButton, server) {
+			actions = append(actions, ActionDefault, buttons[0].Label)
 		}
-	} else if n.SignIn {
-		body = signInBody(body)
+		if slices.Contains(buttonless, server) {
+			body = n.fallbackBody()
+		}
+		for _, b := range buttons {
+			actions = append(actions, b.ID, b.Label)
+			ids = append(ids, b.ID)
+		}
+	default:
+		body = n.fallbackBody()
 	}
 	if slices.Contains(caps, "body-markup") {
 		body = escapeMarkup(body)
@@ -231,6 +267,11 @@ func (d *dbusNotifier) Show(n Notification) error {
 	hints := map[string]dbus.Variant{}
 	if h := appIconHint(); h.ID != "" {
 		hints[h.ID] = h.Variant
+	}
+	expire := expireDefault
+	if n.Urgent {
+		hints["urgency"] = dbus.MakeVariant(urgencyCritical)
+		expire = expireNever
 	}
 
 	// Hold the lock across the call so a signal for the new id waits
@@ -241,7 +282,7 @@ func (d *dbusNotifier) Show(n Notification) error {
 	replaces := d.byKey[n.Key]
 	var id uint32
 	err := d.server().CallWithContext(ctx, dbusIface+".Notify", 0,
-		d.appName, replaces, "", n.Title, body, actions, hints, expireDefault).Store(&id)
+		d.appName, replaces, "", n.Title, body, actions, hints, expire).Store(&id)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
@@ -249,8 +290,19 @@ func (d *dbusNotifier) Show(n Notification) error {
 		delete(d.byID, replaces)
 	}
 	d.byKey[n.Key] = id
-	d.byID[id] = n.Key
+	d.byID[id] = bubble{key: n.Key, buttons: ids}
 	return nil
+}
+
+// serverName is the notification server's name (GetServerInformation),
+// "" when it cannot be asked: the bubble is then sent as to any server
+// (a "default" action drawn as a button does what the first button does).
+func (d *dbusNotifier) serverName(ctx context.Context) string {
+	var name, vendor, version, spec string
+	if err := d.server().CallWithContext(ctx, dbusIface+".GetServerInformation", 0).Store(&name, &vendor, &version, &spec); err != nil {
+		return ""
+	}
+	return name
 }
 
 // Dismiss closes the open bubble of key (CloseNotification).

@@ -80,8 +80,11 @@ func TestShowReplaceActionDismiss(t *testing.T) {
 	if c.AppName != app || c.Summary != "alice needs sign-in" || c.Body != "The refresh token was revoked." || c.ReplacesID != 0 {
 		t.Errorf("first Notify %+v", c)
 	}
-	if !slices.Equal(c.Actions, []string{"default", defaultLabel, "signin", "Sign In"}) {
+	if !slices.Equal(c.Actions, []string{"default", "Sign In", "signin", "Sign In"}) {
 		t.Errorf("actions %q", c.Actions)
+	}
+	if u, ok := c.Urgency(); ok {
+		t.Errorf("urgency %d sent for a bubble that is not urgent", u)
 	}
 	if sig := appIconHint().Variant.Signature().String(); sig != "(iiibiiay)" {
 		t.Errorf("image-data signature %s", sig)
@@ -108,12 +111,13 @@ func TestShowReplaceActionDismiss(t *testing.T) {
 	if c.ReplacesID != first || c.ID != first {
 		t.Errorf("second Notify replaces %d (id %d), want %d", c.ReplacesID, c.ID, first)
 	}
-	// Another key: a second bubble, without the sign-in button.
+	// Another key: a second bubble, without any button and without a
+	// click action (it would do nothing).
 	if err := n.Show(Notification{Key: "bob", Title: "bob signed in"}); err != nil {
 		t.Fatal(err)
 	}
 	c = waitCalls(t, s, 3)[2]
-	if c.ReplacesID != 0 || c.ID == first || !slices.Equal(c.Actions, []string{"default", defaultLabel}) {
+	if c.ReplacesID != 0 || c.ID == first || len(c.Actions) != 0 {
 		t.Errorf("bob's Notify %+v", c)
 	}
 	bob := c.ID
@@ -128,14 +132,19 @@ func TestShowReplaceActionDismiss(t *testing.T) {
 	if a := nextAction(t, n); a != (Action{Key: "alice", Name: ActionSignIn}) {
 		t.Errorf("action %+v", a)
 	}
+	// A click on a bubble without buttons has no meaning; a click on
+	// alice's is her first button.
 	if err := s.EmitAction(bob, ActionDefault); err != nil {
 		t.Fatal(err)
 	}
-	if a := nextAction(t, n); a != (Action{Key: "bob", Name: ActionDefault}) {
-		t.Errorf("action %+v", a)
+	if err := s.EmitAction(first, ActionDefault); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "alice", Name: ActionSignIn}) {
+		t.Errorf("action %+v, want the click on alice's bubble as Sign In", a)
 	}
 	// Unknown action keys are ignored.
-	if err := s.EmitAction(bob, "snooze"); err != nil {
+	if err := s.EmitAction(first, "snooze"); err != nil {
 		t.Fatal(err)
 	}
 	noAction(t, n)
@@ -310,6 +319,20 @@ func TestServerWithoutActions(t *testing.T) {
 	if calls[1].Body != "Refreshed." {
 		t.Errorf("plain body %q", calls[1].Body)
 	}
+	if err := n.Show(Notification{Key: "carol", Title: "t", Body: "http://x/", Buttons: []Button{{"copy", "Copy link"}},
+		NoButtonsHint: "Choose Copy sign-in link in the menu."}); err != nil {
+		t.Fatal(err)
+	}
+	if c := waitCalls(t, s, 3)[2]; c.Body != "http://x/\n\nChoose Copy sign-in link in the menu." || len(c.Actions) != 0 {
+		t.Errorf("link bubble without actions: %q %q", c.Body, c.Actions)
+	}
+	if err := n.Show(Notification{Key: "carol", Title: "t", Body: "http://x/", Buttons: []Button{{"copy", "Copy link"}},
+		NoButtonsHint: "Choose Copy sign-in link in the menu."}); err != nil {
+		t.Fatal(err)
+	}
+	if c := waitCalls(t, s, 3)[2]; c.Body != "http://x/\n\nChoose Copy sign-in link in the menu." || len(c.Actions) != 0 {
+		t.Errorf("link bubble without actions: %q %q", c.Body, c.Actions)
+	}
 }
 
 func TestBodyMarkupEscaped(t *testing.T) {
@@ -420,5 +443,76 @@ func TestHungServer(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Show took %v", d)
+	}
+}
+
+// Every button sent is one of the notification's, the click on the bubble
+// is its first button, an urgent one is sent at critical urgency and
+// never expires.
+func TestButtonsAndUrgency(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true})
+	n := newNotifier(t)
+	err := n.Show(Notification{Key: "work", Title: "Open this link to sign in", Body: "http://127.0.0.1:1/start",
+		Buttons: []Button{{ID: "copy", Label: "Copy link"}}, Urgent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := waitCalls(t, s, 1)[0]
+	if !slices.Equal(c.Actions, []string{"default", "Copy link", "copy", "Copy link"}) {
+		t.Errorf("actions %q", c.Actions)
+	}
+	if u, ok := c.Urgency(); !ok || u != 2 || c.Timeout != 0 {
+		t.Errorf("urgency %d (sent %v), timeout %d; want critical, never expiring", u, ok, c.Timeout)
+	}
+	if err := s.EmitAction(c.ID, ActionDefault); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "work", Name: "copy"}) {
+		t.Errorf("click on the bubble delivered %+v", a)
+	}
+	if err := s.EmitAction(c.ID, ActionSignIn); err != nil { // not offered on this bubble
+		t.Fatal(err)
+	}
+	noAction(t, n)
+}
+
+// xfce4-notifyd draws the "default" action as a button of its own (it
+// showed "Open" next to "Sign In", and "Open" alone on the signed-in
+// bubble): it gets only the real buttons.
+func TestServerDrawingDefaultAsButton(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true, Name: "xfce4-notifyd"})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "work", Title: "work needs you to sign in", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Show(Notification{Key: "other", Title: "other: signed in as a@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := waitCalls(t, s, 2)
+	if !slices.Equal(calls[0].Actions, []string{"signin", "Sign In"}) || len(calls[1].Actions) != 0 {
+		t.Errorf("actions %q and %q", calls[0].Actions, calls[1].Actions)
+	}
+	if err := s.EmitAction(calls[0].ID, ActionSignIn); err != nil {
+		t.Fatal(err)
+	}
+	if a := nextAction(t, n); a != (Action{Key: "work", Name: ActionSignIn}) {
+		t.Errorf("action %+v", a)
+	}
+}
+
+// dunst takes actions but draws no buttons: the text says where to sign
+// in, and the actions still work (its context menu).
+func TestButtonlessServer(t *testing.T) {
+	b := setup(t)
+	s := b.NewNotificationServer(t, dbustest.NotificationServerOptions{Actions: true, Name: "dunst"})
+	n := newNotifier(t)
+	if err := n.Show(Notification{Key: "work", Title: "work needs you to sign in", Body: "Revoked.", SignIn: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := waitCalls(t, s, 1)[0]
+	if c.Body != "Revoked.\n\n"+TrayHint || !slices.Equal(c.Actions, []string{"default", "Sign In", "signin", "Sign In"}) {
+		t.Errorf("body %q, actions %q", c.Body, c.Actions)
 	}
 }

@@ -21,11 +21,7 @@ type plainNotifier struct {
 }
 
 func (p *plainNotifier) Show(n Notification) error {
-	body := n.Body
-	if n.SignIn {
-		body = signInBody(body)
-	}
-	return beeep.Notify(n.Title, body, assets.AppIconPNG())
+	return beeep.Notify(n.Title, n.fallbackBody(), assets.AppIconPNG())
 }
 
 func (p *plainNotifier) Dismiss(string) error { return nil }

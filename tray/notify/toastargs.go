@@ -26,7 +26,7 @@ func parseToastArgs(args string) (name, key string, ok bool) {
 		return "", "", false
 	}
 	name, enc, found := strings.Cut(rest, ":")
-	if !found || (name != ActionSignIn && name != ActionDefault) {
+	if !found || !actionName(name) {
 		return "", "", false
 	}
 	key, err := url.QueryUnescape(enc)
@@ -45,17 +45,22 @@ func xmlEscape(s string) string {
 }
 
 // toastXML renders n as a toast document (the ToastGeneric template): a
-// click on the toast activates ActionDefault, the "Sign In" button (when
-// n.SignIn) ActionSignIn, both in the foreground. icon is an absolute
-// file path or "". Every value is escaped: the texts cannot add elements
-// or end the document.
+// button per notification button (Sign In first), a click on the toast
+// activating the first button (ActionDefault when there is none), all in
+// the foreground. A toast with buttons, or an urgent one, stays long.
+// icon is an absolute file path or "". Every value is escaped: the texts
+// cannot add elements or end the document.
 func toastXML(n Notification, icon string) string {
-	duration := "short"
-	if n.SignIn {
+	buttons := n.buttons()
+	duration, launch := "short", ActionDefault
+	if len(buttons) > 0 {
+		launch = buttons[0].ID
+	}
+	if len(buttons) > 0 || n.Urgent {
 		duration = "long"
 	}
 	var b strings.Builder
-	b.WriteString(`<toast activationType="foreground" launch="` + xmlEscape(toastArgs(ActionDefault, n.Key)) + `" duration="` + duration + `">`)
+	b.WriteString(`<toast activationType="foreground" launch="` + xmlEscape(toastArgs(launch, n.Key)) + `" duration="` + duration + `">`)
 	b.WriteString(`<visual><binding template="ToastGeneric">`)
 	if icon != "" {
 		b.WriteString(`<image placement="appLogoOverride" src="` + xmlEscape(icon) + `"/>`)
@@ -66,10 +71,29 @@ func toastXML(n Notification, icon string) string {
 	}
 	b.WriteString(`</binding></visual>`)
 	b.WriteString(`<audio src="ms-winsoundevent:Notification.Default"/>`)
-	if n.SignIn {
-		b.WriteString(`<actions><action activationType="foreground" content="` + xmlEscape(SignInLabel) +
-			`" arguments="` + xmlEscape(toastArgs(ActionSignIn, n.Key)) + `"/></actions>`)
+	if len(buttons) > 0 {
+		b.WriteString(`<actions>`)
+		for _, btn := range buttons {
+			b.WriteString(`<action activationType="foreground" content="` + xmlEscape(btn.Label) +
+				`" arguments="` + xmlEscape(toastArgs(btn.ID, n.Key)) + `"/>`)
+		}
+		b.WriteString(`</actions>`)
 	}
 	b.WriteString(`</toast>`)
 	return b.String()
+}
+
+// actionName reports whether s can be an action name: lower-case letters,
+// digits and dashes, starting with a letter (the names this package and
+// its callers define).
+func actionName(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }

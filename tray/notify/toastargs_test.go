@@ -8,7 +8,7 @@ import (
 
 func TestToastArgsRoundTrip(t *testing.T) {
 	for _, key := range []string{"alice", "", "a b&c<d>\"e'f]]>", "ünïcode/ключ:%"} {
-		for _, name := range []string{ActionSignIn, ActionDefault} {
+		for _, name := range []string{ActionSignIn, ActionDefault, "open-page"} {
 			args := toastArgs(name, key)
 			gn, gk, ok := parseToastArgs(args)
 			if !ok || gn != name || gk != key {
@@ -16,7 +16,7 @@ func TestToastArgsRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"", "https://example.com", "tokentray-action:", "tokentray-action:delete:alice", "tokentray-action:signin", "tokentray-action:signin:%zz"} {
+	for _, bad := range []string{"", "https://example.com", "tokentray-action:", "tokentray-action:Del ete:alice", "tokentray-action:9x:alice", "tokentray-action:signin", "tokentray-action:signin:%zz"} {
 		if _, _, ok := parseToastArgs(bad); ok {
 			t.Errorf("parseToastArgs(%q) accepted", bad)
 		}
@@ -63,8 +63,8 @@ func TestToastXMLKeepsEveryValueInert(t *testing.T) {
 		if len(got.Image) != 1 || got.Image[0].Src != icon {
 			t.Errorf("%q: image %+v", s, got.Image)
 		}
-		if name, key, ok := parseToastArgs(got.Launch); !ok || name != ActionDefault || key != s {
-			t.Errorf("%q: launch %q", s, got.Launch)
+		if name, key, ok := parseToastArgs(got.Launch); !ok || name != ActionSignIn || key != s {
+			t.Errorf("%q: launch %q (a click on the toast is its first button)", s, got.Launch)
 		}
 		if len(got.Actions) != 1 || got.Actions[0].Content != SignInLabel {
 			t.Fatalf("%q: actions %+v", s, got.Actions)
@@ -81,6 +81,26 @@ func TestToastXMLKeepsEveryValueInert(t *testing.T) {
 	}
 }
 
+func TestToastXMLButtons(t *testing.T) {
+	doc := toastXML(Notification{Key: "work", Title: "Open this link to sign in to work", Body: "http://127.0.0.1:1/x",
+		Buttons: []Button{{ID: "copy-link", Label: "Copy link"}}, Urgent: true}, "")
+	var got toastDoc
+	if err := xml.Unmarshal([]byte(doc), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Actions) != 1 || got.Actions[0].Content != "Copy link" || got.Duration != "long" {
+		t.Fatalf("toast %+v", got)
+	}
+	for _, args := range []string{got.Launch, got.Actions[0].Arguments} {
+		if name, key, ok := parseToastArgs(args); !ok || name != "copy-link" || key != "work" {
+			t.Errorf("arguments %q", args)
+		}
+	}
+	if got := toastXML(Notification{Key: "k", Title: "t", Urgent: true}, ""); !strings.Contains(got, `duration="long"`) {
+		t.Errorf("urgent toast %s", got)
+	}
+}
+
 func TestToastXMLPlain(t *testing.T) {
 	doc := toastXML(Notification{Key: "k", Title: "work: signed in"}, "")
 	var got toastDoc
@@ -92,12 +112,20 @@ func TestToastXMLPlain(t *testing.T) {
 	}
 }
 
-func TestSignInBody(t *testing.T) {
-	if got := signInBody(""); got != TrayHint {
-		t.Errorf("signInBody(\"\") = %q", got)
-	}
-	if got := signInBody("Expired."); got != "Expired.\n\n"+TrayHint {
-		t.Errorf("signInBody = %q", got)
+func TestFallbackBody(t *testing.T) {
+	for _, c := range []struct {
+		n    Notification
+		want string
+	}{
+		{Notification{SignIn: true}, TrayHint},
+		{Notification{SignIn: true, Body: "Expired."}, "Expired.\n\n" + TrayHint},
+		{Notification{Body: "Signed in."}, "Signed in."},
+		{Notification{Body: "http://x/", Buttons: []Button{{"copy", "Copy link"}}, NoButtonsHint: "Or use the menu."}, "http://x/\n\nOr use the menu."},
+		{Notification{SignIn: true, Body: "b", NoButtonsHint: "h"}, "b\n\nh"},
+	} {
+		if got := c.n.fallbackBody(); got != c.want {
+			t.Errorf("fallbackBody(%+v) = %q, want %q", c.n, got, c.want)
+		}
 	}
 }
 

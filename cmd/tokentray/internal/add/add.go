@@ -22,13 +22,13 @@ import (
 
 // Options are add's flags and arguments.
 type Options struct {
-	F         *cmdutil.Factory
-	Account   config.Account
-	Secret    string
-	Body      string
-	Params    map[string]*string // provider parameters by name
-	NoLogin   bool
-	NoBrowser bool
+	F       *cmdutil.Factory
+	Account config.Account
+	Secret  string
+	Body    string
+	Params  map[string]*string // provider parameters by name
+	NoLogin bool
+	How     login.How
 }
 
 // NewCmdAdd returns the add command; runF replaces its work in tests.
@@ -106,11 +106,33 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	fl.IntVar(&a.SignIn.Redirect.Port, "redirect-port", 0, "fixed redirect port (default: any free port)")
 	fl.StringVar(&a.SignIn.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
 	fl.BoolVar(&opts.NoLogin, "no-login", false, "check and write the config without signing in; sign in later with 'tokentray login NAME'")
-	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "sign in by pasting the redirect URL (see login --help)")
+	login.AddFlags(cmd, &opts.How)
 	cmd.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return provider.Names(), cobra.ShellCompDirectiveNoFileComp
 	})
 	return cmd
+}
+
+// asFlagError says a mistake in the new account's settings in terms of
+// add's flags ("--domain: is required ..."), not of a file line that was
+// never written. Errors about the existing file are returned as they are.
+func asFlagError(name string, err error) error {
+	var ce *config.Error
+	prefix := fmt.Sprintf("account %q.", name)
+	if !errors.As(err, &ce) || !strings.HasPrefix(ce.Field, prefix) {
+		return err
+	}
+	key := strings.TrimPrefix(ce.Field, prefix)
+	flag := strings.ReplaceAll(key, "_", "-")
+	switch key {
+	case "redirect.host", "redirect.port", "redirect.path":
+		flag = "redirect-" + strings.TrimPrefix(key, "redirect.")
+	case "scopes":
+		flag = "scope"
+	case "git_hosts":
+		flag = "git-host"
+	}
+	return fmt.Errorf("--%s: %s", flag, ce.Msg)
 }
 
 func providerHelp() string {
@@ -158,7 +180,7 @@ func Run(ctx context.Context, opts *Options) error {
 	// endpoints make that needless.
 	acc, err := config.CheckAccount(f.Paths.Config, a)
 	if err != nil {
-		return err
+		return asFlagError(a.Name, err)
 	}
 	client := acc.Owned().Client
 	if err := client.Discover(ctx); err != nil {
@@ -170,7 +192,7 @@ func Run(ctx context.Context, opts *Options) error {
 		cfg := &config.Config{Path: f.Paths.Config, Accounts: []config.Account{acc}}
 		e := keepalive.New(keepalive.Options{Store: store.Open(f.Paths.Data), Log: f.Log, OpenURL: oauthflow.OpenBrowser},
 			cfg.Owned())
-		if err := login.SignIn(ctx, f, e, a.Name, opts.NoBrowser); err != nil {
+		if err := login.SignInAccount(ctx, f, e, acc, opts.How); err != nil {
 			return fmt.Errorf("%w; the config was not changed", err)
 		}
 		signedIn = true

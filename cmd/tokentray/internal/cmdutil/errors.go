@@ -10,9 +10,13 @@ import (
 
 // Exit statuses of tokentray.
 const (
-	ExitOK        = 0
-	ExitFailure   = 1
-	ExitUsage     = 2
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+	// ExitSignIn is the status of token and exec when the account needs a
+	// sign-in, so that a script can tell it from a passing failure (a
+	// server that is down, a full disk): retrying will not help.
+	ExitSignIn    = 2
 	ExitCancelled = 130 // 128 + SIGINT, as shells report it
 )
 
@@ -39,13 +43,23 @@ func (e SilentError) Error() string { return fmt.Sprintf("exit status %d", e.Cod
 // ErrSilent exits with status 1 without another message.
 var ErrSilent = SilentError{Code: ExitFailure}
 
+// SignInError says that the user has to sign in before the command can
+// succeed. It exits with ExitSignIn and prints Err.
+type SignInError struct{ Err error }
+
+func (e *SignInError) Error() string { return e.Err.Error() }
+func (e *SignInError) Unwrap() error { return e.Err }
+
 // ExitCode is the exit status for err.
 func ExitCode(err error) int {
 	var se SilentError
 	var ue *UsageError
+	var sie *SignInError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &sie):
+		return ExitSignIn
 	case errors.As(err, &se):
 		return se.Code
 	case errors.As(err, &ue):

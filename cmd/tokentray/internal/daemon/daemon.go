@@ -128,6 +128,7 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	// goes back to the system now, in one step, instead of through the
 	// scavenger's many small wakeups while the instance idles.
 	debug.FreeOSMemory()
+	dropStartupPages()
 	err := e.Run(ctx)
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {

@@ -18,6 +18,7 @@ import (
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
+	"github.com/tokentray/tokentray/tray"
 )
 
 // The demo runs the real app against two embedded fake issuers on loopback,
@@ -78,6 +79,16 @@ func Run(ctx context.Context, opts *Options) error {
 	g.Demo = true
 	g.Log = g.OpenLog()
 	defer g.Close()
+	headless := opts.Headless
+	if !headless {
+		if err := tray.Available(); err != nil {
+			// No desktop to click in: play the user, exactly like --headless.
+			g.Log.Info("tokentray: no desktop session bus; the demo runs headless", "err", err)
+			fmt.Fprintln(g.IO.Out, "tokentray demo: no desktop session (no D-Bus session bus), so no tray icon and no notifications;")
+			fmt.Fprintln(g.IO.Out, "  the demo runs headless and signs flaky in by itself.")
+			headless = true
+		}
+	}
 
 	issuers := map[string]*oauthtest.Issuer{}
 	for _, name := range []string{"steady", "flaky"} {
@@ -102,7 +113,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 	testBrowser := &oauthtest.Browser{}
 	open := testBrowser.Open
-	if !opts.Headless {
+	if !headless {
 		// A real browser completes the fake issuer's flow too: it approves
 		// at once and redirects to tokentray's loopback listener.
 		open = func(url string) error {
@@ -128,7 +139,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintf(g.IO.Out, "Access tokens live %s and are refreshed %s before expiry.\n", opts.AccessTTL, opts.AccessTTL/4)
 	fmt.Fprintf(g.IO.Out, "In %s flaky's issuer starts failing; after three failed refreshes it needs you.\n", opts.FailAfter)
-	if opts.Headless {
+	if headless {
 		fmt.Fprintln(g.IO.Out, "Headless: the demo then signs flaky in by itself. Press Ctrl-C to stop.")
 	} else {
 		fmt.Fprintln(g.IO.Out, "Then click the notification's Sign In button, or the tray menu's Sign In to flaky…. Ctrl-C or Quit to stop.")
@@ -136,11 +147,13 @@ func Run(ctx context.Context, opts *Options) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go demoScript(ctx, g, e, issuers["flaky"], opts.FailAfter, opts.Headless, opts.AutoSignIn, testBrowser.Open)
-	return daemon.Run(ctx, g, e, opts.Headless)
+	go demoScript(ctx, g, e, issuers["flaky"], opts.FailAfter, headless, opts.AutoSignIn, testBrowser.Open)
+	return daemon.Run(ctx, g, e, headless)
 }
 
-// demoScript breaks flaky's issuer after failAfter and narrates the cycle.
+// demoScript breaks flaky's issuer after failAfter and narrates the cycle,
+// each step once (snapshots repeat a state whenever another account
+// changes).
 func demoScript(ctx context.Context, g *cmdutil.Factory, e *keepalive.Engine, flaky *oauthtest.Issuer,
 	failAfter time.Duration, headless bool, autoSignIn time.Duration, open func(string) error) {
 	snaps, cancel := e.Subscribe()

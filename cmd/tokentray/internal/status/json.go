@@ -38,6 +38,7 @@ type jsonAccount struct {
 	NextTryAt      *jsonTime `json:"next_try_at"`
 	LastError      *string   `json:"last_error"`
 	FileWarning    *string   `json:"file_warning"`
+	SignInError    *string   `json:"sign_in_error"`
 }
 
 // jsonTime marshals as RFC 3339 in UTC, whole seconds.
@@ -95,6 +96,7 @@ func toJSON(rep Report) jsonReport {
 			NextTryAt:      timeOrNull(a.NextTry),
 			LastError:      stringOrNull(a.LastError),
 			FileWarning:    stringOrNull(a.FileWarning),
+			SignInError:    stringOrNull(a.SignInError),
 		})
 	}
 	return out

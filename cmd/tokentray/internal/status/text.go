@@ -51,7 +51,7 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 			if a.State == keepalive.Retrying && !a.NextTry.IsZero() {
 				next = fmt.Sprintf("retry %d %s", a.Attempt+1, relative(a.NextTry, now))
 			}
-			row = append(row, dash(rep.Issuers[a.Name]), next, dash(oneLine(a.LastError)))
+			row = append(row, dash(rep.Issuers[a.Name]), next, dash(oneLine(withSignInError(a.LastError, a))))
 		}
 		rows = append(rows, row)
 	}
@@ -75,7 +75,7 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 		}
 		a := rep.Snapshot.Accounts[i-1]
 		if step := nextStep(a, rep.Files[a.Name]); step != "" {
-			reason := oneLine(a.Reason)
+			reason := oneLine(withSignInError(a.Reason, a))
 			if f := rep.Files[a.Name]; f != "" && strings.Contains(step, displayPath(f)) {
 				// The step names the file already.
 				reason = strings.ReplaceAll(reason, " "+f, "")
@@ -108,6 +108,17 @@ func statusWord(a keepalive.Account, now time.Time) string {
 		return "ends soon"
 	}
 	return a.State.String()
+}
+
+// withSignInError adds why the last sign-in did not complete to s.
+func withSignInError(s string, a keepalive.Account) string {
+	if a.SignInError == "" {
+		return s
+	}
+	if s != "" {
+		s += "; "
+	}
+	return s + "sign-in: " + a.SignInError
 }
 
 // writeStep prints "  → step (reason)": the step whole, and the reason

@@ -37,7 +37,7 @@ func NewCmdToken(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			"--format header prints an Authorization header, json an object with access_token,\n" +
 			"token_type and expires_at, exec-credential a Kubernetes ExecCredential for a kubeconfig\n" +
 			"exec entry (the apiVersion of KUBERNETES_EXEC_INFO, else client.authentication.k8s.io/v1).\n" +
-			"When tokentray runs, the token comes from it. Exits 1 with a message when a sign-in is needed.",
+			"When tokentray runs, the token comes from it. Exits 2 with the reason when a sign-in is needed.",
 		Example: "  tokentray token work --min-valid 10m\n" +
 			"  curl -H \"$(tokentray token work --format header)\" https://api.example.com/me",
 		Args:              cmdutil.ExactArgs(1, "ACCOUNT"),
@@ -93,7 +93,7 @@ func Get(ctx context.Context, f *cmdutil.Factory, name string, minValid time.Dur
 	svc := f.Service(ctx)
 	tok, err := svc.Token(ctx, name, minValid)
 	if errors.Is(err, keepalive.ErrNotSignedIn) {
-		return keepalive.Token{}, fmt.Errorf("%v; sign in with 'tokentray login %s'", err, name)
+		return keepalive.Token{}, &cmdutil.SignInError{Err: fmt.Errorf("%w; sign in with 'tokentray login %s'", err, name)}
 	}
 	if err != nil {
 		return keepalive.Token{}, err

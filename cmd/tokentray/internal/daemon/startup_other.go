@@ -1,0 +1,6 @@
+//go:build !linux
+
+package daemon
+
+// dropStartupPages does nothing here.
+func dropStartupPages() {}
