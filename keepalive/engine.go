@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -715,7 +716,7 @@ func (e *Engine) usable(ctx context.Context, name string, minValid time.Duration
 	if errors.Is(rerr, ErrUnknownAccount) {
 		return nil, nil, rerr
 	}
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	rec := res.rec
 	switch {
 	case errors.As(rerr, &me):

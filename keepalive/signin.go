@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -374,7 +375,7 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 		}
 		return nil, nil
 	})
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	if err != nil && !errors.As(err, &me) {
 		return revokeErr, err
 	}

@@ -49,7 +49,7 @@ type acct struct {
 
 	loaded  bool         // the store was read at least once
 	rec     recInfo      // what the token file holds (valid when loadErr == nil)
-	loadErr error        // fs.ErrNotExist, *store.MalformedError or an I/O error
+	loadErr error        // fs.ErrNotExist, *atomicfile.MalformedError or an I/O error
 	health  store.Health // the remembered health read beside the token file
 	jitter  time.Duration
 
@@ -184,7 +184,7 @@ type refreshResult struct {
 	// refreshed: new tokens were obtained and stored.
 	refreshed bool
 	// err is the failure (a store error, ErrNotSignedIn, oauthflow.ErrNoRefreshToken,
-	// *store.MalformedError or the refresh error).
+	// *atomicfile.MalformedError or the refresh error).
 	err error
 	// latest is the token file re-read after a terminal refresh error
 	// (another process may have rotated the token without our lock).

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 )
@@ -306,7 +307,7 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	a.loaded = true
 	a.health = h
 	if err != nil {
-		var me *store.MalformedError
+		var me *atomicfile.MalformedError
 		if errors.As(err, &me) && !errors.As(a.loadErr, &me) {
 			out = append(out, effLog{slog.LevelError, "keepalive: token file is malformed; left untouched", []any{"account", a.cfg.Name, "err", err}})
 		}
@@ -359,7 +360,7 @@ func (a *acct) writable() {
 func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) []effect {
 	a.refreshing = false
 	err := res.err
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	switch {
 	case err == nil:
 		out := a.adopt(res.rec, nil, a.health, now, rnd)
@@ -514,7 +515,7 @@ func (a *acct) status(now time.Time) Account {
 	if a.failures > 0 || a.offline {
 		st.NextTry = a.nextTry
 	}
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	switch {
 	case !a.loaded:
 		st.State = Due // not read yet (only before the first load)
