@@ -355,10 +355,6 @@ func (f *Flow) StartURL() string {
 	return (&url.URL{Scheme: "http", Host: f.host, Path: startPrefix + tok}).String()
 }
 
-// RedirectURI is the loopback redirect URI sent in the authorization
-// request, e.g. "http://127.0.0.1:49152/callback".
-func (f *Flow) RedirectURI() string { return f.redirectURI }
-
 // Wait waits for the flow's outcome and returns the tokens. It ends with
 // an error when the server answers with an error (an *[AuthorizationError],
 // e.g. access_denied), when the response fails the RFC 9207 check
