@@ -128,8 +128,11 @@ func TestSignedInLine(t *testing.T) {
 }
 
 func TestMethod(t *testing.T) {
+	// No display: none on X11/Wayland, and a session over SSH (what counts
+	// on Windows and macOS).
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
 	for _, tc := range []struct {
 		signIn string
 		how    How
@@ -146,6 +149,7 @@ func TestMethod(t *testing.T) {
 		}
 	}
 	t.Setenv("DISPLAY", ":0")
+	t.Setenv("SSH_CONNECTION", "")
 	if got := method(config.Account{}, How{}); got != keepalive.MethodBrowser {
 		t.Errorf("with a display: %v", got)
 	}
