@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func replace(t *testing.T, path, text string) {
 	if err := os.WriteFile(tmp, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := testfs.RenameOverOpen(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -52,6 +53,9 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 	if e.Snapshot().Overall() != AnyWarning {
 		t.Errorf("overall %v", e.Snapshot().Overall())
 	}
+	watching := make(chan struct{})
+	var once sync.Once
+	defer watched.OnWatchReady(func() { once.Do(func() { close(watching) }) })()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { e.Run(ctx); close(done) }()
@@ -59,15 +63,10 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 
 	// The owner signs in again: a new deadline, noticed without waiting
 	// for the next minute step (the fake clock stands still). The watcher
-	// starts in the background, so the owner writes until it is seen.
-	deadline := time.Now().Add(10 * time.Second)
-	for find().State != OK {
-		if time.Now().After(deadline) {
-			t.Fatal("the new login was not noticed")
-		}
-		replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
-		time.Sleep(300 * time.Millisecond)
-	}
+	// starts in the background; the owner writes once it watches.
+	<-watching
+	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
+	keepalivetest.Eventually(t, "the new login to be noticed", func() bool { return find().State == OK })
 
 	// The owner logs out (refresh token gone) and then the file goes away.
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), false))

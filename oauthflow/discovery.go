@@ -231,7 +231,7 @@ func parseMetadata(issuer string, data []byte) (*metadata, error) {
 	}
 	if !sameIssuer(md.Issuer, issuer) {
 		return fail(0, "metadata issuer %q does not match the configured issuer %q: %w",
-			sanitize(md.Issuer, maxDescription), issuer, ErrBadMetadata)
+			scrub(md.Issuer, nil, maxDescription), issuer, ErrBadMetadata)
 	}
 	if md.TokenEndpoint == "" {
 		return fail(0, "metadata of %s has no token_endpoint: %w", issuer, ErrBadMetadata)

@@ -22,12 +22,8 @@ func ParsePasted(s string) (code, state string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	if e := vals.Get("error"); e != "" {
-		return "", vals.Get("state"), &AuthorizationError{
-			Code:        sanitize(e, maxCode),
-			Description: sanitize(vals.Get("error_description"), maxDescription),
-			URI:         sanitize(vals.Get("error_uri"), maxDescription),
-		}
+	if vals.Get("error") != "" {
+		return "", vals.Get("state"), authorizationError(vals, vals.Get("state"))
 	}
 	return vals.Get("code"), vals.Get("state"), nil
 }

@@ -100,3 +100,15 @@ func parsePasted(s string) (url.Values, pasteForm, error) {
 	}
 	return url.Values{"code": {s}}, pasteBareCode, nil
 }
+
+// authorizationError builds the error of an authorization error response
+// (RFC 6749 §4.1.2.1) q, scrubbed of secrets, of any code q also carries
+// and of token-like words.
+func authorizationError(q url.Values, secrets ...string) *AuthorizationError {
+	secrets = append(secrets, q["code"]...)
+	return &AuthorizationError{
+		Code:        scrub(q.Get("error"), secrets, maxCode),
+		Description: scrub(q.Get("error_description"), secrets, maxDescription),
+		URI:         scrub(q.Get("error_uri"), secrets, maxDescription),
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -391,8 +392,12 @@ func TestSignInCancelAndClose(t *testing.T) {
 	t.Run("close", func(t *testing.T) {
 		f := startFlow(t, signInClient(iss), oauthflow.SignInOptions{})
 		addr := listenerAddr(t, f)
-		_, errs := asyncWait(f)
-		time.Sleep(50 * time.Millisecond)
+		// Close while Wait waits: Wait has asked for its context's Done
+		// channel, which it does only to wait on it.
+		ctx := &doneWatch{Context: context.Background(), asked: make(chan struct{})}
+		errs := make(chan error, 1)
+		go func() { _, err := f.Wait(ctx); errs <- err }()
+		<-ctx.asked
 		f.Close()
 		if err := <-errs; !errors.Is(err, oauthflow.ErrFlowClosed) {
 			t.Fatalf("error %v", err)
@@ -633,7 +638,7 @@ func TestSignInCodeReplay(t *testing.T) {
 	// better one.
 	g := startFlow(t, c, oauthflow.SignInOptions{})
 	err = g.Paste(code)
-	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.Contains(err.Error(), "invalid_grant") {
+	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.HasPrefix(err.Error(), "the server did not accept the pasted code (invalid_grant)") {
 		t.Fatalf("replay: %v", err)
 	}
 	assertNoSecrets(t, iss, err.Error())
@@ -985,4 +990,16 @@ func TestTransportErrorHidesQuery(t *testing.T) {
 	if oauthflow.Classify(err) != oauthflow.Transient {
 		t.Errorf("connection refused classified %v", oauthflow.Classify(err))
 	}
+}
+
+// doneWatch is a context that tells when Done is first called.
+type doneWatch struct {
+	context.Context
+	once  sync.Once
+	asked chan struct{}
+}
+
+func (c *doneWatch) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
 }

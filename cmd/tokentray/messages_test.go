@@ -87,6 +87,7 @@ func TestNoInternalsInUserOutput(t *testing.T) {
 	run("token", "work", "--format", "bogus")
 	run("token", "work", "--min-valid", "soon")
 	run("add", "x", "--provider", "nosuch", "--client-id", "c")
+	outputs = append(outputs, signInFailureOutputs(t, h)...)
 
 	for _, o := range outputs {
 		if m := internalText.FindString(strings.ReplaceAll(o, "config.toml", "")); m != "" {

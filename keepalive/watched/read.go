@@ -265,3 +265,29 @@ func (c *capBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// perLogin lists the sources of a store that holds several logins (Azure
+// CLI accounts, opencode providers) at base.Path: one per login that parse
+// finds, made from base by each (which names it) and marked existing. A
+// store that is missing (watched until it appears), unreadable, malformed
+// (both reported through Read) or without a login gives base alone.
+func perLogin[T any](base Source, parse func([]byte) ([]T, error), each func(Source, T) Source) []Source {
+	data, err := readStore(base.Path)
+	if err != nil {
+		base.Exists = !errors.Is(err, ErrNotFound)
+		return []Source{base}
+	}
+	defer clear(data)
+	logins, err := parse(data)
+	if err != nil || len(logins) == 0 {
+		base.Exists = err != nil
+		return []Source{base}
+	}
+	out := make([]Source, 0, len(logins))
+	for _, l := range logins {
+		s := each(base, l)
+		s.Exists = true
+		out = append(out, s)
+	}
+	return out
+}

@@ -43,7 +43,7 @@ type How struct {
 
 // NewCmdLogin returns the login command; runF replaces its work in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts, run := &Options{F: f}, cmdutil.Pick(Run, runF)
 	cmd := &cobra.Command{
 		Use:   "login ACCOUNT [--no-browser | --device]",
 		Short: "Sign an account in (browser PKCE flow, device code, or the owner's login)",
@@ -57,10 +57,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 		ValidArgsFunction: cmdutil.CompleteAccounts(f, true, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Account = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return run(cmd.Context(), opts)
 		},
 	}
 	AddFlags(cmd, &opts.How)
