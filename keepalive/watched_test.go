@@ -128,3 +128,46 @@ func TestWatchedCheckCommand(t *testing.T) {
 		t.Fatalf("check says logged out: %+v", a)
 	}
 }
+
+// TestConfigureWatchedWhileRunning: the running engine follows the
+// watched stores of a reloaded configuration: a removed one disappears, a
+// new one is read at once and its owner's changes are followed.
+func TestConfigureWatchedWhileRunning(t *testing.T) {
+	dir := testfs.TempDir(t)
+	oldPath, newPath := filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
+	replace(t, oldPath, claudeStore(t0.Add(30*24*time.Hour), true))
+	replace(t, newPath, claudeStore(t0.Add(50*time.Hour), true))
+	oldSrc := watched.Source{Kind: watched.ClaudeCode, Name: "claude-old", Path: oldPath, Exists: true}
+	newSrc := watched.Source{Kind: watched.ClaudeCode, Name: "claude-new", Path: newPath, Exists: true}
+	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: newFakeClock(t0), Watched: []watched.Source{oldSrc}}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	<-e.started
+
+	e.ConfigureWatched([]watched.Source{newSrc})
+	e.settle()
+	snap := e.Snapshot()
+	if _, ok := snap.Find("claude-old"); ok || len(snap.Accounts) != 1 {
+		t.Fatalf("the removed store is still shown: %+v", snap.Accounts)
+	}
+	if a, _ := snap.Find("claude-new"); a.State != Warning || !a.Deadline.Equal(t0.Add(50*time.Hour)) {
+		t.Fatalf("the new store: %+v", a)
+	}
+	// Its owner signs in again: followed without a restart (the fake
+	// clock stands still, so only the file watch can notice).
+	deadline := time.Now().Add(10 * time.Second)
+	for a, _ := e.Snapshot().Find("claude-new"); a.State != OK; a, _ = e.Snapshot().Find("claude-new") {
+		if time.Now().After(deadline) {
+			t.Fatal("the new store's change was not noticed")
+		}
+		replace(t, newPath, claudeStore(t0.Add(30*24*time.Hour), true))
+		time.Sleep(300 * time.Millisecond)
+	}
+	// A probe of the old store that was under way is not shown again.
+	e.deliver(evWatched{acc: Account{Name: "claude-old", Kind: Watched("claude-code"), State: OK}})
+	if _, ok := e.Snapshot().Find("claude-old"); ok {
+		t.Error("a late probe of a removed store brought it back")
+	}
+}

@@ -19,7 +19,8 @@ const (
 	pasteBareCode                   // just the code
 )
 
-// ParsePasted parses what the user pasted in the manual sign-in fallback:
+// parsePasted parses what the user pasted in the manual sign-in fallback
+// and says which form it had:
 //
 //   - the full redirect URL, "http://127.0.0.1:PORT/callback?code=C&state=S"
 //     (any URL whose query holds code or error), or just its query
@@ -27,21 +28,8 @@ const (
 //   - "C#S", a code and state as some servers display them;
 //   - a bare code "C" (state is then "").
 //
-// Surrounding white space and quotes are ignored. When the pasted URL is
-// an error response (RFC 6749 §4.1.2.1) the error is an
-// *[AuthorizationError]; any other failure wraps [ErrInvalidPaste]. No
-// error repeats the input.
-func ParsePasted(s string) (code, state string, err error) {
-	vals, _, err := parsePasted(s)
-	if err != nil {
-		return "", "", err
-	}
-	if vals.Get("error") != "" {
-		return "", vals.Get("state"), authorizationError(vals, vals.Get("state"))
-	}
-	return vals.Get("code"), vals.Get("state"), nil
-}
-
+// Surrounding white space and quotes are ignored; a failure wraps
+// [ErrInvalidPaste] and never repeats the input.
 func parsePasted(s string) (url.Values, pasteForm, error) {
 	invalid := func(why string) (url.Values, pasteForm, error) {
 		return nil, 0, fmt.Errorf("pasted input: %s: %w", why, ErrInvalidPaste)

@@ -355,10 +355,6 @@ func (f *Flow) StartURL() string {
 	return (&url.URL{Scheme: "http", Host: f.host, Path: startPrefix + tok}).String()
 }
 
-// RedirectURI is the loopback redirect URI sent in the authorization
-// request, e.g. "http://127.0.0.1:49152/callback".
-func (f *Flow) RedirectURI() string { return f.redirectURI }
-
 // Wait waits for the flow's outcome and returns the tokens. It ends with
 // an error when the server answers with an error (an *[AuthorizationError],
 // e.g. access_denied), when the response fails the RFC 9207 check
@@ -387,7 +383,7 @@ func (f *Flow) Wait(ctx context.Context) (*Token, error) {
 // Paste hands over what the user pasted in the manual fallback, for when
 // the browser cannot reach the loopback listener (SSH, another machine):
 // the full redirect URL (or just its query), a bare code, or "code#state"
-// as some servers display it (see [ParsePasted]).
+// as some servers display it (see parsePasted).
 //
 // A URL or code#state must carry this flow's state, and a URL is checked
 // like the browser's redirect (including RFC 9207 iss). A bare code cannot

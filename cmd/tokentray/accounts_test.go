@@ -254,7 +254,7 @@ func TestAddClientAuth(t *testing.T) {
 		t.Fatalf("add --client-auth post: exit %d %s", code, errOut)
 	}
 	cfg, err := config.Load(h.config)
-	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].ClientAuth != "post" {
+	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].Client.ClientAuth != "post" {
 		t.Fatalf("config after add --client-auth post: %+v %v", cfg, err)
 	}
 	_, errOut, code = h.run("add", "other", "--issuer", h.iss.URL(), "--client-id", "c", "--client-auth", "secret")

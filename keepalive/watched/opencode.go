@@ -99,7 +99,7 @@ func opencodeNonOAuth(data []byte, provider string) (Meta, bool) {
 }
 
 // OpencodeEntry is one OAuth provider entry of opencode's auth.json. Err is
-// a *MalformedError (fields relative to the entry) when the entry is an
+// a *atomicfile.MalformedError (fields relative to the entry) when the entry is an
 // OAuth entry that cannot be understood.
 type OpencodeEntry struct {
 	Provider string

@@ -107,7 +107,7 @@ func SignInAccount(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine,
 		return fmt.Errorf("no account %q (see 'tokentray status')", name)
 	}
 	owned := !before.Kind.IsWatched()
-	t := &terminal{f: f, name: name, errOut: f.IO.ErrOut, redirect: redirectToRegister(acc.Redirect)}
+	t := &terminal{f: f, name: name, errOut: f.IO.ErrOut, redirect: redirectToRegister(acc.SignIn.Redirect)}
 	ui := keepalive.SignInUI{
 		Open:     t.open(how.NoBrowser),
 		Unopened: t.unopened,
@@ -165,9 +165,9 @@ func SignedIn(name, previousUser string, st keepalive.Account, now time.Time) st
 // offers it; otherwise the browser flow, which then prints its URL).
 func method(acc config.Account, how How) keepalive.SignInMethod {
 	switch {
-	case how.Device || acc.SignIn == "device":
+	case how.Device || acc.SignInMethod == "device":
 		return keepalive.MethodDevice
-	case how.NoBrowser || acc.SignIn == "browser":
+	case how.NoBrowser || acc.SignInMethod == "browser":
 		return keepalive.MethodBrowser
 	case !haveDisplay(runtime.GOOS, os.Getenv):
 		return keepalive.MethodDeviceIfOffered
@@ -188,7 +188,7 @@ func haveDisplay(goos string, getenv func(string) string) bool {
 
 // redirectToRegister is the redirect URI the client registration must
 // allow, as the user would type it into the provider's console.
-func redirectToRegister(r config.Redirect) string {
+func redirectToRegister(r oauthflow.Redirect) string {
 	host := r.Host
 	if host == "" {
 		host = "127.0.0.1"
