@@ -49,7 +49,7 @@ func netReason(err error) string {
 		}
 		return "cannot look up " + dns.Name
 	case errors.As(err, &errno):
-		return errno.Error() // "connection refused", "network is unreachable"
+		return errnoReason(errno) // "connection refused", "network is unreachable"
 	case errors.As(err, &unknownCA):
 		return "its certificate is signed by an unknown authority"
 	case errors.As(err, &hostname):
