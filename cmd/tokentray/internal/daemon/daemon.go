@@ -121,7 +121,7 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	}
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
-			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
+			g.f.Log.Info("tokentray: no resume notifications; the engine's timer notices a resume", "err", err)
 		}
 	})
 	// Once start-up is over (the configuration, every token file read
