@@ -14,7 +14,7 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 APPID   := io.tokentray.tokentray
 
-.PHONY: all build run demo test fmt-check vet unit cross test-windows vet-darwin bench man completions install uninstall clean
+.PHONY: all build run demo test fmt-check vet unit cross portable-tests test-windows vet-darwin bench man completions install uninstall clean
 
 all: build
 
@@ -30,7 +30,7 @@ demo: build
 	./$(BIN) demo
 
 ## test: formatting, vet, race-enabled tests, and the Windows cross-build.
-test: fmt-check vet unit cross
+test: fmt-check portable-tests vet unit cross
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -45,6 +45,9 @@ unit:
 cross:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(PKGS)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet $(PKGS)
+
+portable-tests:
+	GO=$(GO) bash .ci/portable-tests.sh
 
 ## test-windows: the Windows build's tests and a CLI smoke under Wine
 ## (needs Debian's wine, wine64 and gcc-mingw-w64-x86-64-win32).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"net/http"
 	"strings"
 	"sync"
@@ -130,7 +131,7 @@ func TestRefreshesPerHostBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer iss.Close()
-	st := store.Open(t.TempDir())
+	st := store.Open(testfs.TempDir(t))
 	slow := &slowTransport{pause: 200 * time.Millisecond}
 	client := &oauthflow.Client{ClientID: oauthtest.DefaultClientID, Endpoint: iss.Endpoint(), HTTPClient: &http.Client{Transport: slow}}
 	var accs []OwnedAccount

@@ -3,6 +3,7 @@ package keepalive
 import (
 	"context"
 	"fmt"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -80,7 +81,7 @@ func TestEngineFigures(t *testing.T) {
 	}
 
 	// Idle: goroutines and heap per account.
-	st, accs := seed(t.TempDir())
+	st, accs := seed(testfs.TempDir(t))
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
@@ -121,7 +122,7 @@ func TestEngineFigures(t *testing.T) {
 	// fsync'd write under the same cross-process lock (lock, re-read,
 	// refresh, write: what any correct refresher must do), at the same
 	// concurrency, with no engine around it.
-	bst, baccs := seed(t.TempDir())
+	bst, baccs := seed(testfs.TempDir(t))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: defaultRefreshesPerHost}}
 	jobs := make(chan OwnedAccount)
 	start = time.Now()

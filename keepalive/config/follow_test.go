@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,7 +10,7 @@ import (
 )
 
 func TestFollow(t *testing.T) {
-	dir := t.TempDir()
+	dir := testfs.TempDir(t)
 	path := filepath.Join(dir, "config.toml")
 	os.WriteFile(path, []byte("# v1\n"), 0o600)
 	changed := make(chan struct{}, 8)

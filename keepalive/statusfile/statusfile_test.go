@@ -3,6 +3,7 @@ package statusfile
 import (
 	"context"
 	"encoding/json"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 var t0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
 func TestPublishWritesCompactChangesAtMostOncePerInterval(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "status.json")
+	path := filepath.Join(testfs.TempDir(t), "status.json")
 	writes := make(chan []byte, 16)
 	testHookWritten = func(b []byte) { writes <- append([]byte(nil), b...) }
 	defer func() { testHookWritten = nil }()
@@ -62,7 +63,7 @@ func TestPublishWritesCompactChangesAtMostOncePerInterval(t *testing.T) {
 }
 
 func TestOverlay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "status.json")
+	path := filepath.Join(testfs.TempDir(t), "status.json")
 	running := keepalive.Snapshot{Accounts: []keepalive.Account{
 		{Name: "work", Kind: keepalive.Owned, State: keepalive.Retrying, Attempt: 2},
 		{Name: "claude", Kind: keepalive.Watched("codex"), State: keepalive.NeedsSignIn},
@@ -84,7 +85,7 @@ func TestOverlay(t *testing.T) {
 	if files.Accounts[0].State != keepalive.OK {
 		t.Error("the input was modified")
 	}
-	if got := Overlay(files, filepath.Join(t.TempDir(), "none")); got.Accounts[0].State != keepalive.OK {
+	if got := Overlay(files, filepath.Join(testfs.TempDir(t), "none")); got.Accounts[0].State != keepalive.OK {
 		t.Error("no file changed the status")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
+	"github.com/tokentray/tokentray/internal/testfs"
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/config"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -27,10 +28,10 @@ func TestHintOnBrowserOnlyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer iss.Close()
-	root := t.TempDir()
+	root := testfs.TempDir(t)
 	for k, v := range map[string]string{"HOME": root, "XDG_CONFIG_HOME": filepath.Join(root, "config"),
 		"XDG_DATA_HOME": filepath.Join(root, "data"), "XDG_STATE_HOME": filepath.Join(root, "state"),
-		"PATH": t.TempDir(), "DISPLAY": ":99"} {
+		"PATH": testfs.TempDir(t), "DISPLAY": ":99"} {
 		t.Setenv(k, v)
 	}
 	cfg := filepath.Join(root, "tokentray.toml")
