@@ -475,7 +475,11 @@ func TestNextWake(t *testing.T) {
 		{name: "wall timers, no refresh token: its expiry", wall: true,
 			rec: &store.Record{AccessToken: "at", ObtainedAt: t0, Expiry: t0.Add(2 * time.Minute)}, want: t0.Add(2 * time.Minute)},
 		{name: "wall timers, refresh token ends first", wall: true,
-			rec: func() *store.Record { r := rec("rt1", t0, time.Hour); r.RefreshExpiry = t0.Add(20 * time.Minute); return r }(),
+			rec: func() *store.Record {
+				r := rec("rt1", t0, time.Hour)
+				r.RefreshExpiry = t0.Add(20 * time.Minute)
+				return r
+			}(),
 			want: t0.Add(20 * time.Minute)},
 		{name: "monotonic timers: the check", signed: true, want: t0.Add(maxStep)},
 		{name: "wall timers: the refresh", wall: true, signed: true, want: due},
