@@ -61,8 +61,8 @@ vet-darwin:
 
 ## bench: speed and memory figures.
 bench:
-	TOKENTRAY_BENCH=1 $(GO) test -count=1 -run '^TestEngineFigures$$' -v ./keepalive/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
-	TOKENTRAY_BENCH=1 $(GO) test -count=1 -timeout 30m -run '^TestIdleFigures$$' -v ./cmd/tokentray/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
+	TOKENTRAY_BENCH=1 $(GO) test -count=1 -run '^(TestEngineFigures|TestMicroFigures)$$' -v ./keepalive/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
+	TOKENTRAY_BENCH=1 $(GO) test -count=1 -timeout 30m -run '^(TestCommandFigures|TestIdleFigures)$$' -v ./cmd/tokentray/ | grep -v -e '^=== RUN' -e '^--- PASS' -e '^PASS' -e '^ok'
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
 ## man: man pages from the command tree, into bin/man/.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -95,10 +96,15 @@ type Engine struct {
 	cfgMu sync.RWMutex
 	cfgs  map[string]OwnedAccount
 
-	watchedAccs []*watchedAcc
-	signIns     signIns
-	openURL     func(string) error
-	logWriter   io.Writer
+	// watchedMu guards watchedAccs (replaced by ConfigureWatched) and
+	// restartWatch.
+	watchedMu    sync.Mutex
+	watchedAccs  []*watchedAcc
+	restartWatch func()
+
+	signIns   signIns
+	openURL   func(string) error
+	logWriter io.Writer
 
 	unsaved unsavedRecords
 
@@ -165,15 +171,8 @@ func New(opts Options, accounts []OwnedAccount) *Engine {
 		e.rand = rand.Float64
 	}
 	e.logWriter = &slogWriter{log: e.log}
-	for _, src := range opts.Watched {
-		e.watchedAccs = append(e.watchedAccs, &watchedAcc{src: src, checkOK: true})
-	}
 	e.Configure(accounts)
-	now := e.clock.Now()
-	for _, w := range e.watchedAccs {
-		m, st := watched.Probe(w.src, now)
-		e.deliver(evWatched{acc: watchedStatus(w.src, m, st)})
-	}
+	e.ConfigureWatched(opts.Watched)
 	e.runMu.Lock()
 	e.publish(e.st, e.clock.Now())
 	e.runMu.Unlock()
@@ -397,12 +396,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			defer stop()
 		}
 	}
-	if len(e.watchedAccs) > 0 {
-		wg.Go(func() { e.watchWatched(wctx) })
-	}
+	stopWatched := e.followWatched(wctx, &wg)
 	l := loop{e: e, ctx: ctx}
 	l.run()
 	stopWatchers()
+	stopWatched()
 	wg.Wait()
 
 	e.runMu.Lock()
@@ -729,7 +727,7 @@ func (e *Engine) usable(ctx context.Context, name string, minValid time.Duration
 	if errors.Is(rerr, ErrUnknownAccount) {
 		return nil, nil, rerr
 	}
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	rec := res.rec
 	switch {
 	case errors.As(rerr, &me):
@@ -775,6 +773,9 @@ func (e *Engine) refresh(ctx context.Context, name string, force bool, sch sched
 			return nil, ErrNotSignedIn
 		}
 		if !force && !sch.needed(cur, now, minValid) {
+			if err := cur.Writable(); sch.checkWrite && err != nil {
+				return nil, err // still cannot write (a rescued copy waits)
+			}
 			return nil, nil // another process refreshed already
 		}
 		if cur.RefreshToken.IsZero() {

@@ -526,7 +526,7 @@ func TestMalformedStoreIsBrokenAndUntouched(t *testing.T) {
 		t.Fatalf("status %+v", a)
 	}
 	_, _, err := e.Refresh(context.Background(), "work", true)
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	if !errors.As(err, &me) {
 		t.Fatalf("Refresh error %v, want MalformedError", err)
 	}

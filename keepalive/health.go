@@ -110,6 +110,10 @@ type Account struct {
 	NextTry time.Time `json:"next_try,omitzero"`
 	// LastError describes the last failure (never contains a token).
 	LastError string `json:"last_error,omitempty"`
+	// FileWarning is a problem with the account's files that does not
+	// change its health: a token file or directory other users can read
+	// (tokentray tightens the modes when it next writes them).
+	FileWarning string `json:"file_warning,omitempty"`
 	// SignInError describes why the last sign-in did not complete, or
 	// why the open one cannot proceed by itself (no browser could be
 	// opened); empty once a sign-in succeeds.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/keepalive/watched"
 	"github.com/tokentray/tokentray/oauthflow"
@@ -142,7 +143,7 @@ func (e *Engine) SignInWith(ctx context.Context, name string, ui SignInUI) error
 	if a, ok := e.config(name); ok {
 		return e.signInOwned(ctx, a, ui)
 	}
-	for _, w := range e.watchedAccs {
+	for _, w := range e.watchedList() {
 		if w.src.Name == name {
 			return e.signInWatched(ctx, w, ui)
 		}
@@ -374,7 +375,7 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 		}
 		return nil, nil
 	})
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	if err != nil && !errors.As(err, &me) {
 		return revokeErr, err
 	}

@@ -25,6 +25,9 @@ type state struct {
 	// watched accounts' latest status, in discovery order.
 	watchedOrder []string
 	watched      map[string]Account
+	// watchedSet holds the configured watched stores (nil: not told yet);
+	// the result of a probe of a store that went away meanwhile is dropped.
+	watchedSet map[string]bool
 	// stepDue is the next wall-clock check: unscheduled accounts re-read
 	// their files (in case a change notification was missed) and watched
 	// stores are probed.
@@ -46,7 +49,7 @@ type acct struct {
 
 	loaded  bool         // the store was read at least once
 	rec     recInfo      // what the token file holds (valid when loadErr == nil)
-	loadErr error        // fs.ErrNotExist, *store.MalformedError or an I/O error
+	loadErr error        // fs.ErrNotExist, *atomicfile.MalformedError or an I/O error
 	health  store.Health // the remembered health read beside the token file
 	jitter  time.Duration
 
@@ -61,6 +64,12 @@ type acct struct {
 	nextTry    time.Time
 	lastErr    string
 	signInErr  string // why the last sign-in did not complete (signin.go)
+
+	// The token file could not be written (a full disk): a local
+	// problem, not a failed login. Retried with backoff (nextTry), never
+	// counted toward failuresToAlert.
+	writeErr   string // the reason shown ("cannot write the token file: disk full")
+	writeFails int    // consecutive write failures, for the backoff
 
 	signingIn bool      // a completed sign-in is storing its login
 	signedIn  time.Time // when this process last completed a sign-in
@@ -80,6 +89,7 @@ type recInfo struct {
 	obtainedAt    time.Time
 	expirySource  oauthflow.ExpirySource
 	user          string
+	modeWarning   string // looser modes found by the store
 }
 
 func infoOf(r *store.Record) recInfo {
@@ -89,6 +99,7 @@ func infoOf(r *store.Record) recInfo {
 	return recInfo{
 		present: true, refreshToken: r.RefreshToken, expiry: r.Expiry, refreshExpiry: r.RefreshExpiry,
 		obtainedAt: r.ObtainedAt, expirySource: r.ExpirySource, user: (&oauthflow.Token{IDToken: r.IDToken, AccessToken: r.AccessToken}).Identity().String(),
+		modeWarning: r.ModeWarning,
 	}
 }
 
@@ -143,6 +154,8 @@ type (
 	evWatchedChanged struct{ name string }
 	// evWatched: a watched store was probed.
 	evWatched struct{ acc Account }
+	// evWatchedSources: the watched stores are now these (configuration).
+	evWatchedSources struct{ names []string }
 )
 
 func (evTick) isEvent()           {}
@@ -159,6 +172,7 @@ func (evSigningOut) isEvent()     {}
 func (evConfig) isEvent()         {}
 func (evWatched) isEvent()        {}
 func (evWatchedChanged) isEvent() {}
+func (evWatchedSources) isEvent() {}
 
 // refreshResult is what a refresh effect reports.
 type refreshResult struct {
@@ -170,7 +184,7 @@ type refreshResult struct {
 	// refreshed: new tokens were obtained and stored.
 	refreshed bool
 	// err is the failure (a store error, ErrNotSignedIn, oauthflow.ErrNoRefreshToken,
-	// *store.MalformedError or the refresh error).
+	// *atomicfile.MalformedError or the refresh error).
 	err error
 	// latest is the token file re-read after a terminal refresh error
 	// (another process may have rotated the token without our lock).
@@ -228,4 +242,8 @@ func (effPublish) isEffect()      {}
 // when its token is due.
 type schedule struct {
 	lead, checkInterval, jitter time.Duration
+	// checkWrite: the last write failed, so a refresh that is not due
+	// still fails (with the store's *store.ReserveError) while the file
+	// cannot be written, instead of reporting success.
+	checkWrite bool
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"syscall"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/keepalive/store"
 	"github.com/tokentray/tokentray/oauthflow"
 )
@@ -115,6 +117,7 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 		}
 		if a != nil && ev.err == nil {
 			emit(a.adopt(ev.rec, nil, store.Health{}, now, rnd)...)
+			a.writable()
 			a.endEpisode()
 			a.signedIn, a.signedOut = now, false
 			a.signInErr = ""
@@ -132,6 +135,7 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 	case evSignedOut:
 		if a := s.owned[ev.name]; a != nil {
 			a.rec, a.loadErr, a.loaded = recInfo{}, fs.ErrNotExist, true
+			a.writable()
 			a.endEpisode()
 			a.signedOut = true
 			touch(a, causeSignOut)
@@ -162,8 +166,28 @@ func step(s state, ev event, now time.Time, rnd float64) (state, []effect) {
 		s.owned, s.order = next, order
 	case evWatchedChanged:
 		emit(effProbeWatched{names: []string{ev.name}, fresh: true})
+	case evWatchedSources:
+		s.watchedSet = map[string]bool{}
+		for _, name := range ev.names {
+			s.watchedSet[name] = true
+		}
+		var order []string
+		for _, name := range s.watchedOrder {
+			if s.watchedSet[name] {
+				order = append(order, name)
+			} else {
+				delete(s.watched, name)
+			}
+		}
+		if len(order) != len(s.watchedOrder) {
+			emit(effPublish{})
+		}
+		s.watchedOrder = order
 	case evWatched:
 		name := ev.acc.Name
+		if s.watchedSet != nil && !s.watchedSet[name] {
+			break // it went away while it was probed
+		}
 		old, known := s.watched[name]
 		if !known {
 			s.watchedOrder = append(s.watchedOrder, name)
@@ -221,7 +245,7 @@ func (a *acct) startRefresh(force bool) effect {
 }
 
 func (a *acct) schedule() schedule {
-	return schedule{lead: a.cfg.RefreshLead, checkInterval: a.cfg.CheckInterval, jitter: a.jitter}
+	return schedule{lead: a.cfg.RefreshLead, checkInterval: a.cfg.CheckInterval, jitter: a.jitter, checkWrite: a.writeErr != ""}
 }
 
 // nextAttempt returns when the next refresh is due, or false when nothing
@@ -283,7 +307,7 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	a.loaded = true
 	a.health = h
 	if err != nil {
-		var me *store.MalformedError
+		var me *atomicfile.MalformedError
 		if errors.As(err, &me) && !errors.As(a.loadErr, &me) {
 			out = append(out, effLog{slog.LevelError, "keepalive: token file is malformed; left untouched", []any{"account", a.cfg.Name, "err", err}})
 		}
@@ -294,9 +318,9 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	info := infoOf(rec)
 	if !a.rec.present || a.rec.refreshToken != info.refreshToken || !a.rec.expiry.Equal(info.expiry) {
 		a.jitter = time.Duration(rnd * float64(refreshJitter))
-		if rec.ModeWarning != "" {
-			out = append(out, effLog{slog.LevelWarn, "keepalive: " + rec.ModeWarning, []any{"account", a.cfg.Name}})
-		}
+	}
+	if info.modeWarning != "" && info.modeWarning != a.rec.modeWarning {
+		out = append(out, effLog{slog.LevelWarn, "keepalive: " + info.modeWarning, []any{"account", a.cfg.Name}})
 	}
 	a.rec, a.loadErr, a.signedOut = info, nil, false
 	if (a.failures > 0 || a.dead || a.offline) && info.refreshToken != a.failedWith {
@@ -316,19 +340,31 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	return out
 }
 
+// endEpisode ends a failure episode. A failed write is not part of one
+// (see cannotWrite): its retry stays scheduled.
 func (a *acct) endEpisode() {
 	a.failures, a.dead, a.offline = 0, false, false
-	a.failedWith, a.nextTry, a.lastErr, a.deadReason = "", time.Time{}, "", ""
+	a.failedWith, a.lastErr, a.deadReason = "", "", ""
+	if a.writeErr == "" {
+		a.nextTry = time.Time{}
+	}
+}
+
+// writable forgets a failed write: the file was written (a sign-in), or
+// there is nothing left to write (a sign-out).
+func (a *acct) writable() {
+	a.writeErr, a.writeFails, a.nextTry = "", 0, time.Time{}
 }
 
 // finish applies the outcome of a refresh effect.
 func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) []effect {
 	a.refreshing = false
 	err := res.err
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	switch {
 	case err == nil:
 		out := a.adopt(res.rec, nil, a.health, now, rnd)
+		a.writable()
 		a.endEpisode()
 		if !a.health.IsZero() {
 			a.health = store.Health{}
@@ -346,8 +382,53 @@ func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) [
 		return a.adopt(res.rec, nil, a.health, now, rnd)
 	case errors.As(err, &me):
 		return a.adopt(nil, err, a.health, now, rnd)
+	case isWriteError(err):
+		return a.cannotWrite(res, p, now, rnd)
 	}
 	return a.fail(res, p, now, rnd)
+}
+
+// isWriteError reports whether err says the token file could not be
+// written: no space could be reserved before the request (nothing was
+// sent), or the answer could not be saved (the new tokens were rescued).
+func isWriteError(err error) bool {
+	_, reserve := errors.AsType[*store.ReserveError](err)
+	_, save := errors.AsType[*store.SaveError](err)
+	return reserve || save
+}
+
+// cannotWrite applies a failed write: a local problem (a full disk), not a
+// failed login. It is retried with backoff, never counted toward
+// failuresToAlert and never terminal; a sign-in does not help, so the
+// episode offers none.
+func (a *acct) cannotWrite(res refreshResult, p Policy, now time.Time, rnd float64) []effect {
+	var out []effect
+	if _, ok := errors.AsType[*store.SaveError](res.err); ok {
+		// The server answered: the login works, and the new tokens are in
+		// a rescued copy (or in memory) that Load finds.
+		a.endEpisode()
+		out = append(out, effLoad{name: a.cfg.Name})
+	}
+	a.writeFails++
+	a.writeErr = writeReason(res.err)
+	a.lastErr = res.err.Error()
+	d := p.Backoff(a.writeFails, rnd)
+	a.nextTry = now.Add(d)
+	return append(out, effLog{slog.LevelWarn, "keepalive: cannot write the token file; will retry", []any{"account", a.cfg.Name, "retry_in", HumanDuration(d), "err", res.err}})
+}
+
+// writeReason says in the words of status why the token file cannot be
+// written.
+func writeReason(err error) string {
+	const what = "cannot write the token file"
+	if errors.Is(err, syscall.ENOSPC) {
+		return what + ": disk full"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return what + ": " + pe.Err.Error()
+	}
+	return what
 }
 
 // fail applies the retry policy to a failed refresh.
@@ -429,11 +510,12 @@ func (a *acct) status(now time.Time) Account {
 		}
 		st.Deadline = a.rec.refreshExpiry
 		st.LastRefresh = a.rec.obtainedAt
+		st.FileWarning = a.rec.modeWarning
 	}
 	if a.failures > 0 || a.offline {
 		st.NextTry = a.nextTry
 	}
-	var me *store.MalformedError
+	var me *atomicfile.MalformedError
 	switch {
 	case !a.loaded:
 		st.State = Due // not read yet (only before the first load)
@@ -457,6 +539,8 @@ func (a *acct) status(now time.Time) Account {
 		st.State = Refreshing
 	case a.failures >= failuresToAlert:
 		st.State, st.Reason = NeedsSignIn, fmt.Sprintf("%d refreshes failed in a row", a.failures)
+	case a.writeErr != "":
+		st.State, st.Reason, st.NextTry = Warning, a.writeErr, a.nextTry
 	case a.failures > 0:
 		st.State = Retrying
 	case a.offline:
@@ -475,7 +559,7 @@ func (a *acct) status(now time.Time) Account {
 // whether the status changed.
 func (a *acct) republish(now time.Time, c cause) bool {
 	st := a.status(now)
-	a.episode = nextEpisode(a.episode, st, c, false, now)
+	a.episode = nextEpisode(a.episode, st, c, false, a.writeErr == "" || st.State != Warning, now)
 	st.Episode = a.episode.normalized()
 	if st == a.pub {
 		return false
@@ -487,7 +571,7 @@ func (a *acct) republish(now time.Time, c cause) bool {
 // watchedEpisode gives a watched account's new status acc the episode that
 // follows the one of its previous status old.
 func watchedEpisode(old, acc Account, now time.Time) Account {
-	acc.Episode = nextEpisode(old.Episode, acc, causeNone, true, now).normalized()
+	acc.Episode = nextEpisode(old.Episode, acc, causeNone, true, true, now).normalized()
 	return acc.normalized()
 }
 
@@ -519,8 +603,9 @@ func level(s State) (lvl int, settled bool) {
 // follows it (escalating to needs-sign-in), and ends when it recovers,
 // with how: a sign-in (for a watched account: it recovered from needing a
 // sign-in, which only its owner's sign-in does), a sign-out, or a plain
-// recovery.
-func nextEpisode(ep Episode, st Account, c cause, watched bool, now time.Time) Episode {
+// recovery. signIn is false when a sign-in cannot help, whatever the
+// state (a token file that cannot be written).
+func nextEpisode(ep Episode, st Account, c cause, watched, signIn bool, now time.Time) Episode {
 	lvl, settled := level(st.State)
 	if !settled {
 		return ep
@@ -542,10 +627,10 @@ func nextEpisode(ep Episode, st Account, c cause, watched bool, now time.Time) E
 		reason = st.LastError
 	}
 	if !ep.Open() {
-		return Episode{ID: ep.ID + 1, State: st.State, Reason: reason, Opened: now, SignIn: signInHelps(st.State)}
+		return Episode{ID: ep.ID + 1, State: st.State, Reason: reason, Opened: now, SignIn: signIn && signInHelps(st.State)}
 	}
-	if st.State != ep.State {
-		ep.State, ep.Reason, ep.SignIn = st.State, reason, signInHelps(st.State)
+	if st.State != ep.State || ep.SignIn != (signIn && signInHelps(st.State)) {
+		ep.State, ep.Reason, ep.SignIn = st.State, reason, signIn && signInHelps(st.State)
 	}
 	return ep
 }
@@ -640,7 +725,7 @@ func (s state) snapshot(now time.Time) Snapshot {
 func signInTarget(accs []Account) string {
 	for _, want := range []State{NeedsSignIn, Warning, SignedOut} {
 		for _, a := range accs {
-			if a.State == want {
+			if a.State == want && (a.Episode.SignIn || !a.Episode.Open()) {
 				return a.Name
 			}
 		}

@@ -433,7 +433,7 @@ func TestEpisodes(t *testing.T) {
 		{st(Warning, "ends soon"), causeNone, true, 4, Warning, ""},
 		{st(OK, ""), causeNone, true, 4, Warning, EndRecovered},
 	} {
-		ep = nextEpisode(ep, tc.acc, tc.c, tc.watch, t0)
+		ep = nextEpisode(ep, tc.acc, tc.c, tc.watch, true, t0)
 		if ep.ID != tc.id || (ep.ID > 0 && ep.State != tc.state) || ep.End != tc.end {
 			t.Fatalf("step %d: %+v, want id %d state %v end %q", i, ep, tc.id, tc.state, tc.end)
 		}
@@ -513,5 +513,150 @@ func TestNextWake(t *testing.T) {
 				t.Errorf("next wake in %v, want %v", got.Sub(t0), tc.want.Sub(t0))
 			}
 		})
+	}
+}
+
+var (
+	errNoSpace  = &fs.PathError{Op: "write", Path: "/tokens/.work.json.journal", Err: syscall.ENOSPC}
+	errReserve  = &store.ReserveError{Dir: "/tokens", Err: errNoSpace}
+	errSave     = &store.SaveError{Account: "work", KeptIn: "/rescue/work.json", Err: errNoSpace}
+	errReadOnly = &store.ReserveError{Dir: "/tokens", Err: &fs.PathError{Op: "open", Path: "/tokens/x", Err: syscall.EROFS}}
+)
+
+// A token file that cannot be written is a local problem: a warning that
+// says so, retried with backoff, never counted toward the three failures,
+// never terminal, never a reason to sign in.
+func TestStepCannotWrite(t *testing.T) {
+	const diskFull = "cannot write the token file: disk full"
+	type want struct {
+		state   State
+		reason  string
+		attempt int
+		nextTry time.Duration
+	}
+	for _, tc := range []struct {
+		name  string
+		errs  []error
+		wants []want
+	}{
+		{"no space reserved: nothing sent, backoff, never sign-in", []error{errReserve, errReserve, errReserve, errReserve},
+			[]want{
+				{Warning, diskFull, 0, 30 * time.Second},
+				{Warning, diskFull, 0, 2 * time.Minute},
+				{Warning, diskFull, 0, 8 * time.Minute},
+				{Warning, diskFull, 0, 30 * time.Minute},
+			}},
+		{"transient failures, then a full disk: the count stays", []error{errServer, errServer, errReserve, errReserve},
+			[]want{
+				{Retrying, "", 1, 30 * time.Second},
+				{Retrying, "", 2, 2 * time.Minute},
+				{Warning, diskFull, 2, 30 * time.Second},
+				{Warning, diskFull, 2, 2 * time.Minute},
+			}},
+		{"the answer could not be saved: the login works, the copy is rescued", []error{errServer, errSave, errSave, errSave},
+			[]want{
+				{Retrying, "", 1, 30 * time.Second},
+				{Warning, diskFull, 0, 30 * time.Second},
+				{Warning, diskFull, 0, 2 * time.Minute},
+				{Warning, diskFull, 0, 8 * time.Minute},
+			}},
+		{"another cause in the words of the system", []error{errReadOnly},
+			[]want{{Warning, "cannot write the token file: read-only file system", 0, 30 * time.Second}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMachine(t, rec("rt1", t0, time.Hour))
+			m.now = t0.Add(time.Hour)
+			for i, err := range tc.errs {
+				if r := refreshes(m.do(evTick{})); len(r) != 1 {
+					t.Fatalf("attempt %d: no refresh at the retry time: %+v", i+1, r)
+				}
+				used := oauthflow.Secret("rt1")
+				if _, ok := err.(*store.ReserveError); ok {
+					used = ""
+				}
+				effs := m.do(evRefreshDone{res: refreshResult{name: "work", used: used, rec: rec("rt1", t0, time.Hour), err: err}})
+				w := tc.wants[i]
+				a := m.acc()
+				if a.State != w.state || a.Reason != w.reason || a.Attempt != w.attempt {
+					t.Fatalf("after attempt %d: %v %q attempt %d, want %v %q attempt %d (%+v)", i+1, a.State, a.Reason, a.Attempt, w.state, w.reason, w.attempt, a)
+				}
+				if got := a.NextTry.Sub(m.now); got != w.nextTry {
+					t.Errorf("after attempt %d: next try in %v, want %v", i+1, got, w.nextTry)
+				}
+				if !a.Episode.Open() || a.Episode.ID != 1 {
+					t.Errorf("after attempt %d: episode %+v", i+1, a.Episode)
+				}
+				if w.state == Warning {
+					if a.Episode.SignIn || signInTarget([]Account{a}) != "" {
+						t.Errorf("after attempt %d: a sign-in is offered for a full disk: %+v", i+1, a.Episode)
+					}
+					if _, saved := healthOf(effs); saved {
+						t.Errorf("after attempt %d: a full disk was remembered as the login's health", i+1)
+					}
+					if _, save := err.(*store.SaveError); save && !loads(effs) {
+						t.Errorf("after attempt %d: the rescued copy is not read", i+1)
+					}
+					if r := refreshes(m.do(evTick{})); len(r) != 0 {
+						t.Fatalf("after attempt %d: retried before the backoff", i+1)
+					}
+				}
+				m.now = a.NextTry
+			}
+			// The retry checks the file even when no refresh is due; space
+			// is back: the warning and its episode end.
+			r := refreshes(m.do(evTick{}))
+			if len(r) != 1 || !r[0].decide.checkWrite {
+				t.Fatalf("retry: %+v", r)
+			}
+			m.do(evRefreshDone{res: refreshResult{name: "work", used: "rt1", rec: rec("rt2", m.now, time.Hour), refreshed: true}})
+			if a := m.acc(); a.State != OK || a.Reason != "" || !a.NextTry.IsZero() || a.Episode.End != EndRecovered {
+				t.Fatalf("after the write succeeded: %+v", a)
+			}
+			if r := refreshes(m.do(evTick{})); len(r) != 0 || m.s.owned["work"].schedule().checkWrite {
+				t.Errorf("still retrying after success")
+			}
+		})
+	}
+}
+
+// A sign-in writes the file, so it ends a write warning too; a rescued
+// copy read meanwhile keeps it.
+func TestStepCannotWriteEndsWithSignIn(t *testing.T) {
+	m := newMachine(t, rec("rt1", t0, time.Hour))
+	m.now = t0.Add(time.Hour)
+	m.do(evTick{})
+	m.do(evRefreshDone{res: refreshResult{name: "work", used: "rt1", rec: rec("rt1", t0, time.Hour), err: errSave}})
+	m.do(evLoaded{name: "work", rec: rec("rt2", m.now, time.Hour)}) // the rescued copy
+	if a := m.acc(); a.State != Warning || a.NextTry.IsZero() || !a.Expiry.Equal(m.now.Add(time.Hour)) {
+		t.Fatalf("rescued copy read: %+v", a)
+	}
+	m.do(evSignedIn{name: "work", rec: rec("rt3", m.now, time.Hour)})
+	if a := m.acc(); a.State != OK || !a.NextTry.IsZero() {
+		t.Fatalf("after sign-in: %+v", a)
+	}
+}
+
+func loads(effs []effect) bool {
+	for _, e := range effs {
+		if _, ok := e.(effLoad); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestStepWatchedSources(t *testing.T) {
+	m := newMachine(t, nil)
+	m.do(evWatchedSources{names: []string{"a", "b"}})
+	m.do(evWatched{acc: Account{Name: "a", Kind: Watched("codex")}})
+	m.do(evWatched{acc: Account{Name: "b", Kind: Watched("codex")}})
+	effs := m.do(evWatchedSources{names: []string{"b", "c"}})
+	if !published(effs) || fmt.Sprint(m.s.watchedOrder) != "[b]" {
+		t.Fatalf("after removing a: order %v, effects %v", m.s.watchedOrder, effs)
+	}
+	m.do(evWatched{acc: Account{Name: "a", Kind: Watched("codex")}}) // a late probe
+	m.do(evWatched{acc: Account{Name: "c", Kind: Watched("codex")}})
+	if got := fmt.Sprint(m.s.watchedOrder); got != "[b c]" {
+		t.Errorf("order %v", got)
 	}
 }

@@ -2,7 +2,9 @@ package keepalive
 
 import (
 	"context"
+	"reflect"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/watched"
@@ -50,12 +52,51 @@ func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Accoun
 	return a
 }
 
+// ConfigureWatched replaces the watched stores (the running instance
+// follows the [watch] settings of config.toml): new and changed stores are
+// read at once, removed ones dropped, and the file watches follow.
+func (e *Engine) ConfigureWatched(srcs []watched.Source) {
+	e.watchedMu.Lock()
+	old := map[string]*watchedAcc{}
+	for _, w := range e.watchedAccs {
+		old[w.src.Name] = w
+	}
+	var next, fresh []*watchedAcc
+	names := make([]string, 0, len(srcs))
+	for _, src := range srcs {
+		w := old[src.Name]
+		if w == nil || !reflect.DeepEqual(w.src, src) {
+			w = &watchedAcc{src: src, checkOK: true}
+			fresh = append(fresh, w)
+		}
+		next = append(next, w)
+		names = append(names, src.Name)
+	}
+	e.watchedAccs = next
+	if e.restartWatch != nil {
+		e.restartWatch()
+	}
+	e.watchedMu.Unlock()
+	e.deliver(evWatchedSources{names: names})
+	now := e.clock.Now()
+	for _, w := range fresh {
+		m, st := watched.Probe(w.src, now)
+		e.deliver(evWatched{acc: watchedStatus(w.src, m, st)})
+	}
+}
+
+func (e *Engine) watchedList() []*watchedAcc {
+	e.watchedMu.Lock()
+	defer e.watchedMu.Unlock()
+	return e.watchedAccs
+}
+
 // probeWatched re-reads the named watched stores (all when names is nil)
 // and returns their status. fresh: the owner changed the store, so its
 // check command runs now. Only one probe runs at a time.
 func (e *Engine) probeWatched(ctx context.Context, names []string, fresh bool) []Account {
 	var out []Account
-	for _, w := range e.watchedAccs {
+	for _, w := range e.watchedList() {
 		if names != nil && !slices.Contains(names, w.src.Name) {
 			continue
 		}
@@ -91,13 +132,39 @@ func (e *Engine) probeOne(ctx context.Context, w *watchedAcc) Account {
 	return a
 }
 
-// watchWatched follows the watched stores until ctx ends; a change is an
-// event for the loop.
-func (e *Engine) watchWatched(ctx context.Context) {
-	srcs := make([]watched.Source, len(e.watchedAccs))
-	for i, w := range e.watchedAccs {
-		srcs[i] = w.src
+// followWatched watches the watched stores until ctx ends, and again with
+// the new ones after each ConfigureWatched. The returned function stops
+// the restarts; call it before waiting for wg.
+func (e *Engine) followWatched(ctx context.Context, wg *sync.WaitGroup) (stop func()) {
+	cancel := func() {}
+	start := func() { // with watchedMu held
+		cancel()
+		if len(e.watchedAccs) == 0 || ctx.Err() != nil {
+			return
+		}
+		srcs := make([]watched.Source, len(e.watchedAccs))
+		for i, w := range e.watchedAccs {
+			srcs[i] = w.src
+		}
+		wctx, c := context.WithCancel(ctx)
+		cancel = c
+		wg.Go(func() { e.watchWatched(wctx, srcs) })
 	}
+	e.watchedMu.Lock()
+	start()
+	e.restartWatch = start
+	e.watchedMu.Unlock()
+	return func() {
+		e.watchedMu.Lock()
+		e.restartWatch = nil
+		cancel()
+		e.watchedMu.Unlock()
+	}
+}
+
+// watchWatched follows the stores srcs until ctx ends; a change is an
+// event for the loop.
+func (e *Engine) watchWatched(ctx context.Context, srcs []watched.Source) {
 	err := watched.Watch(ctx, srcs, func(src watched.Source) {
 		e.send(envelope{ev: evWatchedChanged{name: src.Name}})
 	})

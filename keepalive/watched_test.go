@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func replace(t *testing.T, path, text string) {
 	if err := os.WriteFile(tmp, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := testfs.RenameOverOpen(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -52,6 +53,9 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 	if e.Snapshot().Overall() != AnyWarning {
 		t.Errorf("overall %v", e.Snapshot().Overall())
 	}
+	watching := make(chan struct{})
+	var once sync.Once
+	defer watched.OnWatchReady(func() { once.Do(func() { close(watching) }) })()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { e.Run(ctx); close(done) }()
@@ -59,15 +63,10 @@ func TestWatchedAccountFollowsItsOwner(t *testing.T) {
 
 	// The owner signs in again: a new deadline, noticed without waiting
 	// for the next minute step (the fake clock stands still). The watcher
-	// starts in the background, so the owner writes until it is seen.
-	deadline := time.Now().Add(10 * time.Second)
-	for find().State != OK {
-		if time.Now().After(deadline) {
-			t.Fatal("the new login was not noticed")
-		}
-		replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
-		time.Sleep(300 * time.Millisecond)
-	}
+	// starts in the background; the owner writes once it watches.
+	<-watching
+	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), true))
+	keepalivetest.Eventually(t, "the new login to be noticed", func() bool { return find().State == OK })
 
 	// The owner logs out (refresh token gone) and then the file goes away.
 	replace(t, path, claudeStore(t0.Add(30*24*time.Hour), false))
@@ -127,5 +126,48 @@ func TestWatchedCheckCommand(t *testing.T) {
 	probe()
 	if a, _ := e.Snapshot().Find("claude-code"); a.State != NeedsSignIn || a.Reason != "the check command reports no login" {
 		t.Fatalf("check says logged out: %+v", a)
+	}
+}
+
+// TestConfigureWatchedWhileRunning: the running engine follows the
+// watched stores of a reloaded configuration: a removed one disappears, a
+// new one is read at once and its owner's changes are followed.
+func TestConfigureWatchedWhileRunning(t *testing.T) {
+	dir := testfs.TempDir(t)
+	oldPath, newPath := filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
+	replace(t, oldPath, claudeStore(t0.Add(30*24*time.Hour), true))
+	replace(t, newPath, claudeStore(t0.Add(50*time.Hour), true))
+	oldSrc := watched.Source{Kind: watched.ClaudeCode, Name: "claude-old", Path: oldPath, Exists: true}
+	newSrc := watched.Source{Kind: watched.ClaudeCode, Name: "claude-new", Path: newPath, Exists: true}
+	e := New(Options{Store: store.Open(testfs.TempDir(t)), Clock: newFakeClock(t0), Watched: []watched.Source{oldSrc}}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	<-e.started
+
+	e.ConfigureWatched([]watched.Source{newSrc})
+	e.settle()
+	snap := e.Snapshot()
+	if _, ok := snap.Find("claude-old"); ok || len(snap.Accounts) != 1 {
+		t.Fatalf("the removed store is still shown: %+v", snap.Accounts)
+	}
+	if a, _ := snap.Find("claude-new"); a.State != Warning || !a.Deadline.Equal(t0.Add(50*time.Hour)) {
+		t.Fatalf("the new store: %+v", a)
+	}
+	// Its owner signs in again: followed without a restart (the fake
+	// clock stands still, so only the file watch can notice).
+	deadline := time.Now().Add(10 * time.Second)
+	for a, _ := e.Snapshot().Find("claude-new"); a.State != OK; a, _ = e.Snapshot().Find("claude-new") {
+		if time.Now().After(deadline) {
+			t.Fatal("the new store's change was not noticed")
+		}
+		replace(t, newPath, claudeStore(t0.Add(30*24*time.Hour), true))
+		time.Sleep(300 * time.Millisecond)
+	}
+	// A probe of the old store that was under way is not shown again.
+	e.deliver(evWatched{acc: Account{Name: "claude-old", Kind: Watched("claude-code"), State: OK}})
+	if _, ok := e.Snapshot().Find("claude-old"); ok {
+		t.Error("a late probe of a removed store brought it back")
 	}
 }

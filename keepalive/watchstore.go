@@ -2,12 +2,10 @@ package keepalive
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/fsnotify/fsnotify"
-
+	"github.com/tokentray/tokentray/keepalive/internal/dirwatch"
 	"github.com/tokentray/tokentray/keepalive/store"
 )
 
@@ -17,43 +15,15 @@ import (
 // watched, not the files.
 func (e *Engine) watchStore(ctx context.Context) (func(), error) {
 	dir := filepath.Dir(e.store.Path("x"))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return nil, err
-	}
-	if err := w.Add(dir); err != nil {
-		w.Close()
-		return nil, err
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-w.Events:
-				if !ok {
-					return
-				}
-				base := filepath.Base(ev.Name)
-				name, ok := store.IsHealthFile(base)
-				if !ok && filepath.Ext(base) == ".json" && !strings.HasPrefix(base, ".") {
-					name, ok = strings.TrimSuffix(base, ".json"), true
-				}
-				if _, known := e.config(name); ok && known {
-					e.reload(name)
-				}
-			case err, ok := <-w.Errors:
-				if !ok {
-					return
-				}
-				e.log.Warn("keepalive: watching the token directory", "err", err)
-			}
+	return dirwatch.Watch(ctx, dir, 0, func(base string) {
+		name, ok := store.IsHealthFile(base)
+		if !ok && filepath.Ext(base) == ".json" && !strings.HasPrefix(base, ".") {
+			name, ok = strings.TrimSuffix(base, ".json"), true
 		}
-	}()
-	return func() { w.Close(); <-done }, nil
+		if _, known := e.config(name); ok && known {
+			e.reload(name)
+		}
+	}, func(err error) {
+		e.log.Warn("keepalive: watching the token directory", "err", err)
+	})
 }

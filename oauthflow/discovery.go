@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrBadMetadata is wrapped by discovery errors that retrying cannot fix:
@@ -41,12 +42,23 @@ type metadata struct {
 	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
 }
 
-// discovered caches metadata per configured issuer URL for the life of the
-// process. Failures are not cached.
+// discovered caches metadata per configured issuer URL for discoveryTTL
+// (timed with the client's Now), so a long-running instance notices a
+// provider that moved its endpoints. Failures are not cached.
 var discovered struct {
 	mu sync.Mutex
-	m  map[string]*metadata
+	m  map[string]cachedMetadata
 }
+
+type cachedMetadata struct {
+	md      *metadata
+	fetched time.Time
+}
+
+// discoveryTTL is how long discovered metadata is used before it is
+// fetched again (OpenID Connect Discovery 1.0 gives no lifetime; a day is
+// what other clients use).
+const discoveryTTL = 24 * time.Hour
 
 // needsDiscovery reports whether e names an issuer but lacks an endpoint
 // that discovery would supply.
@@ -134,11 +146,15 @@ func (c *Client) resolveIf(ctx context.Context, need bool) (*Client, error) {
 
 // metadata returns the cached metadata of issuer or fetches it.
 func (c *Client) metadata(ctx context.Context, issuer string) (*metadata, error) {
+	fresh := func(e cachedMetadata) bool {
+		now := c.now()
+		return e.md != nil && !now.Before(e.fetched) && now.Sub(e.fetched) < discoveryTTL
+	}
 	discovered.mu.Lock()
-	md := discovered.m[issuer]
+	cached := discovered.m[issuer]
 	discovered.mu.Unlock()
-	if md != nil {
-		return md, nil
+	if fresh(cached) {
+		return cached.md, nil
 	}
 	md, err := c.fetchMetadata(ctx, issuer)
 	if err != nil {
@@ -147,12 +163,12 @@ func (c *Client) metadata(ctx context.Context, issuer string) (*metadata, error)
 	discovered.mu.Lock()
 	defer discovered.mu.Unlock()
 	if discovered.m == nil {
-		discovered.m = make(map[string]*metadata)
+		discovered.m = make(map[string]cachedMetadata)
 	}
-	if prev := discovered.m[issuer]; prev != nil {
-		return prev, nil // a concurrent caller was first
+	if prev := discovered.m[issuer]; prev.md != cached.md && fresh(prev) {
+		return prev.md, nil // a concurrent caller was first
 	}
-	discovered.m[issuer] = md
+	discovered.m[issuer] = cachedMetadata{md: md, fetched: c.now()}
 	return md, nil
 }
 
@@ -215,7 +231,7 @@ func parseMetadata(issuer string, data []byte) (*metadata, error) {
 	}
 	if !sameIssuer(md.Issuer, issuer) {
 		return fail(0, "metadata issuer %q does not match the configured issuer %q: %w",
-			sanitize(md.Issuer, maxDescription), issuer, ErrBadMetadata)
+			scrub(md.Issuer, nil, maxDescription), issuer, ErrBadMetadata)
 	}
 	if md.TokenEndpoint == "" {
 		return fail(0, "metadata of %s has no token_endpoint: %w", issuer, ErrBadMetadata)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -272,5 +273,32 @@ func TestRevoke(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), secret) {
 		t.Errorf("error leaks the token: %v", err)
+	}
+}
+
+// Discovered metadata is used for a day, then fetched again: a running
+// instance follows a provider that moved its endpoints.
+func TestDiscoveryCacheExpires(t *testing.T) {
+	iss := startIssuer(t, oauthtest.Options{})
+	now := time.Now()
+	c := &oauthflow.Client{ClientID: oauthtest.DefaultClientID, Endpoint: oauthflow.Endpoint{Issuer: iss.URL()},
+		Now: func() time.Time { return now }}
+	discover := func() {
+		t.Helper()
+		d := *c
+		if err := d.Discover(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	discover()
+	now = now.Add(23 * time.Hour)
+	discover()
+	if n := iss.Stats().Discoveries; n != 1 {
+		t.Fatalf("%d metadata requests within a day, want 1", n)
+	}
+	now = now.Add(2 * time.Hour)
+	discover()
+	if n := iss.Stats().Discoveries; n != 2 {
+		t.Errorf("%d metadata requests after a day, want 2", n)
 	}
 }

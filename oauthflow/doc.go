@@ -25,7 +25,11 @@
 // Credentials are carried as [Secret], which never prints its value, and no
 // error produced here contains a token: an *Error keeps only the HTTP status,
 // the RFC 6749 §5.2 "error" code and a shortened "error_description", with
-// any credential that was sent in the request scrubbed from them.
+// any credential that was sent in the request or came in the answer (as
+// sent, encoded, or a piece of it) and every word that looks like a token
+// scrubbed from them. The same holds for an authorization error response
+// (RFC 6749 §4.1.2.1), shown on the sign-in page and returned by
+// [Flow.Wait].
 //
 // Token requests go only to https URLs, or to http URLs whose host is a
 // loopback address or "localhost" (see [CheckURL]); they never follow

@@ -119,7 +119,9 @@ func TestStartURLSecondVisitCancels(t *testing.T) {
 		t.Errorf("second visit: %d %q", p.Status, p.Body)
 	}
 	_, err := waitFlow(t, f)
-	if !errors.Is(err, oauthflow.ErrSignInIntercepted) || !strings.Contains(err.Error(), "another program opened your sign-in link; sign-in cancelled") {
+	// The whole message, as the CLI and the tray show it after the
+	// account's name: no package prefix.
+	if !errors.Is(err, oauthflow.ErrSignInIntercepted) || err.Error() != "another program opened your sign-in link; sign-in cancelled" {
 		t.Fatalf("Wait: %v", err)
 	}
 	if st := iss.Stats(); st.Authorizations != 0 || st.CodeExchanges != 0 {

@@ -19,7 +19,8 @@ const (
 	pasteBareCode                   // just the code
 )
 
-// ParsePasted parses what the user pasted in the manual sign-in fallback:
+// parsePasted parses what the user pasted in the manual sign-in fallback
+// and says which form it had:
 //
 //   - the full redirect URL, "http://127.0.0.1:PORT/callback?code=C&state=S"
 //     (any URL whose query holds code or error), or just its query
@@ -27,25 +28,8 @@ const (
 //   - "C#S", a code and state as some servers display them;
 //   - a bare code "C" (state is then "").
 //
-// Surrounding white space and quotes are ignored. When the pasted URL is
-// an error response (RFC 6749 §4.1.2.1) the error is an
-// *[AuthorizationError]; any other failure wraps [ErrInvalidPaste]. No
-// error repeats the input.
-func ParsePasted(s string) (code, state string, err error) {
-	vals, _, err := parsePasted(s)
-	if err != nil {
-		return "", "", err
-	}
-	if e := vals.Get("error"); e != "" {
-		return "", vals.Get("state"), &AuthorizationError{
-			Code:        sanitize(e, maxCode),
-			Description: sanitize(vals.Get("error_description"), maxDescription),
-			URI:         sanitize(vals.Get("error_uri"), maxDescription),
-		}
-	}
-	return vals.Get("code"), vals.Get("state"), nil
-}
-
+// Surrounding white space and quotes are ignored; a failure wraps
+// [ErrInvalidPaste] and never repeats the input.
 func parsePasted(s string) (url.Values, pasteForm, error) {
 	invalid := func(why string) (url.Values, pasteForm, error) {
 		return nil, 0, fmt.Errorf("pasted input: %s: %w", why, ErrInvalidPaste)
@@ -115,4 +99,16 @@ func parsePasted(s string) (url.Values, pasteForm, error) {
 		return invalid("it looks like a partial URL")
 	}
 	return url.Values{"code": {s}}, pasteBareCode, nil
+}
+
+// authorizationError builds the error of an authorization error response
+// (RFC 6749 §4.1.2.1) q, scrubbed of secrets, of any code q also carries
+// and of token-like words.
+func authorizationError(q url.Values, secrets ...string) *AuthorizationError {
+	secrets = append(secrets, q["code"]...)
+	return &AuthorizationError{
+		Code:        scrub(q.Get("error"), secrets, maxCode),
+		Description: scrub(q.Get("error_description"), secrets, maxDescription),
+		URI:         scrub(q.Get("error_uri"), secrets, maxDescription),
+	}
 }

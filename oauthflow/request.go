@@ -167,7 +167,7 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 		}
 	}
 	if !c.ClientSecret.IsZero() {
-		secrets = append(secrets, c.ClientSecret.Reveal(), url.QueryEscape(c.ClientSecret.Reveal()))
+		secrets = append(secrets, c.ClientSecret.Reveal())
 	}
 	if basic != "" {
 		secrets = append(secrets, strings.TrimPrefix(basic, "Basic "))
@@ -386,14 +386,12 @@ func errorFields(m map[string]json.RawMessage, secrets []string) (code, desc str
 			}
 		}
 	}
-	return scrub(code, secrets, maxCode), scrub(desc, secrets, maxDescription)
-}
-
-func scrub(s string, secrets []string, max int) string {
-	for _, v := range secrets {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, redacted)
+	// A credential in the answer itself (a 200 without access_token may
+	// still carry a refresh token or device code) is never shown either.
+	for _, k := range sensitiveFields {
+		if v := stringField(m, k); v != "" {
+			secrets = append(secrets, v)
 		}
 	}
-	return sanitize(s, max)
+	return scrub(code, secrets, maxCode), scrub(desc, secrets, maxDescription)
 }

@@ -355,10 +355,6 @@ func (f *Flow) StartURL() string {
 	return (&url.URL{Scheme: "http", Host: f.host, Path: startPrefix + tok}).String()
 }
 
-// RedirectURI is the loopback redirect URI sent in the authorization
-// request, e.g. "http://127.0.0.1:49152/callback".
-func (f *Flow) RedirectURI() string { return f.redirectURI }
-
 // Wait waits for the flow's outcome and returns the tokens. It ends with
 // an error when the server answers with an error (an *[AuthorizationError],
 // e.g. access_denied), when the response fails the RFC 9207 check
@@ -387,7 +383,7 @@ func (f *Flow) Wait(ctx context.Context) (*Token, error) {
 // Paste hands over what the user pasted in the manual fallback, for when
 // the browser cannot reach the loopback listener (SSH, another machine):
 // the full redirect URL (or just its query), a bare code, or "code#state"
-// as some servers display it (see [ParsePasted]).
+// as some servers display it (see parsePasted).
 //
 // A URL or code#state must carry this flow's state, and a URL is checked
 // like the browser's redirect (including RFC 9207 iss). A bare code cannot
@@ -429,7 +425,7 @@ func (f *Flow) Paste(input string) error {
 	tok, err := f.exchange(code)
 	var oe *Error
 	if errors.As(err, &oe) && oe.Code == "invalid_grant" && f.reopen() {
-		return fmt.Errorf("oauthflow: the server did not accept the pasted code (invalid_grant): %w", ErrInvalidPaste)
+		return fmt.Errorf("the server did not accept the pasted code (invalid_grant): %w", ErrInvalidPaste)
 	}
 	f.end(tok, err, false)
 	return nil
@@ -513,7 +509,7 @@ func (f *Flow) serveStart(w http.ResponseWriter, r *http.Request) {
 	case !known:
 		writePage(w, http.StatusNotFound, pageNotFound, nil)
 	case visited:
-		f.abort(fmt.Errorf("oauthflow: %w", ErrSignInIntercepted))
+		f.abort(fmt.Errorf("%w", ErrSignInIntercepted))
 		if _, err := f.result(); errors.Is(err, ErrSignInIntercepted) {
 			writePage(w, http.StatusConflict, pageIntercepted, nil)
 		} else {
@@ -551,15 +547,13 @@ func (f *Flow) inspect(q url.Values, checkIss bool) (code string, final, reject 
 			return "", fmt.Errorf("the response has no iss parameter although %s promised one: %w", ep.Issuer, ErrIssuerMismatch), nil
 		case len(iss) > 1 || !sameIssuer(iss[0], ep.Issuer):
 			return "", fmt.Errorf("the response names issuer %q, expected %q: %w",
-				sanitize(strings.Join(iss, ","), maxDescription), ep.Issuer, ErrIssuerMismatch), nil
+				scrub(strings.Join(iss, ","), nil, maxDescription), ep.Issuer, ErrIssuerMismatch), nil
 		}
 	}
-	if e := q.Get("error"); e != "" {
-		return "", &AuthorizationError{
-			Code:        sanitize(e, maxCode),
-			Description: sanitize(q.Get("error_description"), maxDescription),
-			URI:         sanitize(q.Get("error_uri"), maxDescription),
-		}, nil
+	if q.Get("error") != "" {
+		// The page and the caller show it: nothing of this sign-in's
+		// secrets, nor anything token-like, may be repeated in it.
+		return "", authorizationError(q, f.state, f.verifier, oauth2.S256ChallengeFromVerifier(f.verifier)), nil
 	}
 	if c := q["code"]; len(c) != 1 || c[0] == "" {
 		return "", errors.New("the authorization response has no code"), nil
@@ -605,7 +599,7 @@ func (f *Flow) exchange(code string) (*Token, error) {
 			break
 		}
 		if err := f.client.sleep(f.ctx, wait); err != nil {
-			return nil, fmt.Errorf("oauthflow: sign-in abandoned: %w", err)
+			return nil, fmt.Errorf("sign-in abandoned: %w", err)
 		}
 		launched = since
 	}

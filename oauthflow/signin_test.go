@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func asyncWait(f *oauthflow.Flow) (<-chan *oauthflow.Token, <-chan error) {
 // listenerAddr is the host:port the flow listens on.
 func listenerAddr(t *testing.T, f *oauthflow.Flow) string {
 	t.Helper()
-	u, err := url.Parse(f.RedirectURI())
+	u, err := url.Parse(oauthflow.RedirectURI(f))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestSignInSuccess(t *testing.T) {
 				t.Errorf("authorization URL %s", au.Redacted())
 			}
 			want := map[string]string{
-				"response_type": "code", "client_id": oauthtest.DefaultClientID, "redirect_uri": f.RedirectURI(),
+				"response_type": "code", "client_id": oauthtest.DefaultClientID, "redirect_uri": oauthflow.RedirectURI(f),
 				"scope": "openid offline_access", "code_challenge_method": "S256", "prompt": "consent", "nonce": "n-123",
 			}
 			for k, v := range want {
@@ -130,8 +131,8 @@ func TestSignInSuccess(t *testing.T) {
 			if len(q.Get("state")) < 20 || q.Get("state") == q.Get("code_challenge") {
 				t.Errorf("weak state %q", q.Get("state"))
 			}
-			if !strings.HasPrefix(f.RedirectURI(), "http://127.0.0.1:") || !strings.HasSuffix(f.RedirectURI(), "/callback") {
-				t.Errorf("redirect URI %q", f.RedirectURI())
+			if !strings.HasPrefix(oauthflow.RedirectURI(f), "http://127.0.0.1:") || !strings.HasSuffix(oauthflow.RedirectURI(f), "/callback") {
+				t.Errorf("redirect URI %q", oauthflow.RedirectURI(f))
 			}
 			addr := listenerAddr(t, f)
 
@@ -147,7 +148,7 @@ func TestSignInSuccess(t *testing.T) {
 			if page.Status != http.StatusOK || !strings.Contains(page.Body, "Signed in") || !strings.Contains(page.Body, "close this tab") {
 				t.Errorf("final page %d %q", page.Status, page.Body)
 			}
-			if !strings.HasPrefix(page.Redirect, f.RedirectURI()+"?") || page.URL != page.Redirect {
+			if !strings.HasPrefix(page.Redirect, oauthflow.RedirectURI(f)+"?") || page.URL != page.Redirect {
 				t.Errorf("browser was redirected to %q, ended on %q", page.Redirect, page.URL)
 			}
 			if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
@@ -172,7 +173,7 @@ func TestSignInSuccess(t *testing.T) {
 				t.Fatalf("%d token requests", len(reqs))
 			}
 			p := reqs[0].Params
-			if p["grant_type"] != "authorization_code" || p["redirect_uri"] != f.RedirectURI() ||
+			if p["grant_type"] != "authorization_code" || p["redirect_uri"] != oauthflow.RedirectURI(f) ||
 				p["code"] != "[redacted]" || p["code_verifier"] != "[redacted]" || p["client_id"] != oauthtest.DefaultClientID {
 				t.Errorf("exchange request %v", p)
 			}
@@ -229,11 +230,11 @@ func TestSignInStrayRequestsKeepWaiting(t *testing.T) {
 	b := &oauthtest.Browser{}
 
 	stray := []string{
-		f.RedirectURI() + "?code=forged&state=wrong",
-		f.RedirectURI() + "?code=forged",
-		f.RedirectURI() + "?error=access_denied&state=wrong",
-		f.RedirectURI() + "?error=access_denied",
-		f.RedirectURI(),
+		oauthflow.RedirectURI(f) + "?code=forged&state=wrong",
+		oauthflow.RedirectURI(f) + "?code=forged",
+		oauthflow.RedirectURI(f) + "?error=access_denied&state=wrong",
+		oauthflow.RedirectURI(f) + "?error=access_denied",
+		oauthflow.RedirectURI(f),
 	}
 	for _, u := range stray {
 		if err := b.Open(u); err != nil {
@@ -244,10 +245,10 @@ func TestSignInStrayRequestsKeepWaiting(t *testing.T) {
 		}
 	}
 	// Other paths and methods.
-	if err := b.Open(strings.TrimSuffix(f.RedirectURI(), "/callback") + "/favicon.ico"); err != nil || b.Last().Status != http.StatusNotFound {
+	if err := b.Open(strings.TrimSuffix(oauthflow.RedirectURI(f), "/callback") + "/favicon.ico"); err != nil || b.Last().Status != http.StatusNotFound {
 		t.Errorf("favicon: %v %d", err, b.Last().Status)
 	}
-	resp, err := http.Post(f.RedirectURI(), "text/plain", nil)
+	resp, err := http.Post(oauthflow.RedirectURI(f), "text/plain", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +259,7 @@ func TestSignInStrayRequestsKeepWaiting(t *testing.T) {
 	// A request for another host name (DNS rebinding) with the right
 	// state is not accepted either.
 	au, _ := url.Parse(f.URL())
-	req, _ := http.NewRequest(http.MethodGet, f.RedirectURI()+"?code=forged&state="+url.QueryEscape(au.Query().Get("state")), nil)
+	req, _ := http.NewRequest(http.MethodGet, oauthflow.RedirectURI(f)+"?code=forged&state="+url.QueryEscape(au.Query().Get("state")), nil)
 	req.Host = "attacker.example:" + strings.Split(listenerAddr(t, f), ":")[1]
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -391,8 +392,12 @@ func TestSignInCancelAndClose(t *testing.T) {
 	t.Run("close", func(t *testing.T) {
 		f := startFlow(t, signInClient(iss), oauthflow.SignInOptions{})
 		addr := listenerAddr(t, f)
-		_, errs := asyncWait(f)
-		time.Sleep(50 * time.Millisecond)
+		// Close while Wait waits: Wait has asked for its context's Done
+		// channel, which it does only to wait on it.
+		ctx := &doneWatch{Context: context.Background(), asked: make(chan struct{})}
+		errs := make(chan error, 1)
+		go func() { _, err := f.Wait(ctx); errs <- err }()
+		<-ctx.asked
 		f.Close()
 		if err := <-errs; !errors.Is(err, oauthflow.ErrFlowClosed) {
 			t.Fatalf("error %v", err)
@@ -451,7 +456,7 @@ func TestSignInPorts(t *testing.T) {
 	free.Close()
 	f3 := startFlow(t, c, oauthflow.SignInOptions{Redirect: oauthflow.Redirect{Port: port}})
 	if portOf(t, f3) != port {
-		t.Errorf("redirect URI %s, want port %d", f3.RedirectURI(), port)
+		t.Errorf("redirect URI %s, want port %d", oauthflow.RedirectURI(f3), port)
 	}
 
 	// ... and a busy one is a clear error.
@@ -476,7 +481,7 @@ func TestSignInPorts(t *testing.T) {
 
 func portOf(t *testing.T, f *oauthflow.Flow) int {
 	t.Helper()
-	u, err := url.Parse(f.RedirectURI())
+	u, err := url.Parse(oauthflow.RedirectURI(f))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,8 +516,8 @@ func TestSignInRedirectHosts(t *testing.T) {
 				}
 			}
 			f := startFlow(t, client(), oauthflow.SignInOptions{Redirect: tc.r})
-			if !strings.HasPrefix(f.RedirectURI(), tc.prefix) {
-				t.Fatalf("redirect URI %s", f.RedirectURI())
+			if !strings.HasPrefix(oauthflow.RedirectURI(f), tc.prefix) {
+				t.Fatalf("redirect URI %s", oauthflow.RedirectURI(f))
 			}
 			if tc.name == "localhost" {
 				// Bound on 127.0.0.1 only.
@@ -633,7 +638,7 @@ func TestSignInCodeReplay(t *testing.T) {
 	// better one.
 	g := startFlow(t, c, oauthflow.SignInOptions{})
 	err = g.Paste(code)
-	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.Contains(err.Error(), "invalid_grant") {
+	if !errors.Is(err, oauthflow.ErrInvalidPaste) || !strings.HasPrefix(err.Error(), "the server did not accept the pasted code (invalid_grant)") {
 		t.Fatalf("replay: %v", err)
 	}
 	assertNoSecrets(t, iss, err.Error())
@@ -985,4 +990,16 @@ func TestTransportErrorHidesQuery(t *testing.T) {
 	if oauthflow.Classify(err) != oauthflow.Transient {
 		t.Errorf("connection refused classified %v", oauthflow.Classify(err))
 	}
+}
+
+// doneWatch is a context that tells when Done is first called.
+type doneWatch struct {
+	context.Context
+	once  sync.Once
+	asked chan struct{}
+}
+
+func (c *doneWatch) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
 }

@@ -125,7 +125,12 @@ func bubble(a keepalive.Account, now time.Time) notify.Notification {
 	case keepalive.Warning:
 		n.Title = a.Name + ": " + summary(a, now)
 		n.Body = "Sign in again soon so that it keeps working."
-		if a.Reason != "" {
+		if !a.Episode.SignIn {
+			// A local problem (the token file cannot be written): the
+			// title says it, and a sign-in would not help.
+			n.Title = a.Name + ": " + a.Reason
+			n.Body = "The login is kept, and tokentray tries again by itself."
+		} else if a.Reason != "" {
 			n.Body = clip(a.Reason, maxDetail) + "\n" + n.Body
 		}
 	case keepalive.NeedsSignIn:
@@ -133,7 +138,12 @@ func bubble(a keepalive.Account, now time.Time) notify.Notification {
 		n.Title = a.Name + " needs you to sign in"
 		n.Body = clip(a.Reason, maxDetail)
 	default: // Broken
-		n.Title = a.Name + ": credentials unreadable"
+		// The words of status: an owned account's token file, a watched
+		// tool's login file.
+		n.Title = a.Name + ": token file unreadable"
+		if a.Kind.IsWatched() {
+			n.Title = a.Name + ": login file unreadable"
+		}
 		n.Body = clip(a.Reason, maxDetail)
 		if n.Body != "" {
 			n.Body += "\n"

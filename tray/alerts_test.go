@@ -117,8 +117,18 @@ func TestAlertsSequences(t *testing.T) {
 				return a
 			}()), []string{"show claude: claude needs you to sign in | the login has expired [signin] [urgent]"}},
 		}},
+		{"a token file that cannot be written: no sign-in button", []step{
+			{snap(func() keepalive.Account {
+				a := inEpisode(owned("work", keepalive.Warning), 1)
+				a.Reason, a.Episode.SignIn = "cannot write the token file: disk full", false
+				return a
+			}()), []string{"show work: work: cannot write the token file: disk full | The login is kept, and tokentray tries again by itself."}},
+		}},
+		{"a watched tool's unreadable login file says so", []step{
+			{snap(watchedAcc("claude", keepalive.Broken)), []string{"show claude: claude: login file unreadable | The file was left untouched; see tokentray status."}},
+		}},
 		{"broken has no sign-in button", []step{
-			{snap(broken), []string{"show work: work: credentials unreadable | malformed token file\nThe file was left untouched; see tokentray status."}},
+			{snap(broken), []string{"show work: work: token file unreadable | malformed token file\nThe file was left untouched; see tokentray status."}},
 			{snap(broken), nil},
 			{snap(need("not signed in")), []string{"show work: work needs you to sign in | not signed in [signin] [urgent]"}},
 		}},

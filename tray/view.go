@@ -109,9 +109,12 @@ func Render(s keepalive.Snapshot, now time.Time) View {
 			tip += " — " + d
 		}
 		lines = append(lines, tip)
+		if a.FileWarning != "" {
+			lines = append(lines, "⚠ "+a.Name+": "+clip(a.FileWarning, 2*maxDetail))
+		}
 		owned := !a.Kind.IsWatched()
 		v.Accounts = append(v.Accounts, AccountItem{Name: a.Name, Title: line, Tooltip: tip, Refresh: owned,
-			SignInFirst: a.State == keepalive.NeedsSignIn || a.State == keepalive.Warning})
+			SignInFirst: a.State == keepalive.NeedsSignIn || (a.State == keepalive.Warning && a.Episode.SignIn)})
 		if owned {
 			v.RefreshAll.Enabled = true
 		}
@@ -189,6 +192,10 @@ func summary(a keepalive.Account, now time.Time) string {
 	case keepalive.Refreshing:
 		return "refreshing…"
 	case keepalive.Warning:
+		if a.Episode.Open() && !a.Episode.SignIn && a.Reason != "" {
+			// Not the login: e.g. the token file cannot be written.
+			return nextTry(a.Reason)
+		}
 		if !a.Deadline.IsZero() && a.Deadline.After(now) {
 			return loginEnds(a.Deadline, now)
 		}

@@ -112,6 +112,11 @@ func TestDescribe(t *testing.T) {
 			a.Expiry = t0.Add(time.Minute)
 			return a
 		}(), "work: cannot be kept alive · sign in again"},
+		{func() keepalive.Account {
+			a := inEpisode(owned("work", keepalive.Warning), 1)
+			a.Reason, a.Episode.SignIn, a.NextTry = "cannot write the token file: disk full", false, t0.Add(2*time.Minute)
+			return a
+		}(), "work: cannot write the token file: disk full · next try 09:02"},
 	} {
 		if got := Describe(tc.a, t0); got != tc.want {
 			t.Errorf("Describe(%v) = %q, want %q", tc.a.State, got, tc.want)
@@ -297,5 +302,20 @@ func TestOpenCommand(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("%s: %q", goos, got)
 		}
+	}
+}
+
+// A file warning (a token file others can read) is a line of its own in
+// the tooltip; the account's health line stays as it is.
+func TestRenderFileWarning(t *testing.T) {
+	work := owned("work", keepalive.OK)
+	work.FileWarning = "token file /home/u/tokens/work.json is accessible by other users (mode 0644)"
+	v := Render(snap(work), t0)
+	want := "tokentray: ok\nwork: ok\n⚠ work: token file /home/u/tokens/work.json is accessible by other users (mode 0644)"
+	if v.Tooltip != want {
+		t.Errorf("tooltip:\n%s\nwant:\n%s", v.Tooltip, want)
+	}
+	if v.Accounts[0].Title != "work: ok" {
+		t.Errorf("menu line %q", v.Accounts[0].Title)
 	}
 }

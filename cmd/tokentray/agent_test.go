@@ -5,10 +5,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +23,9 @@ import (
 )
 
 // startInstance runs `tokentray run --headless` and waits until its agent
-// answers.
-func startInstance(t *testing.T, h *home) *exec.Cmd {
+// answers. stop ends it (SIGTERM) and waits for its exit; the test's
+// cleanup calls it too.
+func startInstance(t *testing.T, h *home) (stop func()) {
 	t.Helper()
 	cmd := exec.Command(binary, "run", "--headless")
 	cmd.Env = h.env
@@ -33,7 +36,7 @@ func startInstance(t *testing.T, h *home) *exec.Cmd {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -43,11 +46,12 @@ func startInstance(t *testing.T, h *home) *exec.Cmd {
 		}
 		h.outputs = append(h.outputs, out.String())
 	})
+	t.Cleanup(stop)
 	addr := agent.Address(filepath.Join(h.root, "run", "tokentray"))
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := agent.Connect(context.Background(), addr); err == nil {
-			return cmd
+			return stop
 		}
 		select {
 		case err := <-exited:
@@ -70,7 +74,7 @@ func TestCommandsAskTheRunningInstance(t *testing.T) {
 	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
 	h.writeConfig(h.ownedAccount("work") + "git_hosts = [\"git.example.test\"]\n")
 	access := h.signIn("work").AccessToken.Reveal()
-	startInstance(t, h)
+	stop := startInstance(t, h)
 
 	decoyDir := filepath.Join(t.TempDir(), "data")
 	decoy := store.Open(filepath.Join(decoyDir, "tokentray", "tokens"))
@@ -122,12 +126,22 @@ func TestCommandsAskTheRunningInstance(t *testing.T) {
 		t.Fatalf("%d refreshes, want the one forced", n)
 	}
 
-	// Without the instance, the same command works on the files.
+	// Without the instance, the same command works on the files: it
+	// prints the token the instance stored there.
+	stop()
 	h.env = realEnv
+	if _, err := agent.Connect(context.Background(), agent.Address(filepath.Join(h.root, "run", "tokentray"))); !errors.Is(err, agent.ErrNotRunning) {
+		t.Fatalf("the instance still answers after it was stopped: %v", err)
+	}
+	if out := strings.TrimSpace(h.mustRun("token", "work")); out != next {
+		t.Fatal("token without the instance: not the token the instance stored")
+	}
 	h.assertNoLeaks()
 }
 
-// TestAgentRefusesOtherUsers: the socket is the user's own, mode 0600.
+// TestAgentSocketMode: the socket is the user's own, mode 0600. (A
+// process of another user that reaches it anyway is refused by the agent's
+// peer check: TestAgentRefusesOtherUsers in keepalive/agent.)
 func TestAgentSocketMode(t *testing.T) {
 	h := newHome(t, oauthtest.Options{})
 	h.writeConfig(h.ownedAccount("work"))

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,42 @@ func BenchmarkStatusCommand(b *testing.B) {
 			b.Fatalf("%v\n%s", err, out)
 		}
 	}
+}
+
+// TestCommandFigures prints the latency of `tokentray status` with ten
+// owned accounts against `tokentray version`, the same binary starting
+// and printing without reading anything, measured in the same run, as a
+// ratio with its target (make bench). Nothing is asserted.
+func TestCommandFigures(t *testing.T) {
+	if os.Getenv("TOKENTRAY_BENCH") == "" {
+		t.Skip("set TOKENTRAY_BENCH=1 (make bench)")
+	}
+	h := newHome(t, oauthtest.Options{AccessTTL: time.Hour})
+	var cfg strings.Builder
+	for i := range 10 {
+		name := "acct" + strconv.Itoa(i)
+		cfg.WriteString(h.ownedAccount(name))
+		h.signIn(name)
+	}
+	h.writeConfig(cfg.String())
+	bench := func(args ...string) time.Duration {
+		r := testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				cmd := exec.Command(binary, args...)
+				cmd.Env = h.env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v\n%s", err, out)
+				}
+			}
+		})
+		return time.Duration(r.NsPerOp())
+	}
+	status, version := bench("status"), bench("version")
+	ratio := float64(status) / float64(version)
+	fmt.Printf("\ncommand latency, whole process (reference: tokentray version, the same binary reading nothing)\n")
+	fmt.Printf("%-34s %12s %12s %8s  %s\n", "figure", "tokentray", "reference", "ratio", "target")
+	fmt.Printf("%-34s %12v %12v %7.2fx  <= 2x %s\n", "status, ten accounts", status.Round(10*time.Microsecond),
+		version.Round(10*time.Microsecond), ratio, verdict(ratio <= 2))
 }
 
 // BenchmarkIdleRSS reports the resident memory of a running headless

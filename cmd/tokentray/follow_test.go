@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"github.com/tokentray/tokentray/internal/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
@@ -56,4 +58,13 @@ func TestRunFollowsConfig(t *testing.T) {
 	}
 	h.writeConfig(h.ownedAccount("home"))
 	keepalivetest.Eventually(t, "the removed account to go", func() bool { return shows("home")() && !shows("work")() })
+
+	// Watched stores follow the file too.
+	exp := time.Now().Add(time.Hour).UnixMilli()
+	store := h.writeStore("elsewhere/creds.json", fmt.Sprintf(`{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":%d}}`, exp))
+	watch := fmt.Sprintf("[watch.mine]\nkind = \"claude-code\"\npath = %q\n", store)
+	h.writeConfig(h.ownedAccount("home") + watch)
+	keepalivetest.Eventually(t, "the added watched store", shows("mine"))
+	h.writeConfig(h.ownedAccount("home"))
+	keepalivetest.Eventually(t, "the removed watched store to go", func() bool { return shows("home")() && !shows("mine")() })
 }

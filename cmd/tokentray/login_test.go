@@ -65,7 +65,7 @@ func TestAddAndLoginWithBrowser(t *testing.T) {
 		t.Errorf("existing config text changed:\n%s", cfgText)
 	}
 	cfg, err := config.Load(h.config)
-	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].Issuer != h.iss.URL() {
+	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].Client.Endpoint.Issuer != h.iss.URL() {
 		t.Fatalf("config after add: %+v %v", cfg, err)
 	}
 	st, err := os.Stat(h.store.Path("work"))

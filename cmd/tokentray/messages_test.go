@@ -12,7 +12,7 @@ import (
 
 // internalText matches what people must never read: a Go package prefix
 // ("oauthflow: refresh: 503", "store: invalid account name"), a Go type
-// name (config.accountTOML, []string, struct {…}, *store.MalformedError)
+// name (config.accountTOML, []string, struct {…}, *atomicfile.MalformedError)
 // or a log record (time=… level=WARN msg=…).
 var internalText = regexp.MustCompile(
 	`(^|[\s"(])(oauthflow|oauthtest|store|keepalive|config|watched|tray|notify|autostart|resume|cmdutil|daemon|iostreams|toml|json): |` +
@@ -87,6 +87,7 @@ func TestNoInternalsInUserOutput(t *testing.T) {
 	run("token", "work", "--format", "bogus")
 	run("token", "work", "--min-valid", "soon")
 	run("add", "x", "--provider", "nosuch", "--client-id", "c")
+	outputs = append(outputs, signInFailureOutputs(t, h)...)
 
 	for _, o := range outputs {
 		if m := internalText.FindString(strings.ReplaceAll(o, "config.toml", "")); m != "" {

@@ -59,7 +59,7 @@ func TestStatusShowsWatchedAccounts(t *testing.T) {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
 	want := map[string][]string{
-		"claude-code":        {" claude-code ", "warning", "in 59m"},
+		"claude-code":        {" claude-code ", "ends soon", "in 59m"},
 		"codex":              {" codex ", "ok", "in 4h 59m"},
 		"gemini":             {" gemini ", "ok", "1h ago"},
 		"opencode-anthropic": {" opencode ", "needs sign-in"},

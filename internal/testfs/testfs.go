@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // WineEnv is set (to 1) only by the CI stage that runs the Windows test
@@ -30,6 +31,19 @@ const (
 	// nothing for it.
 	WineDeleteWatched = "Wine: a watched directory cannot be deleted"
 )
+
+// RenameOverOpen is os.Rename, except under Wine, where it retries for up
+// to two seconds: Wine does not free the name of a file that is open
+// with FILE_SHARE_DELETE, so replacing it fails ("Access denied") until
+// the reader closes it; Windows 10 and later replace it at once.
+func RenameOverOpen(from, to string) error {
+	err := os.Rename(from, to)
+	for deadline := time.Now().Add(2 * time.Second); err != nil && UnderWine() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		err = os.Rename(from, to)
+	}
+	return err
+}
 
 // UnderWine reports whether the test runs in the Wine CI stage.
 func UnderWine() bool { return os.Getenv(WineEnv) == "1" }

@@ -24,6 +24,7 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 
+	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
 
 	"github.com/tokentray/tokentray/keepalive/store"
@@ -54,34 +55,26 @@ type Config struct {
 
 // Account is one owned account: tokentray is the OAuth client, with the
 // client registration the user supplies.
+//
+// The file decodes straight into the types the engine and the OAuth
+// client use (Client, SignIn), so a new setting touches its TOML field and
+// its target type only; Owned is the account as the engine runs it.
 type Account struct {
 	Name string
-	// Issuer enables OIDC discovery; AuthorizeURL/TokenURL override it.
-	Issuer        string
-	AuthorizeURL  string
-	TokenURL      string
-	RevocationURL string
-	// DeviceAuthorizationURL is the device authorization endpoint
-	// (RFC 8628); discovery supplies it when the issuer publishes one.
-	DeviceAuthorizationURL string
-	ClientID               string
-	ClientSecret           oauthflow.Secret
-	// ClientAuth is how the client authenticates (basic, post, none; ""
-	// chooses from discovery).
-	ClientAuth oauthflow.ClientAuth
-	Scopes     []string
-	// AuthParams are extra authorization request parameters (e.g. prompt,
-	// access_type=offline).
-	AuthParams    map[string]string
-	TokenBody     oauthflow.BodyEncoding
-	Redirect      Redirect
+	// Client is the OAuth client: the client registration (client_id,
+	// client_secret, client_auth), the endpoints (issuer for OIDC
+	// discovery, or explicit URLs that override it), scopes, token_body.
+	Client oauthflow.Client
+	// SignIn is the browser sign-in: the loopback redirect and extra
+	// authorization request parameters (auth_params).
+	SignIn        oauthflow.SignInOptions
 	RefreshLead   time.Duration
 	CheckInterval time.Duration
-	// SignIn is how the account signs in: "browser" (the authorization
+	// SignInMethod is how the account signs in: "browser" (the authorization
 	// code flow), "device" (the device authorization grant, RFC 8628) or
 	// "" (the browser, or the device grant on a machine without a display
 	// when the server offers it).
-	SignIn string
+	SignInMethod string
 
 	// Provider names a preset (oauthflow/provider) that supplies the
 	// endpoints, scopes and quirks; ProviderParams are its parameters
@@ -89,9 +82,6 @@ type Account struct {
 	// explicitly override the preset's.
 	Provider       string
 	ProviderParams map[string]string
-	// AssumedLifetime is the access token lifetime assumed when the server
-	// omits expires_in (from the preset).
-	AssumedLifetime time.Duration
 	// GitHosts are the hosts `tokentray git-credential` serves this
 	// account's token to, as password for GitUsername (default "oauth2").
 	GitHosts    []string
@@ -101,13 +91,21 @@ type Account struct {
 // DefaultGitUsername is the user name git is given with an access token.
 const DefaultGitUsername = "oauth2"
 
-// Redirect configures the loopback redirect URI of the sign-in flow
-// (RFC 8252 §7.3). Zero values mean host 127.0.0.1, any free port, path
-// /callback.
-type Redirect struct {
-	Host string
-	Port int
-	Path string
+// Owned is the account as the engine runs it. Each call returns its own
+// client, so an engine never shares one with the configuration.
+func (a Account) Owned() keepalive.OwnedAccount {
+	c := a.Client
+	return keepalive.OwnedAccount{Name: a.Name, Client: &c, RefreshLead: a.RefreshLead, CheckInterval: a.CheckInterval,
+		SignIn: a.SignIn, Device: a.SignInMethod == "device"}
+}
+
+// Owned is every owned account as the engine runs it.
+func (c *Config) Owned() []keepalive.OwnedAccount {
+	out := make([]keepalive.OwnedAccount, 0, len(c.Accounts))
+	for _, a := range c.Accounts {
+		out = append(out, a.Owned())
+	}
+	return out
 }
 
 // Watch tunes one watched store (another tool's credentials).
@@ -234,7 +232,7 @@ func Load(path string) (*Config, error) {
 	c.Exists = true
 	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o044 != 0 {
 		for _, a := range c.Accounts {
-			if !a.ClientSecret.IsZero() {
+			if !a.Client.ClientSecret.IsZero() {
 				c.Warnings = append(c.Warnings, fmt.Sprintf(
 					"%s holds a client_secret (account %q) and other users can read it (mode %04o); run: chmod 600 %s",
 					path, a.Name, fi.Mode().Perm(), path))
@@ -329,14 +327,20 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		return fail("", "%v", err)
 	}
 	acc := Account{
-		Name: name, Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL,
-		RevocationURL: a.RevocationURL, DeviceAuthorizationURL: a.DeviceAuthURL, ClientID: a.ClientID,
-		ClientSecret: oauthflow.Secret(a.ClientSecret), Scopes: a.Scopes, AuthParams: a.AuthParams,
-		TokenBody:   oauthflow.BodyForm,
+		Name: name,
+		Client: oauthflow.Client{
+			ClientID: a.ClientID, ClientSecret: oauthflow.Secret(a.ClientSecret), Scopes: a.Scopes,
+			TokenBody: oauthflow.BodyForm,
+			Endpoint: oauthflow.Endpoint{Issuer: a.Issuer, AuthURL: a.AuthorizeURL, TokenURL: a.TokenURL,
+				RevocationURL: a.RevocationURL, DeviceAuthURL: a.DeviceAuthURL},
+		},
+		SignIn: oauthflow.SignInOptions{
+			AuthParams: a.AuthParams,
+			Redirect:   oauthflow.Redirect{Host: a.Redirect.Host, Path: a.Redirect.Path},
+		},
 		RefreshLead: DefaultRefreshLead, CheckInterval: DefaultCheckInterval,
-		Redirect: Redirect{Host: a.Redirect.Host, Path: a.Redirect.Path},
 	}
-	if acc.ClientID == "" {
+	if acc.Client.ClientID == "" {
 		return fail("client_id", "is required (the client ID of your own OAuth client registration)")
 	}
 	if key, msg := a.applyProvider(&acc); msg != "" {
@@ -361,7 +365,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	}
 	switch a.SignIn {
 	case "", "browser", "device":
-		acc.SignIn = a.SignIn
+		acc.SignInMethod = a.SignIn
 	default:
 		return fail("sign_in", "must be \"browser\" or \"device\", not %q", a.SignIn)
 	}
@@ -378,11 +382,11 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 	default:
 		return fail("client_auth", "must be \"basic\", \"post\" or \"none\", not %q", a.ClientAuth)
 	}
-	acc.ClientAuth = oauthflow.ClientAuth(a.ClientAuth)
+	acc.Client.ClientAuth = oauthflow.ClientAuth(a.ClientAuth)
 	switch a.TokenBody {
 	case "", "form":
 	case "json":
-		acc.TokenBody = oauthflow.BodyJSON
+		acc.Client.TokenBody = oauthflow.BodyJSON
 	default:
 		return fail("token_body", "must be \"form\" or \"json\", not %q", a.TokenBody)
 	}
@@ -390,7 +394,7 @@ func (a accountTOML) account(name string) (Account, *fieldError) {
 		if p := *a.Redirect.Port; p < 0 || p > 65535 {
 			return fail("redirect.port", "must be between 0 (any free port) and 65535")
 		}
-		acc.Redirect.Port = *a.Redirect.Port
+		acc.SignIn.Redirect.Port = *a.Redirect.Port
 	}
 	switch h := a.Redirect.Host; h {
 	case "", "127.0.0.1", "localhost", "[::1]", "::1":

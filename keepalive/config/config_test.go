@@ -54,15 +54,15 @@ func TestParseGood(t *testing.T) {
 		t.Fatalf("accounts %+v", c.Accounts)
 	}
 	w, _ := c.Account("work")
-	if w.Issuer != "https://login.example.com" || w.ClientID != "abc" || w.ClientSecret.Reveal() != "s3cr3t-value" ||
-		w.TokenBody != oauthflow.BodyJSON || w.RefreshLead != 15*time.Minute || w.CheckInterval != DefaultCheckInterval ||
-		w.Redirect != (Redirect{Port: 8765, Path: "/cb"}) || w.AuthParams["prompt"] != "consent" ||
-		strings.Join(w.Scopes, " ") != "openid offline_access" {
+	if w.Client.Endpoint.Issuer != "https://login.example.com" || w.Client.ClientID != "abc" || w.Client.ClientSecret.Reveal() != "s3cr3t-value" ||
+		w.Client.TokenBody != oauthflow.BodyJSON || w.RefreshLead != 15*time.Minute || w.CheckInterval != DefaultCheckInterval ||
+		w.SignIn.Redirect != (oauthflow.Redirect{Port: 8765, Path: "/cb"}) || w.SignIn.AuthParams["prompt"] != "consent" ||
+		strings.Join(w.Client.Scopes, " ") != "openid offline_access" {
 		t.Errorf("work = %+v", w)
 	}
 	h, _ := c.Account("home")
-	if h.TokenBody != oauthflow.BodyForm || h.RefreshLead != DefaultRefreshLead || h.TokenURL != "https://idp.example/token" ||
-		h.SignIn != "device" || w.SignIn != "" {
+	if h.Client.TokenBody != oauthflow.BodyForm || h.RefreshLead != DefaultRefreshLead || h.Client.Endpoint.TokenURL != "https://idp.example/token" ||
+		h.SignInMethod != "device" || w.SignInMethod != "" {
 		t.Errorf("home = %+v", h)
 	}
 	if c.Watch["gemini"].Enabled || !c.Watch["claude-code"].Enabled || c.Watch["claude-code"].WarnBefore != 72*time.Hour {
@@ -195,7 +195,7 @@ func TestDeviceAuthorizationURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := c.Account("tv"); a.DeviceAuthorizationURL != "https://x.example/device" {
+	if a, _ := c.Account("tv"); a.Client.Endpoint.DeviceAuthURL != "https://x.example/device" {
 		t.Errorf("account %+v", a)
 	}
 	_, err = Parse("c.toml", []byte("[account.tv]\nclient_id = \"a\"\nissuer = \"https://x.example\"\ndevice_authorization_url = \"http://x.example/device\"\n"))
@@ -229,8 +229,8 @@ func TestClientAuth(t *testing.T) {
 			t.Errorf("%q: %v", tc.text, err)
 			continue
 		}
-		if a, _ := c.Account("w"); a.ClientAuth != tc.auth {
-			t.Errorf("%q: ClientAuth %q, want %q", tc.text, a.ClientAuth, tc.auth)
+		if a, _ := c.Account("w"); a.Client.ClientAuth != tc.auth {
+			t.Errorf("%q: ClientAuth %q, want %q", tc.text, a.Client.ClientAuth, tc.auth)
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
+	"github.com/tokentray/tokentray/keepalive/internal/dirwatch"
 )
 
 // testHookFollowing, when set, is called once the watch is in place.
@@ -21,41 +21,29 @@ const followDebounce = 200 * time.Millisecond
 // watched, so editors that replace the file are followed too; a change
 // that leaves the content as it was is not reported.
 func Follow(ctx context.Context, path string, changed func()) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	w, err := fsnotify.NewWatcher()
+	base := filepath.Base(path)
+	touched := make(chan struct{}, 1)
+	stop, err := dirwatch.Watch(ctx, filepath.Dir(path), followDebounce, func(name string) {
+		if name == base {
+			select {
+			case touched <- struct{}{}:
+			default:
+			}
+		}
+	}, nil)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
-	if err := w.Add(dir); err != nil {
-		return err
-	}
+	defer stop()
 	last, _ := os.ReadFile(path)
 	if testHookFollowing != nil {
 		testHookFollowing()
 	}
-	clean := filepath.Clean(path)
-	var settle <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-w.Events:
-			if !ok {
-				return nil
-			}
-			if filepath.Clean(ev.Name) == clean {
-				settle = time.After(followDebounce)
-			}
-		case _, ok := <-w.Errors:
-			if !ok {
-				return nil
-			}
-		case <-settle:
-			settle = nil
+		case <-touched:
 			data, _ := os.ReadFile(path)
 			if bytes.Equal(data, last) {
 				continue

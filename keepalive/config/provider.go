@@ -52,21 +52,21 @@ func (a accountTOML) applyProvider(acc *Account) (key, msg string) {
 			*dst = v
 		}
 	}
-	fill(&acc.AuthorizeURL, s.Endpoint.AuthURL)
-	fill(&acc.TokenURL, s.Endpoint.TokenURL)
-	fill(&acc.RevocationURL, s.Endpoint.RevocationURL)
-	fill(&acc.DeviceAuthorizationURL, s.Endpoint.DeviceAuthURL)
-	fill(&acc.Redirect.Host, s.RedirectHost)
-	if acc.Scopes == nil {
-		acc.Scopes = s.Scopes
+	fill(&acc.Client.Endpoint.AuthURL, s.Endpoint.AuthURL)
+	fill(&acc.Client.Endpoint.TokenURL, s.Endpoint.TokenURL)
+	fill(&acc.Client.Endpoint.RevocationURL, s.Endpoint.RevocationURL)
+	fill(&acc.Client.Endpoint.DeviceAuthURL, s.Endpoint.DeviceAuthURL)
+	fill(&acc.SignIn.Redirect.Host, s.RedirectHost)
+	if acc.Client.Scopes == nil {
+		acc.Client.Scopes = s.Scopes
 	}
 	if len(s.AuthParams) > 0 {
 		merged := maps.Clone(s.AuthParams)
-		maps.Copy(merged, acc.AuthParams) // the table's own win
-		acc.AuthParams = merged
+		maps.Copy(merged, acc.SignIn.AuthParams) // the table's own win
+		acc.SignIn.AuthParams = merged
 	}
-	acc.AssumedLifetime = s.AssumedLifetime
-	if s.SecretRequired && acc.ClientSecret.IsZero() {
+	acc.Client.AssumedLifetime = s.AssumedLifetime
+	if s.SecretRequired && acc.Client.ClientSecret.IsZero() {
 		return "client_secret", fmt.Sprintf("is required for provider %s (its token endpoint wants the secret, even of a desktop client)", p.Name)
 	}
 	return "", ""

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/oauthflow"
 )
 
 func TestProviderAccount(t *testing.T) {
@@ -35,21 +37,21 @@ auth_params = { prompt = "select_account consent" }
 		t.Fatal(err)
 	}
 	kc, _ := c.Account("corp")
-	if kc.AuthorizeURL != "https://sso.example.com/realms/main/protocol/openid-connect/auth" ||
-		kc.TokenURL != "https://sso.example.com/realms/main/protocol/openid-connect/token" ||
-		kc.DeviceAuthorizationURL != "https://sso.example.com/realms/main/protocol/openid-connect/auth/device" ||
-		strings.Join(kc.Scopes, " ") != "openid offline_access" || kc.AuthParams["kc_idp_hint"] != "github" ||
+	if kc.Client.Endpoint.AuthURL != "https://sso.example.com/realms/main/protocol/openid-connect/auth" ||
+		kc.Client.Endpoint.TokenURL != "https://sso.example.com/realms/main/protocol/openid-connect/token" ||
+		kc.Client.Endpoint.DeviceAuthURL != "https://sso.example.com/realms/main/protocol/openid-connect/auth/device" ||
+		strings.Join(kc.Client.Scopes, " ") != "openid offline_access" || kc.SignIn.AuthParams["kc_idp_hint"] != "github" ||
 		kc.Provider != "keycloak" || kc.ProviderParams["realm"] != "main" || kc.GitUsername != "oauth2" {
 		t.Errorf("keycloak account = %+v", kc)
 	}
 	gl, _ := c.Account("gl")
-	if gl.TokenURL != "https://gitlab.com/oauth/token" || strings.Join(gl.Scopes, " ") != "read_api" ||
-		gl.AssumedLifetime != 2*time.Hour || strings.Join(gl.GitHosts, ",") != "gitlab.com" {
+	if gl.Client.Endpoint.TokenURL != "https://gitlab.com/oauth/token" || strings.Join(gl.Client.Scopes, " ") != "read_api" ||
+		gl.Client.AssumedLifetime != 2*time.Hour || strings.Join(gl.GitHosts, ",") != "gitlab.com" {
 		t.Errorf("gitlab account = %+v", gl)
 	}
 	g, _ := c.Account("g")
-	if g.AuthParams["access_type"] != "offline" || g.AuthParams["prompt"] != "select_account consent" {
-		t.Errorf("google auth params = %v (the table's own must win, the preset's stay)", g.AuthParams)
+	if g.SignIn.AuthParams["access_type"] != "offline" || g.SignIn.AuthParams["prompt"] != "select_account consent" {
+		t.Errorf("google auth params = %v (the table's own must win, the preset's stay)", g.SignIn.AuthParams)
 	}
 	if c, ok := c.GitAccount("gitlab.COM", ""); !ok || c.Name != "gl" {
 		t.Errorf("GitAccount(gitlab.com) = %v, %v", c.Name, ok)
@@ -80,13 +82,13 @@ func TestProviderErrors(t *testing.T) {
 
 func TestAddProviderAccountWritesThePresetNotItsURLs(t *testing.T) {
 	path := filepath.Join(testfs.TempDir(t), "config.toml")
-	a := Account{Name: "ms", Provider: "microsoft", ProviderParams: map[string]string{"tenant": "contoso.example"}, ClientID: "cid",
+	a := Account{Name: "ms", Provider: "microsoft", ProviderParams: map[string]string{"tenant": "contoso.example"}, Client: oauthflow.Client{ClientID: "cid"},
 		GitUsername: DefaultGitUsername}
 	got, err := CheckAccount(path, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.TokenURL != "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token" || got.Redirect.Host != "localhost" {
+	if got.Client.Endpoint.TokenURL != "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token" || got.SignIn.Redirect.Host != "localhost" {
 		t.Errorf("checked account = %+v", got)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {

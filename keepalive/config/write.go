@@ -11,6 +11,7 @@ import (
 	toml "github.com/pelletier/go-toml/v2"
 
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/oauthflow"
 )
 
 // ErrAccountExists is returned by AddAccount for a name already in use.
@@ -76,17 +77,18 @@ func withAccount(path string, a Account) (Account, []byte, error) {
 
 // accountTable renders one account as TOML, leaving defaults out.
 func accountTable(a Account) ([]byte, error) {
+	c, ep, r := a.Client, a.Client.Endpoint, a.SignIn.Redirect
 	t := accountOut{
-		Issuer: a.Issuer, AuthorizeURL: a.AuthorizeURL, TokenURL: a.TokenURL, RevocationURL: a.RevocationURL,
-		ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), Scopes: a.Scopes, AuthParams: a.AuthParams,
+		Issuer: ep.Issuer, AuthorizeURL: ep.AuthURL, TokenURL: ep.TokenURL, RevocationURL: ep.RevocationURL,
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret.Reveal(), Scopes: c.Scopes, AuthParams: a.SignIn.AuthParams,
 		Provider: a.Provider, Tenant: a.ProviderParams["tenant"], URL: a.ProviderParams["url"],
 		Domain: a.ProviderParams["domain"], Realm: a.ProviderParams["realm"], GitHosts: a.GitHosts,
 	}
 	if a.GitUsername != DefaultGitUsername {
 		t.GitUsername = a.GitUsername
 	}
-	if a.TokenBody != "" && a.TokenBody != "form" {
-		t.TokenBody = string(a.TokenBody)
+	if c.TokenBody != "" && c.TokenBody != "form" {
+		t.TokenBody = string(c.TokenBody)
 	}
 	if a.RefreshLead != 0 && a.RefreshLead != DefaultRefreshLead {
 		t.RefreshLead = a.RefreshLead.String()
@@ -94,8 +96,8 @@ func accountTable(a Account) ([]byte, error) {
 	if a.CheckInterval != 0 && a.CheckInterval != DefaultCheckInterval {
 		t.CheckInterval = a.CheckInterval.String()
 	}
-	if a.Redirect != (Redirect{}) {
-		t.Redirect = &redirectOut{Host: a.Redirect.Host, Port: a.Redirect.Port, Path: a.Redirect.Path}
+	if r != (oauthflow.Redirect{}) {
+		t.Redirect = &redirectOut{Host: r.Host, Port: r.Port, Path: r.Path}
 	}
 	out, err := toml.Marshal(map[string]map[string]accountOut{"account": {a.Name: t}})
 	// The encoder also writes the implicit super-table header "[account]";

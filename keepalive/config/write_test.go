@@ -22,9 +22,10 @@ func TestAddAccountKeepsExistingText(t *testing.T) {
 		t.Fatal(err)
 	}
 	add := Account{
-		Name: "new", Issuer: "https://idp.example", ClientID: "cid", Scopes: []string{"openid", "offline_access"},
-		TokenBody: oauthflow.BodyJSON, RefreshLead: 5 * time.Minute, Redirect: Redirect{Port: 9000},
-		AuthParams: map[string]string{"prompt": "consent"},
+		Name: "new", RefreshLead: 5 * time.Minute,
+		Client: oauthflow.Client{Endpoint: oauthflow.Endpoint{Issuer: "https://idp.example"}, ClientID: "cid",
+			Scopes: []string{"openid", "offline_access"}, TokenBody: oauthflow.BodyJSON},
+		SignIn: oauthflow.SignInOptions{Redirect: oauthflow.Redirect{Port: 9000}, AuthParams: map[string]string{"prompt": "consent"}},
 	}
 	if err := AddAccount(path, add); err != nil {
 		t.Fatal(err)
@@ -38,8 +39,8 @@ func TestAddAccountKeepsExistingText(t *testing.T) {
 		t.Fatalf("result does not parse: %v\n%s", err, data)
 	}
 	got, ok := c.Account("new")
-	if !ok || got.Issuer != add.Issuer || got.TokenBody != oauthflow.BodyJSON || got.RefreshLead != 5*time.Minute ||
-		got.Redirect.Port != 9000 || got.AuthParams["prompt"] != "consent" || len(got.Scopes) != 2 {
+	if !ok || got.Client.Endpoint.Issuer != add.Client.Endpoint.Issuer || got.Client.TokenBody != oauthflow.BodyJSON || got.RefreshLead != 5*time.Minute ||
+		got.SignIn.Redirect.Port != 9000 || got.SignIn.AuthParams["prompt"] != "consent" || len(got.Client.Scopes) != 2 {
 		t.Errorf("added account = %+v\n%s", got, data)
 	}
 	if len(c.Accounts) != 3 {
@@ -60,7 +61,7 @@ func TestAddAccountKeepsExistingText(t *testing.T) {
 
 func TestAddAccountCreatesFile(t *testing.T) {
 	path := filepath.Join(testfs.TempDir(t), "sub", "config.toml")
-	if err := AddAccount(path, Account{Name: "w", TokenURL: "https://x.example/t", AuthorizeURL: "https://x.example/a", ClientID: "c"}); err != nil {
+	if err := AddAccount(path, Account{Name: "w", Client: oauthflow.Client{Endpoint: oauthflow.Endpoint{TokenURL: "https://x.example/t", AuthURL: "https://x.example/a"}, ClientID: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Load(path)
@@ -75,13 +76,13 @@ func TestAddAccountCreatesFile(t *testing.T) {
 func TestAddAccountRefusesBadInputAndKeepsFile(t *testing.T) {
 	path := filepath.Join(testfs.TempDir(t), "config.toml")
 	os.WriteFile(path, []byte(good), 0o600)
-	err := AddAccount(path, Account{Name: "x", ClientID: "c"}) // no endpoints
+	err := AddAccount(path, Account{Name: "x", Client: oauthflow.Client{ClientID: "c"}}) // no endpoints
 	if err == nil || !strings.Contains(err.Error(), "issuer") {
 		t.Fatalf("err = %v", err)
 	}
 	broken := "[account.w\n"
 	os.WriteFile(path, []byte(broken), 0o600)
-	if err := AddAccount(path, Account{Name: "x", ClientID: "c", Issuer: "https://i.example"}); err == nil {
+	if err := AddAccount(path, Account{Name: "x", Client: oauthflow.Client{ClientID: "c", Endpoint: oauthflow.Endpoint{Issuer: "https://i.example"}}}); err == nil {
 		t.Fatal("appended to a broken file")
 	}
 	if data, _ := os.ReadFile(path); string(data) != broken {

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"os"
 	"strings"
 	"syscall"
@@ -40,8 +41,8 @@ func TestFIFONeverBlocks(t *testing.T) {
 		go func() { done <- op.do() }()
 		select {
 		case err := <-done:
-			if me, ok := errors.AsType[*MalformedError](err); !ok || me.Err.Error() != "not a regular file" {
-				t.Errorf("%s = %v, want a *MalformedError: not a regular file", op.name, err)
+			if me, ok := errors.AsType[*atomicfile.MalformedError](err); !ok || me.Err.Error() != "not a regular file" {
+				t.Errorf("%s = %v, want a *atomicfile.MalformedError: not a regular file", op.name, err)
 			}
 		case <-time.After(20 * time.Second):
 			t.Fatalf("%s blocked on the FIFO", op.name)

@@ -139,21 +139,6 @@ func (r *Record) Apply(t *oauthflow.Token) {
 	}
 }
 
-// Token returns the record's tokens as an oauthflow.Token.
-func (r *Record) Token() *oauthflow.Token {
-	return &oauthflow.Token{
-		AccessToken:   r.AccessToken,
-		RefreshToken:  r.RefreshToken,
-		IDToken:       r.IDToken,
-		TokenType:     r.TokenType,
-		Scope:         r.Scope,
-		Expiry:        r.Expiry,
-		ExpirySource:  r.ExpirySource,
-		RefreshExpiry: r.RefreshExpiry,
-		ObtainedAt:    r.ObtainedAt,
-	}
-}
-
 // MarshalJSON implements json.Marshaler: the known fields in a fixed order,
 // then the unknown fields sorted by name. The token values are written in
 // clear; that is the point of the store.

@@ -37,7 +37,17 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/internal/storefault"
 )
+
+func init() {
+	storefault.SetWriteAt = func(d any, w storefault.WriteAt) {
+		if w == nil {
+			w = (*os.File).WriteAt
+		}
+		d.(*Dir).writeAt = w
+	}
+}
 
 const (
 	// FileMode is the mode of new token files.
@@ -127,19 +137,8 @@ func isWindowsDevice(base string) bool {
 	return false
 }
 
-// MalformedError reports a token file that exists but cannot be used: not
-// a regular file, empty, too large, not JSON, or a field of the wrong type.
-// Err describes the problem without quoting the file (it holds tokens).
-type MalformedError struct {
-	Path string
-	Err  error
-}
-
-func (e *MalformedError) Error() string {
-	return "malformed token file " + e.Path + ": " + e.Err.Error()
-}
-
-func (e *MalformedError) Unwrap() error { return e.Err }
+// tokenFile names a token file in a *atomicfile.MalformedError.
+const tokenFile = "token file"
 
 // Load reads the record of account without taking the lock; it sees either
 // the previous or the next version of a file being rewritten, never a mix.
@@ -148,7 +147,7 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 // Load never blocks on a FIFO or device in place of the file.
 //
 // An absent file gives an error satisfying errors.Is(err, fs.ErrNotExist);
-// an unusable one gives a *MalformedError.
+// an unusable one gives a *atomicfile.MalformedError.
 func (d *Dir) Load(account string) (*Record, error) {
 	if err := ValidName(account); err != nil {
 		return nil, err
@@ -166,7 +165,7 @@ func (d *Dir) Load(account string) (*Record, error) {
 func load(path string) (*Record, error) {
 	f, err := atomicfile.Open(path)
 	if errors.Is(err, atomicfile.ErrNotRegular) {
-		return nil, &MalformedError{Path: path, Err: errors.New("not a regular file")}
+		return nil, &atomicfile.MalformedError{What: tokenFile, Path: path, Err: errors.New("not a regular file")}
 	}
 	if err != nil {
 		return nil, err
@@ -182,13 +181,13 @@ func load(path string) (*Record, error) {
 	}
 	switch {
 	case len(data) == 0:
-		return nil, &MalformedError{Path: path, Err: errors.New("empty file")}
+		return nil, &atomicfile.MalformedError{What: tokenFile, Path: path, Err: errors.New("empty file")}
 	case len(data) > maxFileSize:
-		return nil, &MalformedError{Path: path, Err: fmt.Errorf("larger than %d bytes", maxFileSize)}
+		return nil, &atomicfile.MalformedError{What: tokenFile, Path: path, Err: fmt.Errorf("larger than %d bytes", maxFileSize)}
 	}
 	r := new(Record)
 	if err := r.UnmarshalJSON(data); err != nil {
-		return nil, &MalformedError{Path: path, Err: err}
+		return nil, &atomicfile.MalformedError{What: tokenFile, Path: path, Err: err}
 	}
 	r.ModeWarning = modeWarning(path, fi.Mode())
 	return r, nil
@@ -205,7 +204,7 @@ func load(path string) (*Record, error) {
 // returned nil.
 //
 // An error from fn is returned as is and nothing is written. If the file
-// is malformed, Update returns the *MalformedError without calling fn and
+// is malformed, Update returns the *atomicfile.MalformedError without calling fn and
 // leaves the file alone. fn must not call Update or Delete for the same
 // account (it would wait for itself) and must not wait for a user (a
 // browser sign-in): the lock blocks every other refresher meanwhile.
@@ -313,7 +312,7 @@ func (d *Dir) Delete(ctx context.Context, account string) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return &MalformedError{Path: target, Err: errors.New("not a regular file")}
+		return &atomicfile.MalformedError{What: tokenFile, Path: target, Err: errors.New("not a regular file")}
 	}
 	if err := os.Remove(target); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
@@ -305,9 +306,9 @@ func TestMalformedFile(t *testing.T) {
 
 			check := func(op string, err error) {
 				t.Helper()
-				me, ok := errors.AsType[*MalformedError](err)
+				me, ok := errors.AsType[*atomicfile.MalformedError](err)
 				if !ok {
-					t.Fatalf("%s: error %v (%T), want *MalformedError", op, err, err)
+					t.Fatalf("%s: error %v (%T), want *atomicfile.MalformedError", op, err, err)
 				}
 				if me.Path != path {
 					t.Errorf("%s: Path = %q, want %q", op, me.Path, path)
@@ -404,8 +405,8 @@ func TestDelete(t *testing.T) {
 	if err := os.Mkdir(d.Path("acct"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := errors.AsType[*MalformedError](d.Delete(ctx, "acct")); !ok {
-		t.Error("Delete of a directory: want *MalformedError")
+	if _, ok := errors.AsType[*atomicfile.MalformedError](d.Delete(ctx, "acct")); !ok {
+		t.Error("Delete of a directory: want *atomicfile.MalformedError")
 	}
 }
 

@@ -2,7 +2,6 @@ package watched
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -66,24 +65,10 @@ func azureSources(env Env, prefix, dir string, loginEnv []string) []Source {
 		base.Exists = fileExists(base.Path)
 		return []Source{base}
 	}
-	data, err := readStore(base.Path)
-	if err != nil {
-		base.Exists = !errors.Is(err, ErrNotFound)
-		return []Source{base}
-	}
-	defer clear(data)
-	accts, err := ParseAzureMSAL(data)
-	if err != nil || len(accts) == 0 {
-		base.Exists = err != nil
-		return []Source{base}
-	}
-	out := make([]Source, 0, len(accts))
-	for _, a := range accts {
-		s := base
-		s.Name, s.Provider, s.Exists = prefix+"-"+safeName(a.Username), a.HomeAccountID, true
-		out = append(out, s)
-	}
-	return out
+	return perLogin(base, ParseAzureMSAL, func(s Source, a AzureAccount) Source {
+		s.Name, s.Provider = prefix+"-"+safeName(a.Username), a.HomeAccountID
+		return s
+	})
 }
 
 // azureEncrypted reports the Azure CLI's encrypt_token_cache setting:

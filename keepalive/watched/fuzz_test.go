@@ -3,12 +3,13 @@ package watched
 import (
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"strings"
 	"testing"
 )
 
 // The fuzz targets check that no input makes a parser panic, that every
-// failure is a *MalformedError with a zero Meta, and that no error text
+// failure is a *atomicfile.MalformedError with a zero Meta, and that no error text
 // contains a token-like piece of the input. Seed corpora live in
 // testdata/fuzz/<FuzzName>/.
 
@@ -17,9 +18,9 @@ func checkParse(t *testing.T, data []byte, m Meta, err error) {
 	if err == nil {
 		return
 	}
-	var me *MalformedError
+	var me *atomicfile.MalformedError
 	if !errors.As(err, &me) {
-		t.Fatalf("error %T is not a *MalformedError", err)
+		t.Fatalf("error %T is not a *atomicfile.MalformedError", err)
 	}
 	if m != (Meta{}) {
 		t.Fatalf("non-zero Meta with an error: %+v", m)

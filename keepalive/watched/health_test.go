@@ -3,6 +3,7 @@ package watched
 import (
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"io/fs"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "deadline passed", m: with(func(m *Meta) { m.LoginDeadline = now.Add(-d) }), want: NeedsSignIn},
 		{name: "no refresh token", m: Meta{AccessExpiry: now.Add(time.Hour), LoginDeadline: now.Add(20 * d)}, want: NeedsSignIn, reason: "no refresh token"},
 		{name: "store gone", err: fmt.Errorf("/x: %w", ErrNotFound), want: NeedsSignIn, reason: "not signed in"},
-		{name: "malformed", err: &MalformedError{Path: "/x", Field: "tokens", Problem: "missing"}, want: Broken, reason: "field tokens: missing"},
+		{name: "malformed", err: &atomicfile.MalformedError{Path: "/x", Field: "tokens", Problem: "missing"}, want: Broken, reason: "field tokens: missing"},
 		{name: "unreadable", err: &fs.PathError{Op: "open", Path: "/x", Err: fs.ErrPermission}, want: Broken, reason: "permission denied"},
 		// The error wins over a (zero) Meta.
 		{name: "error with meta", m: ok, err: errors.New("boom"), want: Broken},

@@ -180,16 +180,22 @@ sleep 1`)
 func TestRunLoginLeavesBrowserToOwner(t *testing.T) {
 	args := fakeOwner(t, "claude", `
 echo "Opening https://claude.ai/oauth/authorize?state=1 in your browser"
-echo "Waiting for sign-in..."`)
+echo "Waiting for sign-in..."
+echo "Could not open https://sentinel.example/after"`)
 	log := &keepalivetest.Buffer{}
 	o := newOpener()
 	if err := RunLogin(context.Background(), []string{"claude", "auth", "login", "--extra"}, log, o.open); err != nil {
 		t.Fatal(err)
 	}
-	keepalivetest.Eventually(t, "the command to finish", func() bool { return strings.Contains(log.String(), "[tokentray] claude: finished") })
-	time.Sleep(50 * time.Millisecond)
-	if got := o.opened(); len(got) != 0 {
-		t.Fatalf("opened %q although the owner did not ask", got)
+	// RunLogin opens at most one URL: the last line, which asks for it,
+	// is the one opened only if nothing was opened before it.
+	select {
+	case got := <-o.ch:
+		if got != "https://sentinel.example/after" {
+			t.Fatalf("opened %q although the owner did not ask", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the URL the owner could not open was not opened")
 	}
 	if b, _ := os.ReadFile(args); strings.TrimSpace(string(b)) != "auth login --extra" {
 		t.Fatalf("args = %q", b)

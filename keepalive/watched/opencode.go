@@ -2,7 +2,6 @@ package watched
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -46,27 +45,11 @@ var opencodeTool = Tool{
 func opencodeSources(prefix, path string, loginEnv []string) []Source {
 	base := Source{Kind: Opencode, Name: prefix, Path: path, LoginEnv: loginEnv, LoginTerminal: true,
 		DefaultLogin: []string{"opencode", "auth", "login"}}
-	data, err := readStore(path)
-	if err != nil {
-		// Missing: watch for it to appear. Unreadable or not a file: report
-		// it through Read.
-		base.Exists = !errors.Is(err, ErrNotFound)
-		return []Source{base}
-	}
-	defer clear(data)
-	entries, err := ParseOpencode(data)
-	if err != nil || len(entries) == 0 {
-		base.Exists = err != nil
-		return []Source{base}
-	}
-	out := make([]Source, 0, len(entries))
-	for _, e := range entries {
-		s := base
-		s.Name, s.Provider, s.Exists = prefix+"-"+e.Provider, e.Provider, true
+	return perLogin(base, ParseOpencode, func(s Source, e OpencodeEntry) Source {
+		s.Name, s.Provider = prefix+"-"+e.Provider, e.Provider
 		s.DefaultLogin = []string{"opencode", "auth", "login", "--provider", e.Provider}
-		out = append(out, s)
-	}
-	return out
+		return s
+	})
 }
 
 func parseOpencodeEntry(provider string, data []byte) (Meta, error) {
@@ -116,7 +99,7 @@ func opencodeNonOAuth(data []byte, provider string) (Meta, bool) {
 }
 
 // OpencodeEntry is one OAuth provider entry of opencode's auth.json. Err is
-// a *MalformedError (fields relative to the entry) when the entry is an
+// a *atomicfile.MalformedError (fields relative to the entry) when the entry is an
 // OAuth entry that cannot be understood.
 type OpencodeEntry struct {
 	Provider string

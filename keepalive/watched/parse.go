@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"math"
 	"strings"
 	"time"
@@ -56,37 +56,8 @@ const (
 	SignedOut
 )
 
-// MalformedError reports a store that cannot be understood. It names the
-// store and the JSON field, never the file's contents: messages are built
-// only from fixed text, field names and byte offsets.
-type MalformedError struct {
-	Path    string // file or Keychain item; set by Read, empty from the parsers
-	Field   string // dotted JSON field, empty for the whole document
-	Offset  int64  // byte offset of a JSON syntax error, 0 otherwise
-	Problem string // fixed description, e.g. "want a number, got a string"
-}
-
-func (e *MalformedError) Error() string {
-	var b strings.Builder
-	b.WriteString("malformed credentials")
-	if e.Path != "" {
-		b.WriteString(" in ")
-		b.WriteString(e.Path)
-	}
-	if e.Field != "" {
-		b.WriteString(": field ")
-		b.WriteString(e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Problem)
-	if e.Offset > 0 {
-		fmt.Fprintf(&b, " (byte offset %d)", e.Offset)
-	}
-	return b.String()
-}
-
-func malformed(field, problem string) *MalformedError {
-	return &MalformedError{Field: field, Problem: problem}
+func malformed(field, problem string) *atomicfile.MalformedError {
+	return &atomicfile.MalformedError{Field: field, Problem: problem}
 }
 
 // geminiLike reads the flat {access, refresh, expiry ms, id_token} shape

@@ -3,6 +3,7 @@ package watched
 import (
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -65,7 +66,7 @@ type fixtureCase struct {
 	file     string
 	provider string // opencode
 	state    State
-	errField string // for Broken: the field named by the MalformedError ("" = document)
+	errField string // for Broken: the field named by the atomicfile.MalformedError ("" = document)
 	problem  string // for Broken: substring of the problem
 	meta     Meta   // for parsed fixtures: the expected Meta
 }
@@ -196,12 +197,12 @@ func TestParseFixtures(t *testing.T) {
 			assertNoLeak(t, "meta", fmt.Sprintf("%+v", m), data)
 			switch {
 			case tc.state == Broken:
-				var me *MalformedError
+				var me *atomicfile.MalformedError
 				if !errors.As(err, &me) {
-					t.Fatalf("err = %v, want *MalformedError", err)
+					t.Fatalf("err = %v, want *atomicfile.MalformedError", err)
 				}
 				if me.Field != tc.errField || !strings.Contains(me.Problem, tc.problem) {
-					t.Fatalf("MalformedError = %+v, want field %q problem ~%q", me, tc.errField, tc.problem)
+					t.Fatalf("atomicfile.MalformedError = %+v, want field %q problem ~%q", me, tc.errField, tc.problem)
 				}
 				if m != (Meta{}) {
 					t.Fatalf("meta of a broken store = %+v, want zero", m)
@@ -301,9 +302,9 @@ func TestParseEdgeCases(t *testing.T) {
 				}
 				return
 			}
-			var me *MalformedError
+			var me *atomicfile.MalformedError
 			if !errors.As(err, &me) || me.Field != tc.field {
-				t.Fatalf("err = %v, want MalformedError on field %q", err, tc.field)
+				t.Fatalf("err = %v, want atomicfile.MalformedError on field %q", err, tc.field)
 			}
 		})
 	}

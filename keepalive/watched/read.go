@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"io"
 	"os"
 	"os/exec"
@@ -23,7 +24,7 @@ const maxStoreSize = 4 << 20
 // zeroed after parsing, so only the token-free [Meta] survives.
 //
 // Errors: one wrapping [ErrNotFound] when the store (or the opencode
-// provider entry) is missing; a [*MalformedError] naming the path for a
+// provider entry) is missing; a [*atomicfile.MalformedError] naming the path for a
 // store that cannot be understood (including a directory in its place);
 // other I/O errors as they are, without file contents.
 func Read(src Source) (Meta, error) {
@@ -63,7 +64,7 @@ func withPath(err error, where string) error {
 	if err == nil {
 		return nil
 	}
-	var me *MalformedError
+	var me *atomicfile.MalformedError
 	if errors.As(err, &me) {
 		cp := *me
 		cp.Path = where
@@ -83,10 +84,10 @@ func readStore(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w", err)
 	}
 	if fi.IsDir() {
-		return nil, &MalformedError{Path: path, Problem: "is a directory, not a file"}
+		return nil, &atomicfile.MalformedError{Path: path, Problem: "is a directory, not a file"}
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &MalformedError{Path: path, Problem: "not a regular file"}
+		return nil, &atomicfile.MalformedError{Path: path, Problem: "not a regular file"}
 	}
 	f, err := openReadOnly(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -103,7 +104,7 @@ func readStore(path string) ([]byte, error) {
 	}
 	if len(data) > maxStoreSize {
 		clear(data)
-		return nil, &MalformedError{Path: path, Problem: "file too large"}
+		return nil, &atomicfile.MalformedError{Path: path, Problem: "file too large"}
 	}
 	return data, nil
 }
@@ -263,4 +264,30 @@ func (c *capBuffer) Write(p []byte) (int, error) {
 		c.b = append(c.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// perLogin lists the sources of a store that holds several logins (Azure
+// CLI accounts, opencode providers) at base.Path: one per login that parse
+// finds, made from base by each (which names it) and marked existing. A
+// store that is missing (watched until it appears), unreadable, malformed
+// (both reported through Read) or without a login gives base alone.
+func perLogin[T any](base Source, parse func([]byte) ([]T, error), each func(Source, T) Source) []Source {
+	data, err := readStore(base.Path)
+	if err != nil {
+		base.Exists = !errors.Is(err, ErrNotFound)
+		return []Source{base}
+	}
+	defer clear(data)
+	logins, err := parse(data)
+	if err != nil || len(logins) == 0 {
+		base.Exists = err != nil
+		return []Source{base}
+	}
+	out := make([]Source, 0, len(logins))
+	for _, l := range logins {
+		s := each(base, l)
+		s.Exists = true
+		out = append(out, s)
+	}
+	return out
 }

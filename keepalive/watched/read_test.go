@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -118,7 +119,7 @@ func TestReadKeychainFallbacks(t *testing.T) {
 	}
 	// A malformed item names the item.
 	_, err = Read(src("broken"))
-	var me *MalformedError
+	var me *atomicfile.MalformedError
 	if !errors.As(err, &me) || me.Path != "Keychain item broken" {
 		t.Fatalf("broken: %v", err)
 	}
@@ -151,7 +152,7 @@ func TestReadFileCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Read(Source{Kind: Gemini, Path: p})
-		var me *MalformedError
+		var me *atomicfile.MalformedError
 		if !errors.As(err, &me) || me.Path != p || !strings.Contains(err.Error(), "is a directory") {
 			t.Fatalf("err = %v", err)
 		}
@@ -192,7 +193,7 @@ func TestReadFileCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Read(Source{Kind: Gemini, Path: p})
-		var me *MalformedError
+		var me *atomicfile.MalformedError
 		if !errors.As(err, &me) || me.Problem != "file too large" {
 			t.Fatalf("err = %v", err)
 		}

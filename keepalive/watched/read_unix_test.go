@@ -4,6 +4,7 @@ package watched
 
 import (
 	"errors"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func TestReadRefusesFIFO(t *testing.T) {
 	go func() { _, err := Read(Source{Kind: Codex, Path: p}); done <- err }()
 	select {
 	case err := <-done:
-		var me *MalformedError
+		var me *atomicfile.MalformedError
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), "not a regular file") {
 			t.Fatalf("err = %v", err)
 		}

@@ -3,6 +3,7 @@ package watched
 import (
 	"errors"
 	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -129,7 +130,7 @@ func TestDiscoverEnvOverrides(t *testing.T) {
 		t.Fatalf("opencode (malformed) = %+v", oc)
 	}
 	_, err := Read(oc)
-	var me *MalformedError
+	var me *atomicfile.MalformedError
 	if !errors.As(err, &me) || me.Path != oc.Path {
 		t.Fatalf("Read(malformed opencode) = %v", err)
 	}

@@ -68,7 +68,7 @@ func replaceAtomically(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := testfs.RenameOverOpen(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }

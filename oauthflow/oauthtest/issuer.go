@@ -106,6 +106,14 @@ type Options struct {
 	// Now is the issuer's clock; nil means time.Now. Device sign-in tests
 	// share it with the client, whose polls it times.
 	Now func() time.Time
+	// EchoSecrets makes the issuer as careless as a real one can be: every
+	// error answer of the token, device authorization and revocation
+	// endpoints, and every error redirect of the authorization endpoint,
+	// repeats in its error_description each credential of the request
+	// (refresh token, code, code verifier, device code, token, client
+	// secret, state, code challenge), as sent, form-encoded and shortened,
+	// and every token and code the issuer has issued. See [EchoMarker].
+	EchoSecrets bool
 }
 
 // ClientReg is a client registration.
@@ -287,7 +295,11 @@ func Start(opts Options) (*Issuer, error) {
 	mux.HandleFunc(MetadataPath, i.handleDiscovery)
 	mux.HandleFunc(DeviceAuthorizationPath, i.handleDeviceAuthorization)
 	mux.HandleFunc(VerificationPath, i.handleVerification)
-	i.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = mux
+	if opts.EchoSecrets {
+		h = i.echoSecrets(mux)
+	}
+	i.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go i.srv.Serve(ln)
 	return i, nil
 }

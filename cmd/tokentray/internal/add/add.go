@@ -51,10 +51,10 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		Args: cmdutil.ExactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.Name = args[0]
-			if a.ClientID == "" {
+			if a.Client.ClientID == "" {
 				return cmdutil.Usagef(cmd, "add: --client-id is required (the client ID of your own OAuth registration)")
 			}
-			if a.Provider == "" && a.Issuer == "" && (a.AuthorizeURL == "" || a.TokenURL == "") {
+			if a.Provider == "" && a.Client.Endpoint.Issuer == "" && (a.Client.Endpoint.AuthURL == "" || a.Client.Endpoint.TokenURL == "") {
 				return cmdutil.Usagef(cmd, "add: --provider or --issuer is required (or both --authorize-url and --token-url)")
 			}
 			if a.Provider != "" {
@@ -70,7 +70,7 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			if opts.Body != "form" && opts.Body != "json" {
 				return cmdutil.Usagef(cmd, "add: --token-body must be form or json, not %q", opts.Body)
 			}
-			for _, u := range []struct{ flag, url string }{{"issuer", a.Issuer}, {"authorize-url", a.AuthorizeURL}, {"token-url", a.TokenURL}} {
+			for _, u := range []struct{ flag, url string }{{"issuer", a.Client.Endpoint.Issuer}, {"authorize-url", a.Client.Endpoint.AuthURL}, {"token-url", a.Client.Endpoint.TokenURL}} {
 				if u.url == "" {
 					continue
 				}
@@ -94,17 +94,17 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	} {
 		opts.Params[p.name] = fl.String(p.name, "", p.help)
 	}
-	fl.StringVar(&a.Issuer, "issuer", "", "issuer `URL` (OIDC discovery)")
-	fl.StringVar(&a.AuthorizeURL, "authorize-url", "", "authorization endpoint (instead of discovery)")
-	fl.StringVar(&a.TokenURL, "token-url", "", "token endpoint (instead of discovery)")
-	fl.StringVar(&a.ClientID, "client-id", "", "client `ID` of your OAuth client registration (required)")
+	fl.StringVar(&a.Client.Endpoint.Issuer, "issuer", "", "issuer `URL` (OIDC discovery)")
+	fl.StringVar(&a.Client.Endpoint.AuthURL, "authorize-url", "", "authorization endpoint (instead of discovery)")
+	fl.StringVar(&a.Client.Endpoint.TokenURL, "token-url", "", "token endpoint (instead of discovery)")
+	fl.StringVar(&a.Client.ClientID, "client-id", "", "client `ID` of your OAuth client registration (required)")
 	fl.StringVar(&opts.Secret, "client-secret", "", "client secret, for confidential clients (and Google and GitHub)")
-	fl.StringArrayVar(&a.Scopes, "scope", nil, "a scope to request (repeatable; default: the provider's)")
+	fl.StringArrayVar(&a.Client.Scopes, "scope", nil, "a scope to request (repeatable; default: the provider's)")
 	fl.StringArrayVar(&a.GitHosts, "git-host", nil, "a host whose git credentials this account serves (repeatable; github and gitlab add theirs)")
 	fl.StringVar(&opts.Body, "token-body", "form", "token request encoding: form or json")
-	fl.StringVar(&a.Redirect.Host, "redirect-host", "", "redirect host: 127.0.0.1 (default), [::1] or localhost")
-	fl.IntVar(&a.Redirect.Port, "redirect-port", 0, "fixed redirect port (default: any free port)")
-	fl.StringVar(&a.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
+	fl.StringVar(&a.SignIn.Redirect.Host, "redirect-host", "", "redirect host: 127.0.0.1 (default), [::1] or localhost")
+	fl.IntVar(&a.SignIn.Redirect.Port, "redirect-port", 0, "fixed redirect port (default: any free port)")
+	fl.StringVar(&a.SignIn.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
 	fl.BoolVar(&opts.NoLogin, "no-login", false, "check and write the config without signing in; sign in later with 'tokentray login NAME'")
 	login.AddFlags(cmd, &opts.How)
 	cmd.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -150,7 +150,7 @@ func providerHelp() string {
 // Run checks the account, signs it in, and writes it.
 func Run(ctx context.Context, opts *Options) error {
 	f, a := opts.F, opts.Account
-	a.ClientSecret, a.TokenBody = oauthflow.Secret(opts.Secret), oauthflow.BodyEncoding(opts.Body)
+	a.Client.ClientSecret, a.Client.TokenBody = oauthflow.Secret(opts.Secret), oauthflow.BodyEncoding(opts.Body)
 	a.GitUsername = config.DefaultGitUsername
 	if a.Provider != "" {
 		a.ProviderParams = map[string]string{}
@@ -182,7 +182,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return asFlagError(a.Name, err)
 	}
-	client := cmdutil.ClientFor(acc)
+	client := acc.Owned().Client
 	if err := client.Discover(ctx); err != nil {
 		return fmt.Errorf("%s: the provider's settings cannot be used: %w", a.Name, err)
 	}
@@ -191,7 +191,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if !opts.NoLogin {
 		cfg := &config.Config{Path: f.Paths.Config, Accounts: []config.Account{acc}}
 		e := keepalive.New(keepalive.Options{Store: store.Open(f.Paths.Data), Log: f.Log, OpenURL: oauthflow.OpenBrowser},
-			cmdutil.OwnedAccounts(cfg))
+			cfg.Owned())
 		if err := login.SignInAccount(ctx, f, e, acc, opts.How); err != nil {
 			return fmt.Errorf("%w; the config was not changed", err)
 		}

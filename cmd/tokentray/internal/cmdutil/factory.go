@@ -98,44 +98,6 @@ func (f *Factory) Close() {
 	f.close = nil
 }
 
-// OwnedAccounts turns the configured accounts into engine accounts.
-func OwnedAccounts(cfg *config.Config) []keepalive.OwnedAccount {
-	var out []keepalive.OwnedAccount
-	for _, a := range cfg.Accounts {
-		out = append(out, keepalive.OwnedAccount{
-			Name:          a.Name,
-			Client:        ClientFor(a),
-			RefreshLead:   a.RefreshLead,
-			CheckInterval: a.CheckInterval,
-			SignIn: oauthflow.SignInOptions{
-				Redirect:   oauthflow.Redirect(a.Redirect),
-				AuthParams: a.AuthParams,
-			},
-			Device: a.SignIn == "device",
-		})
-	}
-	return out
-}
-
-// ClientFor is the OAuth client of a configured account.
-func ClientFor(a config.Account) *oauthflow.Client {
-	return &oauthflow.Client{
-		ClientID:        a.ClientID,
-		ClientSecret:    a.ClientSecret,
-		ClientAuth:      a.ClientAuth,
-		Scopes:          a.Scopes,
-		TokenBody:       a.TokenBody,
-		AssumedLifetime: a.AssumedLifetime,
-		Endpoint: oauthflow.Endpoint{
-			Issuer:        a.Issuer,
-			AuthURL:       a.AuthorizeURL,
-			TokenURL:      a.TokenURL,
-			RevocationURL: a.RevocationURL,
-			DeviceAuthURL: a.DeviceAuthorizationURL,
-		},
-	}
-}
-
 // Scope says which accounts an engine holds: the owned ones always, the
 // other tools' logins only when the command shows them (reading them is
 // needless work on a script's hot path, and on macOS a Keychain access).
@@ -158,15 +120,19 @@ func (f *Factory) Engine(what Scope) *keepalive.Engine {
 	if what != OwnedOnly {
 		opts.Watched = f.WatchedSources()
 	}
-	return keepalive.New(opts, OwnedAccounts(f.Config))
+	return keepalive.New(opts, f.Config.Owned())
 }
 
 // WatchedSources discovers other tools' logins and applies the [watch.*]
 // settings. Only stores that exist (or that the user configured) are shown.
-func (f *Factory) WatchedSources() []watched.Source {
+func (f *Factory) WatchedSources() []watched.Source { return f.WatchedSourcesOf(f.Config) }
+
+// WatchedSourcesOf is WatchedSources with the settings of cfg (a reloaded
+// configuration).
+func (f *Factory) WatchedSourcesOf(cfg *config.Config) []watched.Source {
 	env := watched.EnvFromOS()
 	var ovs []watched.Override
-	for key, w := range f.Config.Watch {
+	for key, w := range cfg.Watch {
 		ovs = append(ovs, watched.Override{
 			Key: key, Kind: watched.Kind(w.Kind), Name: w.Rename, Path: w.Path, Disabled: !w.Enabled,
 			LoginCommand: w.LoginCommand, CheckCommand: w.CheckCommand, WarnBefore: w.WarnBefore,
@@ -185,7 +151,7 @@ func (f *Factory) WatchedSources() []watched.Source {
 	}
 	var out []watched.Source
 	for _, s := range srcs {
-		_, configured := f.Config.Watch[s.Name]
+		_, configured := cfg.Watch[s.Name]
 		if s.Exists || configured {
 			out = append(out, s)
 		}

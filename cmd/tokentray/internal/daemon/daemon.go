@@ -162,7 +162,7 @@ func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
 }
 
 // reload re-reads config.toml (after a change, add or remove) and hands
-// the owned accounts to the engine.
+// the owned accounts and the watched stores to the engine.
 func (g *instance) reload(e *keepalive.Engine) error {
 	if g.f.Demo {
 		return nil // the demo's accounts are its own
@@ -171,7 +171,8 @@ func (g *instance) reload(e *keepalive.Engine) error {
 	if err != nil {
 		return err
 	}
-	e.Configure(cmdutil.OwnedAccounts(cfg))
+	e.Configure(cfg.Owned())
+	e.ConfigureWatched(g.f.WatchedSourcesOf(cfg))
 	g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
 	return nil
 }

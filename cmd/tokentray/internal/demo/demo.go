@@ -99,8 +99,9 @@ func Run(ctx context.Context, opts *Options) error {
 		defer iss.Close()
 		issuers[name] = iss
 		err = config.AddAccount(g.Paths.Config, config.Account{
-			Name: name, Issuer: iss.URL(), ClientID: oauthtest.DefaultClientID,
-			Scopes: []string{"openid", "offline_access"}, RefreshLead: opts.AccessTTL / 4,
+			Name: name, RefreshLead: opts.AccessTTL / 4,
+			Client: oauthflow.Client{Endpoint: oauthflow.Endpoint{Issuer: iss.URL()}, ClientID: oauthtest.DefaultClientID,
+				Scopes: []string{"openid", "offline_access"}},
 		})
 		if err != nil {
 			return err
@@ -126,7 +127,7 @@ func Run(ctx context.Context, opts *Options) error {
 	policy.Base, policy.Offline = opts.Backoff, opts.Backoff
 	e := keepalive.New(keepalive.Options{
 		Store: store.Open(g.Paths.Data), Log: g.Log, WatchStore: true, OpenURL: open, Policy: policy,
-	}, cmdutil.OwnedAccounts(g.Config))
+	}, g.Config.Owned())
 
 	fmt.Fprintf(g.IO.Out, "tokentray demo: two accounts against local issuers (%s, %s)\n", issuers["steady"].URL(), issuers["flaky"].URL())
 	fmt.Fprintf(g.IO.Out, "  config, tokens and log under %s (removed on exit)\n", dir)

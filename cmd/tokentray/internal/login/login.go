@@ -43,7 +43,7 @@ type How struct {
 
 // NewCmdLogin returns the login command; runF replaces its work in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts, run := &Options{F: f}, cmdutil.Pick(Run, runF)
 	cmd := &cobra.Command{
 		Use:   "login ACCOUNT [--no-browser | --device]",
 		Short: "Sign an account in (browser PKCE flow, device code, or the owner's login)",
@@ -57,10 +57,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 		ValidArgsFunction: cmdutil.CompleteAccounts(f, true, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Account = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return run(cmd.Context(), opts)
 		},
 	}
 	AddFlags(cmd, &opts.How)
@@ -110,7 +107,7 @@ func SignInAccount(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine,
 		return fmt.Errorf("no account %q (see 'tokentray status')", name)
 	}
 	owned := !before.Kind.IsWatched()
-	t := &terminal{f: f, name: name, errOut: f.IO.ErrOut, redirect: redirectToRegister(acc.Redirect)}
+	t := &terminal{f: f, name: name, errOut: f.IO.ErrOut, redirect: redirectToRegister(acc.SignIn.Redirect)}
 	ui := keepalive.SignInUI{
 		Open:     t.open(how.NoBrowser),
 		Unopened: t.unopened,
@@ -165,9 +162,9 @@ func SignedIn(name, previousUser string, st keepalive.Account, now time.Time) st
 // offers it; otherwise the browser flow, which then prints its URL).
 func method(acc config.Account, how How) keepalive.SignInMethod {
 	switch {
-	case how.Device || acc.SignIn == "device":
+	case how.Device || acc.SignInMethod == "device":
 		return keepalive.MethodDevice
-	case how.NoBrowser || acc.SignIn == "browser":
+	case how.NoBrowser || acc.SignInMethod == "browser":
 		return keepalive.MethodBrowser
 	case !haveDisplay(runtime.GOOS, os.Getenv):
 		return keepalive.MethodDeviceIfOffered
@@ -188,7 +185,7 @@ func haveDisplay(goos string, getenv func(string) string) bool {
 
 // redirectToRegister is the redirect URI the client registration must
 // allow, as the user would type it into the provider's console.
-func redirectToRegister(r config.Redirect) string {
+func redirectToRegister(r oauthflow.Redirect) string {
 	host := r.Host
 	if host == "" {
 		host = "127.0.0.1"

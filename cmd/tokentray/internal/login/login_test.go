@@ -16,6 +16,7 @@ import (
 	"github.com/tokentray/tokentray/internal/testfs"
 	"github.com/tokentray/tokentray/keepalive"
 	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/oauthflow"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
@@ -92,13 +93,13 @@ func TestHintOnBrowserOnlyErrors(t *testing.T) {
 
 func TestRedirectToRegister(t *testing.T) {
 	for _, tc := range []struct {
-		r    config.Redirect
+		r    oauthflow.Redirect
 		want string
 	}{
-		{config.Redirect{}, "http://127.0.0.1/callback (any port)"},
-		{config.Redirect{Host: "localhost", Port: 8765, Path: "/cb"}, "http://localhost:8765/cb"},
-		{config.Redirect{Host: "[::1]"}, "http://[::1]/callback (any port)"},
-		{config.Redirect{Host: "::1", Port: 9000}, "http://[::1]:9000/callback"},
+		{oauthflow.Redirect{}, "http://127.0.0.1/callback (any port)"},
+		{oauthflow.Redirect{Host: "localhost", Port: 8765, Path: "/cb"}, "http://localhost:8765/cb"},
+		{oauthflow.Redirect{Host: "[::1]"}, "http://[::1]/callback (any port)"},
+		{oauthflow.Redirect{Host: "::1", Port: 9000}, "http://[::1]:9000/callback"},
 	} {
 		if got := redirectToRegister(tc.r); got != tc.want {
 			t.Errorf("redirectToRegister(%+v) = %q, want %q", tc.r, got, tc.want)
@@ -127,8 +128,11 @@ func TestSignedInLine(t *testing.T) {
 }
 
 func TestMethod(t *testing.T) {
+	// No display: none on X11/Wayland, and a session over SSH (what counts
+	// on Windows and macOS).
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
 	for _, tc := range []struct {
 		signIn string
 		how    How
@@ -140,11 +144,12 @@ func TestMethod(t *testing.T) {
 		{"browser", How{}, keepalive.MethodBrowser},
 		{"device", How{}, keepalive.MethodDevice},
 	} {
-		if got := method(config.Account{SignIn: tc.signIn}, tc.how); got != tc.want {
+		if got := method(config.Account{SignInMethod: tc.signIn}, tc.how); got != tc.want {
 			t.Errorf("method(%q, %+v) = %v, want %v", tc.signIn, tc.how, got, tc.want)
 		}
 	}
 	t.Setenv("DISPLAY", ":0")
+	t.Setenv("SSH_CONNECTION", "")
 	if got := method(config.Account{}, How{}); got != keepalive.MethodBrowser {
 		t.Errorf("with a display: %v", got)
 	}

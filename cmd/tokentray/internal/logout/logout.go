@@ -11,29 +11,16 @@ import (
 )
 
 // Options are logout's arguments.
-type Options struct {
-	F       *cmdutil.Factory
-	Account string
-}
+type Options = cmdutil.AccountOptions
 
 // NewCmdLogout returns the logout command; runF replaces its work in tests.
 func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
-	return &cobra.Command{
+	return cmdutil.NewOwnedAccountCmd(f, &cobra.Command{
 		Use:   "logout ACCOUNT",
 		Short: "Revoke and forget an owned account's login",
 		Long: "Forget an owned account's login: revoke it at the server (when it offers revocation)\n" +
 			"and delete the stored tokens. The account stays in the config.",
-		Args:              cmdutil.ExactArgs(1, "ACCOUNT"),
-		ValidArgsFunction: cmdutil.CompleteAccounts(f, false, false),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Account = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
-	}
+	}, Run, runF)
 }
 
 // Run signs the account out.

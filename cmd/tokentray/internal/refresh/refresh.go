@@ -22,7 +22,7 @@ type Options struct {
 
 // NewCmdRefresh returns the refresh command; runF replaces its work in tests.
 func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts, run := &Options{F: f}, cmdutil.Pick(Run, runF)
 	cmd := &cobra.Command{
 		Use:   "refresh [--force] [ACCOUNT...]",
 		Short: "Refresh owned accounts now (when due, or always with --force)",
@@ -31,10 +31,7 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		ValidArgsFunction: cmdutil.CompleteAccounts(f, false, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Accounts = args
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "refresh even when the token is not due")

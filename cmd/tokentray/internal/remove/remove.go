@@ -12,30 +12,17 @@ import (
 )
 
 // Options are remove's arguments.
-type Options struct {
-	F       *cmdutil.Factory
-	Account string
-}
+type Options = cmdutil.AccountOptions
 
 // NewCmdRemove returns the remove command; runF replaces its work in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
-	return &cobra.Command{
+	return cmdutil.NewOwnedAccountCmd(f, &cobra.Command{
 		Use:   "remove ACCOUNT",
 		Short: "Revoke an owned account's login and remove it from the config",
 		Long: "Remove an owned account: revoke its login at the server (when it offers revocation),\n" +
 			"delete its token file and its table in the config file. The rest of the file, comments\n" +
 			"included, is kept. A running tokentray drops the account at once.",
-		Args:              cmdutil.ExactArgs(1, "ACCOUNT"),
-		ValidArgsFunction: cmdutil.CompleteAccounts(f, false, false),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Account = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
-	}
+	}, Run, runF)
 }
 
 // Run removes the account.

@@ -19,7 +19,7 @@ type Options struct {
 
 // NewCmdRun returns the run command; runF replaces its work in tests.
 func NewCmdRun(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts, run := &Options{F: f}, cmdutil.Pick(Run, runF)
 	cmd := &cobra.Command{
 		Use:   "run [--headless]",
 		Short: "Start the keepalive (tray icon, or headless)",
@@ -28,10 +28,7 @@ func NewCmdRun(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			"Quit in the tray menu or Ctrl-C.",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Headless, "headless", false, "run without a tray icon (log only)")

@@ -37,6 +37,7 @@ type jsonAccount struct {
 	FailedAttempts int       `json:"failed_attempts"`
 	NextTryAt      *jsonTime `json:"next_try_at"`
 	LastError      *string   `json:"last_error"`
+	FileWarning    *string   `json:"file_warning"`
 	SignInError    *string   `json:"sign_in_error"`
 }
 
@@ -94,6 +95,7 @@ func toJSON(rep Report) jsonReport {
 			FailedAttempts: a.Attempt,
 			NextTryAt:      timeOrNull(a.NextTry),
 			LastError:      stringOrNull(a.LastError),
+			FileWarning:    stringOrNull(a.FileWarning),
 			SignInError:    stringOrNull(a.SignInError),
 		})
 	}

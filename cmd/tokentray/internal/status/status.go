@@ -140,9 +140,9 @@ func gather(opts *Options) (Report, error) {
 		rep.StartAtLogin = &on
 	}
 	for _, a := range f.Config.Accounts {
-		iss := a.Issuer
+		iss := a.Client.Endpoint.Issuer
 		if iss == "" {
-			iss = a.TokenURL
+			iss = a.Client.Endpoint.TokenURL
 		}
 		rep.Issuers[a.Name] = iss
 		rep.Files[a.Name] = store.Open(f.Paths.Data).Path(a.Name)
@@ -161,6 +161,15 @@ func needsAction(a keepalive.Account) bool {
 // nextStep is the one thing to do for an account, or "". file is its
 // credential file ("" when unknown).
 func nextStep(a keepalive.Account, file string) string {
+	switch {
+	case a.State == keepalive.Warning && a.Episode.Open() && !a.Episode.SignIn:
+		// Not the login (the token file cannot be written): tokentray
+		// retries by itself once there is room.
+		if file == "" {
+			return "make room for its token file"
+		}
+		return "make room for " + displayPath(file)
+	}
 	switch a.State {
 	case keepalive.NeedsSignIn, keepalive.Warning:
 		return "tokentray login " + a.Name

@@ -29,7 +29,8 @@ func report() Report {
 		Files:   map[string]string{"mangled": "/var/lib/tokentray/tokens/mangled.json"},
 		Snapshot: keepalive.Snapshot{At: now, Accounts: []keepalive.Account{
 			{Name: "work", Kind: keepalive.Owned, State: keepalive.OK, User: "ada.lovelace@analytical-engines.example.com",
-				Expiry: min(52), NextRefresh: min(42), LastRefresh: min(-8)},
+				Expiry: min(52), NextRefresh: min(42), LastRefresh: min(-8),
+				FileWarning: "token file /var/lib/tokentray/tokens/work.json is accessible by other users (mode 0644); tokentray sets 0600 when it next writes it"},
 			{Name: "flaky", Kind: keepalive.Owned, State: keepalive.NeedsSignIn, Reason: "3 refreshes failed in a row",
 				Expiry: min(-3), Attempt: 3, LastError: "server error 503: Service Unavailable"},
 			{Name: "retry", Kind: keepalive.Owned, State: keepalive.Retrying, Expiry: min(7), Attempt: 1, NextTry: min(2),
@@ -142,4 +143,17 @@ func TestTextNotRunningNoAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "empty.golden", out.String())
+}
+
+// A token file that cannot be written is no reason to sign in.
+func TestNextStepCannotWrite(t *testing.T) {
+	a := keepalive.Account{Name: "work", Kind: keepalive.Owned, State: keepalive.Warning, Reason: "cannot write the token file: disk full",
+		Episode: keepalive.Episode{ID: 1, State: keepalive.Warning}}
+	if got := nextStep(a, "/var/lib/tokentray/tokens/work.json"); got != "make room for /var/lib/tokentray/tokens/work.json" {
+		t.Errorf("next step %q", got)
+	}
+	a.Episode.SignIn = true // a login that ends soon
+	if got := nextStep(a, ""); got != "tokentray login work" {
+		t.Errorf("next step %q", got)
+	}
 }

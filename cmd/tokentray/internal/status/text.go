@@ -45,7 +45,7 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 		if tool != "" {
 			src = tool
 		}
-		row := []string{a.Name, src, dash(a.User), a.State.String(), relative(a.Expiry, now), relative(a.Deadline, now)}
+		row := []string{a.Name, src, dash(a.User), statusWord(a, now), relative(a.Expiry, now), relative(a.Deadline, now)}
 		if wide {
 			next := relative(a.NextRefresh, now)
 			if a.State == keepalive.Retrying && !a.NextTry.IsZero() {
@@ -82,10 +82,33 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 			}
 			writeStep(w, step, reason, width)
 		}
+		if a.FileWarning != "" {
+			writeWarning(w, a.FileWarning, width)
+		}
+	}
+}
+
+// writeWarning prints "  ! warning", wrapped to the width.
+func writeWarning(w io.Writer, warning string, width int) {
+	for i, l := range wrap(oneLine(warning), max(width-4, 20)) {
+		lead := "    "
+		if i == 0 {
+			lead = "  ! "
+		}
+		fmt.Fprintln(w, lead+l)
 	}
 }
 
 const gap = 2
+
+// statusWord is the STATUS cell: the state, or a more precise word where
+// one fits (a login that ends soon is "ends soon", not "warning").
+func statusWord(a keepalive.Account, now time.Time) string {
+	if a.State == keepalive.Warning && a.Deadline.After(now) {
+		return "ends soon"
+	}
+	return a.State.String()
+}
 
 // withSignInError adds why the last sign-in did not complete to s.
 func withSignInError(s string, a keepalive.Account) string {
