@@ -90,6 +90,27 @@ func TestOverall(t *testing.T) {
 	}
 }
 
+func TestExpiryText(t *testing.T) {
+	now := t0
+	for _, tc := range []struct {
+		a    Account
+		want string
+	}{
+		{Account{Expiry: now.Add(time.Hour), ExpirySource: oauthflow.ExpiryFromServer}, "expires in 1h"},
+		{Account{Expiry: now.Add(time.Hour)}, "expires in 1h"},
+		{Account{Expiry: now.Add(time.Hour), ExpirySource: oauthflow.ExpiryFromJWT}, "expires in 1h (from the token itself)"},
+		{Account{Expiry: now.Add(2 * time.Hour), ExpirySource: oauthflow.ExpiryAssumed}, "expires in 2h (assumed: the server sent none)"},
+		{Account{ExpirySource: oauthflow.ExpiryUnknown, NextRefresh: now.Add(30 * time.Minute)}, "expiry unknown (refreshed every check_interval)"},
+		// No refresh token: nothing is refreshed, so nothing is promised.
+		{Account{ExpirySource: oauthflow.ExpiryUnknown, State: Warning}, "expiry unknown"},
+		{Account{Expiry: now.Add(-time.Minute), ExpirySource: oauthflow.ExpiryFromServer}, "expired 1m ago"},
+	} {
+		if got := tc.a.ExpiryText(now); got != tc.want {
+			t.Errorf("ExpiryText(%+v) = %q, want %q", tc.a, got, tc.want)
+		}
+	}
+}
+
 func TestExpiresIn(t *testing.T) {
 	now := t0
 	if got := ExpiresIn(now.Add(2*time.Hour), now); got != "expires in 2h" {
@@ -98,7 +119,7 @@ func TestExpiresIn(t *testing.T) {
 	if got := ExpiresIn(now.Add(-3*time.Minute), now); got != "expired 3m ago" {
 		t.Errorf("ExpiresIn past = %q", got)
 	}
-	if got := ExpiresIn(time.Time{}, now); got != "" {
+	if got := ExpiresIn(time.Time{}, now); got != "expiry unknown" {
 		t.Errorf("ExpiresIn zero = %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"sync"
@@ -55,6 +56,13 @@ type SignInUI struct {
 	// browser did open is not a second visit of the browser's URL (in
 	// Manual mode, the authorization URL).
 	Print func(url string)
+
+	// Wait makes a watched account's sign-in wait until the owner's
+	// login command exits, and return how it ended (the CLI); otherwise
+	// it returns once the command has run for a moment (the tray).
+	// OwnerOutput, when set, gets the command's output instead of the log.
+	Wait        bool
+	OwnerOutput io.Writer
 }
 
 // show hands flow f to the user: Print, then Open.
@@ -355,7 +363,14 @@ func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) 
 		return ui.Open(url)
 	}
 	e.log.Info("keepalive: running the owner's login command", "account", w.src.Name, "command", argv[0])
-	return watched.SignIn(ctx, w.src, e.logWriter, ui.Open)
+	out := e.logWriter
+	if ui.OwnerOutput != nil {
+		out = ui.OwnerOutput
+	}
+	if ui.Wait {
+		return watched.SignInAndWait(ctx, w.src, out, ui.Open)
+	}
+	return watched.SignIn(ctx, w.src, out, ui.Open)
 }
 
 // SignOut forgets an owned account's login: it revokes the refresh token

@@ -288,11 +288,17 @@ func (p schedule) dueAt(expiry, obtained time.Time) time.Time {
 
 // needed reports whether a refresh of rec is needed at now: when it is
 // due, or (minValid > 0, for `tokentray token`) only when less than
-// minValid of validity remains.
+// minValid of validity remains; a server whose tokens live no longer
+// than the least validity token asks for (tokenMinValidity) gets a refresh
+// at half their lifetime, not at every call. (A longer --min-valid is
+// tried: the server may give longer tokens.)
 func (p schedule) needed(rec *store.Record, now time.Time, minValid time.Duration) bool {
 	if minValid > 0 {
 		if rec.Expiry.IsZero() {
 			return !now.Before(rec.ObtainedAt.Add(p.checkInterval))
+		}
+		if life := rec.Expiry.Sub(rec.ObtainedAt); !rec.ObtainedAt.IsZero() && life > 0 && life <= minValid && minValid <= tokenMinValidity {
+			minValid = life / 2
 		}
 		return rec.Expiry.Sub(now) < minValid
 	}
@@ -322,12 +328,15 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	if info.modeWarning != "" && info.modeWarning != a.rec.modeWarning {
 		out = append(out, effLog{slog.LevelWarn, "keepalive: " + info.modeWarning, []any{"account", a.cfg.Name}})
 	}
+	// Someone else obtained new tokens (a rotated refresh token, or a
+	// later obtained_at where the server does not rotate).
+	newer := info.refreshToken != a.failedWith || (a.rec.present && info.obtainedAt.After(a.rec.obtainedAt))
 	a.rec, a.loadErr, a.signedOut = info, nil, false
-	if (a.failures > 0 || a.dead || a.offline) && info.refreshToken != a.failedWith {
+	if (a.failures > 0 || a.dead || a.offline) && newer {
 		out = append(out, effLog{slog.LevelInfo, "keepalive: a new login was stored; failure episode over", []any{"account", a.cfg.Name}})
 		a.endEpisode()
 	}
-	if h.About(info.refreshToken) {
+	if h.About(info.refreshToken) && (h.At.IsZero() || !info.obtainedAt.After(h.At)) { // not about older tokens of this login
 		switch {
 		case h.Rejected != "" && !a.dead:
 			a.dead, a.deadReason = true, h.Rejected
@@ -362,6 +371,11 @@ func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) [
 	err := res.err
 	var me *atomicfile.MalformedError
 	switch {
+	case err == nil && !res.refreshed:
+		// Nothing was sent (the access token is still valid, or another
+		// process refreshed): new tokens in the store end an episode
+		// (adopt), a valid token alone does not.
+		return a.adopt(res.rec, nil, a.health, now, rnd)
 	case err == nil:
 		out := a.adopt(res.rec, nil, a.health, now, rnd)
 		a.writable()
@@ -492,9 +506,15 @@ func (a *acct) fail(res refreshResult, p Policy, now time.Time, rnd float64) []e
 	return kept
 }
 
-// noRefreshReason is the state reason of a login without a refresh token.
-const noRefreshReason = "tokentray cannot keep this login alive: the server issued no refresh token " +
-	"(ask for the offline_access scope; for Google set auth_params access_type = \"offline\" and prompt = \"consent\"), then sign in again"
+// noRefreshReason is the state reason of a login without a refresh token;
+// noRefreshNoExpiryReason the one of a token that does not expire either
+// (a GitHub OAuth App's): it works until it is revoked.
+const (
+	noRefreshReason = "cannot keep this login alive: the server issued no refresh token " +
+		"(ask for the offline_access scope; for Google set auth_params access_type = \"offline\" and prompt = \"consent\"), then sign in again"
+	noRefreshNoExpiryReason = "the server issued no refresh token and no expiry: the token is used until the server " +
+		"refuses it; then sign in again"
+)
 
 // status derives the published status from the account's state.
 func (a *acct) status(now time.Time) Account {
@@ -531,6 +551,8 @@ func (a *acct) status(now time.Time) Account {
 		st.State, st.Reason = NeedsSignIn, a.deadReason
 	case a.rec.refreshToken.IsZero() && !a.rec.expiry.IsZero() && !now.Before(a.rec.expiry):
 		st.State, st.Reason = NeedsSignIn, "the access token has expired and there is no refresh token: sign in again"
+	case a.rec.refreshToken.IsZero() && a.rec.expiry.IsZero():
+		st.State, st.Reason = Warning, noRefreshNoExpiryReason
 	case a.rec.refreshToken.IsZero():
 		st.State, st.Reason = Warning, noRefreshReason
 	case !a.rec.refreshExpiry.IsZero() && !now.Before(a.rec.refreshExpiry):

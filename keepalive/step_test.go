@@ -125,11 +125,13 @@ func TestNeededForToken(t *testing.T) {
 		minValid time.Duration
 		want     bool
 	}{
-		{short, t0, tokenMinValidity, true},                       // 30 s left < 60 s
-		{short, t0, 0, false},                                     // the loop: at half the lifetime
-		{short, t0.Add(15 * time.Second), 0, true},                //
-		{long, t0.Add(50 * time.Minute), 0, true},                 // the loop: lead before expiry
-		{long, t0.Add(50 * time.Minute), tokenMinValidity, false}, // token: still 10 min valid
+		{short, t0, tokenMinValidity, false},                       // it lives 30 s: not at every call...
+		{short, t0.Add(14 * time.Second), tokenMinValidity, false}, //
+		{short, t0.Add(16 * time.Second), tokenMinValidity, true},  // ... at half its lifetime
+		{short, t0, 0, false},                                      // the loop: at half the lifetime
+		{short, t0.Add(15 * time.Second), 0, true},                 //
+		{long, t0.Add(50 * time.Minute), 0, true},                  // the loop: lead before expiry
+		{long, t0.Add(50 * time.Minute), tokenMinValidity, false},  // token: still 10 min valid
 		{long, t0.Add(59*time.Minute + 1), tokenMinValidity, true},
 	} {
 		if got := sch.needed(tc.r, tc.now, tc.minValid); got != tc.want {
@@ -248,6 +250,57 @@ func TestStepFailures(t *testing.T) {
 	}
 }
 
+// TestStepValidTokenKeepsTheEpisode: a token handed out while refreshes
+// fail (no request sent: the access token is still valid) neither ends
+// the failure episode nor forgets it, nor cuts the backoff short; new
+// tokens stored by another process end it.
+func TestStepValidTokenKeepsTheEpisode(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		other *store.Record // what the store holds when the token is asked for
+		ends  bool
+	}{
+		{"the same login, still valid", rec("rt1", t0, time.Hour), false},
+		{"another process refreshed (rotated)", rec("rt2", t0.Add(55*time.Minute), time.Hour), true},
+		{"another process refreshed (no rotation)", rec("rt1", t0.Add(55*time.Minute), time.Hour), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMachine(t, rec("rt1", t0, time.Hour))
+			m.now = t0.Add(51 * time.Minute) // due: 10 minutes' lead, jitter
+			for i := range 3 {
+				if i > 0 {
+					m.now = m.acc().NextTry
+				}
+				m.do(evTick{})
+				m.do(evRefreshDone{res: refreshResult{name: "work", used: "rt1", rec: rec("rt1", t0, time.Hour), err: errServer}})
+			}
+			before := m.acc()
+			if before.State != NeedsSignIn || before.Attempt != 3 {
+				t.Fatalf("after three failures: %+v", before)
+			}
+			m.now = m.now.Add(time.Minute) // the token still has 5 minutes
+			effs := m.do(evRefreshDone{external: true, res: refreshResult{name: "work", rec: tc.other}})
+			a := m.acc()
+			h, saved := healthOf(effs)
+			if tc.ends {
+				if a.State != OK || a.Attempt != 0 || a.Episode.Open() {
+					t.Errorf("a new login did not end the episode: %+v", a)
+				}
+				return
+			}
+			if a.State != NeedsSignIn || a.Attempt != 3 || a.LastError == "" || !a.NextTry.Equal(before.NextTry) || !a.Episode.Open() {
+				t.Errorf("handing out a valid token changed the episode:\nbefore %+v\nafter  %+v", before, a)
+			}
+			if saved {
+				t.Errorf("the remembered health was rewritten: %+v", h)
+			}
+			if r := refreshes(m.do(evTick{})); len(r) != 0 {
+				t.Errorf("a retry before its backoff: %+v", r)
+			}
+		})
+	}
+}
+
 func TestStepTokenRotatedElsewhere(t *testing.T) {
 	m := newMachine(t, rec("rt1", t0, time.Hour))
 	m.now = t0.Add(time.Hour)
@@ -359,6 +412,20 @@ func TestStepNoRefreshToken(t *testing.T) {
 	m.at(t0.Add(time.Hour)).do(evTick{})
 	if a := m.acc(); a.State != NeedsSignIn {
 		t.Errorf("expired without a refresh token: %+v", a)
+	}
+
+	// A token that does not expire either (a GitHub OAuth App's) is a
+	// warning for good, never a sign-in, and is not refreshed.
+	m = newMachine(t, rec("", t0, 0))
+	for _, at := range []time.Duration{0, time.Hour, 30 * 24 * time.Hour} {
+		effs := m.at(t0.Add(at)).do(evTick{})
+		a := m.acc()
+		if a.State != Warning || !strings.Contains(a.Reason, "no refresh token and no expiry") || len(refreshes(effs)) != 0 {
+			t.Errorf("a token without expiry nor refresh token, after %v: %+v", at, a)
+		}
+		if got := a.ExpiryText(m.now); got != "expiry unknown" {
+			t.Errorf("its expiry text: %q", got)
+		}
 	}
 }
 

@@ -34,7 +34,7 @@ func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Accoun
 		Deadline:    st.Deadline,
 		LastRefresh: m.LastRefresh,
 		Reason:      st.Reason,
-		User:        m.Email,
+		User:        m.Who(),
 	}
 	switch st.State {
 	case watched.Healthy, watched.AccessExpired, watched.NotOAuth, watched.ExpiryUnknown:

@@ -41,7 +41,7 @@ const (
 //
 //	refresh failed: 400 invalid_grant: <error_description>
 //	refresh failed: 502 Bad Gateway
-//	refresh failed: Post "https://…": dial tcp: …
+//	refresh failed: cannot reach https://login.example.com: connection refused
 //
 // The code and description are server text; they are shortened and stripped
 // of control characters here as well as when the Error is built.

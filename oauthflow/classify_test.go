@@ -173,6 +173,10 @@ func TestCheckURL(t *testing.T) {
 			t.Errorf("CheckURL(%q) = %v, does not wrap ErrInsecureURL", tt.url, err)
 		}
 	}
+	// A URL that does not parse is said without Go's `parse "…":`.
+	if err := CheckURL("http://127.0.0.1:35241x"); err == nil || err.Error() != `invalid URL: invalid port ":35241x" after host` {
+		t.Errorf("bad port: %v", err)
+	}
 	err := CheckURL("http://user:hunter2@auth.example.com/token?key=abc")
 	if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "abc") {
 		t.Errorf("CheckURL error leaks URL credentials: %v", err)

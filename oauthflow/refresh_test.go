@@ -448,6 +448,22 @@ func TestRefreshTransportErrors(t *testing.T) {
 	if oe := asError(t, err); oe.StatusCode != 0 || oauthflow.Classify(err) != oauthflow.Transient {
 		t.Errorf("connection refused: %v, class %v", err, oauthflow.Classify(err))
 	}
+	// In words: the server and why, not Go's transport text.
+	if want := "refresh failed: cannot reach http://" + addr + ": connection refused"; err.Error() != want {
+		t.Errorf("connection refused says %q, want %q", err, want)
+	}
+	// A discovery of an issuer that does not answer, the same.
+	d := &oauthflow.Client{ClientID: "c", Endpoint: oauthflow.Endpoint{Issuer: "http://" + addr}}
+	if err := d.Discover(context.Background()); err == nil || !strings.HasSuffix(err.Error(), "cannot reach http://"+addr+": connection refused") ||
+		strings.Contains(err.Error(), "dial") || strings.Contains(err.Error(), "well-known") {
+		t.Errorf("discovery of a closed port says %v", err)
+	}
+	// An unknown host names the host.
+	u := &oauthflow.Client{ClientID: "c", Endpoint: oauthflow.Endpoint{TokenURL: "https://tokentray-test.invalid/token"}}
+	if _, err := u.Refresh(context.Background(), "rt"); err == nil || !strings.Contains(err.Error(), "cannot reach https://tokentray-test.invalid: ") ||
+		strings.Contains(err.Error(), "dial") || strings.Contains(err.Error(), "lookup") {
+		t.Errorf("unknown host says %v", err)
+	}
 
 	_, err = c.Refresh(context.Background(), "")
 	if !errors.Is(err, oauthflow.ErrNoRefreshToken) || oauthflow.Classify(err) != oauthflow.Terminal {

@@ -34,7 +34,12 @@ var sensitiveParams = []string{"refresh_token", "client_secret", "code", "code_v
 func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("invalid endpoint URL: %w", err)
+		// Not url.Error's `parse "…": `: the caller names the URL.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("invalid URL: %w", err)
 	}
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("endpoint URL %q is not an absolute http(s) URL: %w", redactURL(u), ErrInsecureURL)
@@ -216,12 +221,9 @@ func (c *Client) post(ctx context.Context, op, endpoint string, params map[strin
 func (c *Client) do(req *http.Request) (*http.Response, []byte, error) {
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		// *url.Error prints the whole URL; its query may hold a key.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			ue.URL = redactURL(req.URL)
-		}
-		return nil, nil, err
+		// Neither the whole URL (its query may hold a key) nor Go's
+		// transport text: the server and the reason in words.
+		return nil, nil, unreachable(req.URL, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))

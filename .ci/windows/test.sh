@@ -118,7 +118,7 @@ for req in keepalive/atomicfile:TestWriteFileWhileHeldWithoutShareDelete keepali
 done
 stamp "tests run"
 
-(cd .ci/windows/smoke && timeout 60 $GO build -o "$work/smoke" .)
+(cd .ci/windows/smoke && timeout 120 $GO test -count=1 . && timeout 60 $GO build -o "$work/smoke" .)
 rc=0
 timeout 240 "$work/smoke" -exe "$work/bin/tokentray.exe" -profile "$WINEPREFIX/drive_c/users/$(id -un)" || rc=$?
 if [ "$rc" -ne 0 ]; then

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,13 @@ func TestRemove(t *testing.T) {
 	if got := strings.TrimSpace(h.mustRun("token", "keep")); got != keep.AccessToken.Reveal() {
 		t.Error("the other account's login changed")
 	}
+	// Nothing of work is left beside the token files but its lock file
+	// (removing that would let two processes hold "the" lock on
+	// different files): no remembered health, no journal.
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(h.store.Path("work")), "*work*"))
+	if len(left) != 1 || filepath.Base(left[0]) != ".work.lock" {
+		t.Errorf("left behind by remove: %q", left)
+	}
 	if _, errOut, code := h.run("remove", "work"); code != 1 || !strings.Contains(errOut, `no owned account "work"`) {
 		t.Errorf("second remove: exit %d %q", code, errOut)
 	}
@@ -64,16 +72,30 @@ func TestFailedAddLeavesTheConfigAlone(t *testing.T) {
 	h.writeConfig(existing)
 	// Port 1 on loopback: nothing listens, as after a typo.
 	_, errOut, code := h.run("add", "work", "--issuer", "http://127.0.0.1:1/", "--client-id", oauthtest.DefaultClientID, "--no-login")
-	if code != 1 || !strings.Contains(errOut, "the provider's settings cannot be used") {
+	if code != 1 || !strings.Contains(errOut, "the provider's settings cannot be used") ||
+		!strings.Contains(errOut, "cannot reach http://127.0.0.1:1: connection refused") || strings.Contains(errOut, "dial tcp") {
 		t.Errorf("add with a bad issuer: exit %d %q", code, errOut)
 	}
 	if data, _ := os.ReadFile(h.config); string(data) != existing {
 		t.Fatalf("config changed by a failed add:\n%s", data)
 	}
 	// A preset's missing parameter is named as the flag to give.
-	_, errOut, code = h.run("add", "work", "--provider", "okta", "--client-id", "x", "--no-login")
-	if code != 1 || !strings.Contains(errOut, "--domain: is required") || strings.Contains(errOut, "config.toml") {
-		t.Errorf("add --provider okta without --domain: exit %d %q", code, errOut)
+	// It is a mistake on the command line: exit 2.
+	for _, tc := range []struct{ args, want string }{
+		{"--provider okta", "--domain: is required"},
+		{"--provider keycloak --url https://sso.example.com", "--realm: is required"},
+		{"--provider google", "--client-secret: is required"},
+		{"--issuer https://login.example.com --realm main", "--realm is a provider setting"},
+	} {
+		_, errOut, code = h.run(append([]string{"add", "work", "--client-id", "x", "--no-login"}, strings.Fields(tc.args)...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "config.toml") || !strings.Contains(errOut, "tokentray add --help") {
+			t.Errorf("add %s: exit %d %q, want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	// An issuer URL that does not parse is said plainly.
+	_, errOut, code = h.run("add", "work", "--client-id", "x", "--issuer", "http://127.0.0.1:35241x")
+	if code != 2 || !strings.Contains(errOut, `--issuer: invalid URL: invalid port ":35241x" after host`) || strings.Contains(errOut, "parse") {
+		t.Errorf("add --issuer with a bad port: exit %d %q", code, errOut)
 	}
 	// A denied sign-in.
 	h.iss.SetConsent(oauthtest.Consent{Error: "access_denied"})
@@ -220,5 +242,28 @@ func browseWith(t *testing.T, opened string, n int, srv *providertest.Server) {
 	}
 	if err := b.Open(lines[n-1]); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAddClientAuth: --client-auth is written as client_auth; a wrong
+// value is a usage error naming what it takes.
+func TestAddClientAuth(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	_, errOut, code := h.run("add", "work", "--issuer", h.iss.URL(), "--client-id", "c", "--client-secret", "s3", "--client-auth", "post", "--no-login")
+	if code != 0 {
+		t.Fatalf("add --client-auth post: exit %d %s", code, errOut)
+	}
+	cfg, err := config.Load(h.config)
+	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].Client.ClientAuth != "post" {
+		t.Fatalf("config after add --client-auth post: %+v %v", cfg, err)
+	}
+	_, errOut, code = h.run("add", "other", "--issuer", h.iss.URL(), "--client-id", "c", "--client-auth", "secret")
+	if code != 2 || !strings.Contains(errOut, `invalid value "secret" for --client-auth: want basic, post or none`) {
+		t.Errorf("add --client-auth secret: exit %d %q", code, errOut)
+	}
+	// A method that needs the secret, without one: named as the flag.
+	_, errOut, code = h.run("add", "other", "--issuer", h.iss.URL(), "--client-id", "c", "--client-auth", "basic", "--no-login")
+	if code != 2 || !strings.Contains(errOut, "--client-auth: ") || strings.Contains(errOut, "config.toml") {
+		t.Errorf("add --client-auth basic without a secret: exit %d %q", code, errOut)
 	}
 }

@@ -162,6 +162,22 @@ func TestExecPassesTheTokenAndTheExitStatus(t *testing.T) {
 	if _, errOut, code := h.run("exec", "work", "--", "no-such-command-here"); code != 127 || !strings.Contains(errOut, "command not found") {
 		t.Errorf("missing command: exit %d %q", code, errOut)
 	}
+	// A path that is not there, or not a program: as a shell says it.
+	notExec := filepath.Join(h.root, "not-a-program")
+	os.WriteFile(notExec, []byte("data"), 0o600)
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{filepath.Join(h.root, "nonexistent"), 127, ": command not found"},
+		{notExec, 126, ": permission denied"},
+	} {
+		_, errOut, code := h.run("exec", "work", "--", tc.path)
+		if code != tc.code || errOut != "tokentray: "+tc.path+tc.want+"\n" {
+			t.Errorf("exec %s: exit %d %q, want %d and %q", tc.path, code, errOut, tc.code, tc.want)
+		}
+	}
 	if _, errOut, code := h.run("exec", "work"); code != 2 || !strings.Contains(errOut, "missing COMMAND") {
 		t.Errorf("no command: exit %d %q", code, errOut)
 	}

@@ -45,3 +45,30 @@ func TestRejectionIsRemembered(t *testing.T) {
 	}
 	h.assertNoLeaks()
 }
+
+// TestFailuresAreRememberedPastAToken: three failed refreshes (503) by
+// separate processes need the user; a token handed out meanwhile (still
+// valid, with a warning) does not make status forget them.
+func TestFailuresAreRememberedPastAToken(t *testing.T) {
+	h := newHome(t, oauthtest.Options{})
+	h.writeConfig(h.ownedAccount("work"))
+	h.signIn("work")
+	h.iss.FailAll(oauthtest.Fault{Kind: oauthtest.ServerError})
+	for range 3 {
+		if _, _, code := h.run("refresh", "--force", "work"); code != 1 {
+			t.Fatalf("refresh --force against a failing server: exit %d", code)
+		}
+	}
+	tok, errOut, code := h.run("token", "work")
+	if code != 0 || !h.iss.Valid(strings.TrimSpace(tok)) {
+		t.Fatalf("token while the access token is valid: exit %d %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "warning: work needs sign-in (3 refreshes failed in a row)") {
+		t.Errorf("token did not warn: %q", errOut)
+	}
+	out, _, code := h.run("status")
+	if code != 1 || !strings.Contains(out, "3 refreshes failed in a row") {
+		t.Errorf("status after token: exit %d\n%s", code, out)
+	}
+	h.assertNoLeaks()
+}

@@ -59,7 +59,7 @@ func TestStatusShowsWatchedAccounts(t *testing.T) {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
 	want := map[string][]string{
-		"claude-code":        {" claude-code ", "ends soon", "in 59m"},
+		"claude-code":        {" claude-code ", " max ", "ends soon", "in 59m"},
 		"codex":              {" codex ", "ok", "in 4h 59m"},
 		"gemini":             {" gemini ", "ok", "1h ago"},
 		"opencode-anthropic": {" opencode ", "needs sign-in"},
@@ -130,7 +130,7 @@ func TestLoginDelegatesToOwnerCommand(t *testing.T) {
 		t.Fatalf("codex without refresh token should need sign-in:\n%s", out)
 	}
 	out, errOut, code := h.run("login", "codex")
-	if code != 0 || !strings.Contains(out, "started the owner's login") {
+	if code != 0 || !strings.Contains(out, "ran the owner's login") {
 		t.Fatalf("login codex: %d\n%s%s", code, out, errOut)
 	}
 	keepalivetest.Eventually(t, "fake codex to run", func() bool { _, err := os.Stat(record); return err == nil })
@@ -206,6 +206,18 @@ func TestStatusShowsOwnerVerdicts(t *testing.T) {
 	for name, w := range want {
 		if !strings.HasPrefix(got[name], w) {
 			t.Errorf("%s: %q, want %q…", name, got[name], w)
+		}
+	}
+	// The text table says the same, and who is signed in.
+	text, _, _ := h.run("status")
+	for _, w := range []string{"not an OAuth login (API key)", "kept in the OS keyring"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("status lacks %q:\n%s", w, text)
+		}
+	}
+	for _, a := range snap.Accounts {
+		if a["name"] == "aws-sso-work" && a["user"] != "example.awsapps.com" {
+			t.Errorf("aws-sso-work: user %v, want the start URL's host", a["user"])
 		}
 	}
 	for _, o := range h.outputs {

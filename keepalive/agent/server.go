@@ -107,7 +107,7 @@ func (s *Server) answer(ctx context.Context, req request) response {
 		return response{Snapshot: &snap}
 	case opReload:
 		if s.Reload == nil {
-			return response{Error: "this instance cannot reload its configuration; restart it"}
+			return response{Error: "this instance cannot reload its configuration"}
 		}
 		if err := s.Reload(); err != nil {
 			return errorResponse(err)

@@ -80,7 +80,7 @@ func accountTable(a Account) ([]byte, error) {
 	c, ep, r := a.Client, a.Client.Endpoint, a.SignIn.Redirect
 	t := accountOut{
 		Issuer: ep.Issuer, AuthorizeURL: ep.AuthURL, TokenURL: ep.TokenURL, RevocationURL: ep.RevocationURL,
-		ClientID: c.ClientID, ClientSecret: c.ClientSecret.Reveal(), Scopes: c.Scopes, AuthParams: a.SignIn.AuthParams,
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret.Reveal(), ClientAuth: string(c.ClientAuth), Scopes: c.Scopes, AuthParams: a.SignIn.AuthParams,
 		Provider: a.Provider, Tenant: a.ProviderParams["tenant"], URL: a.ProviderParams["url"],
 		Domain: a.ProviderParams["domain"], Realm: a.ProviderParams["realm"], GitHosts: a.GitHosts,
 	}
@@ -117,6 +117,7 @@ type accountOut struct {
 	RevocationURL string            `toml:"revocation_url,omitempty"`
 	ClientID      string            `toml:"client_id"`
 	ClientSecret  string            `toml:"client_secret,omitempty"`
+	ClientAuth    string            `toml:"client_auth,omitempty"`
 	Scopes        []string          `toml:"scopes,omitempty"`
 	TokenBody     string            `toml:"token_body,omitempty"`
 	RefreshLead   string            `toml:"refresh_lead,omitempty"`

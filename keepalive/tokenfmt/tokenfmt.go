@@ -146,7 +146,14 @@ func parseExecInfo(s string) (execCredential, error) {
 		} `json:"spec"`
 	}
 	if err := json.Unmarshal([]byte(s), &got); err != nil {
-		return in, fmt.Errorf("%s is not an ExecCredential: %v", ExecInfoEnv, err)
+		// Not the decoder's text ("invalid character 'g' looking for
+		// beginning of value"): what is wrong, in words.
+		why := "not JSON"
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			why = "not a JSON object of the expected form"
+		}
+		return in, fmt.Errorf("%s is not an ExecCredential (%s)", ExecInfoEnv, why)
 	}
 	switch got.APIVersion {
 	case ExecV1, ExecV1beta1:

@@ -49,6 +49,13 @@ func TestWriteErrors(t *testing.T) {
 			t.Errorf("exec info %q: err %v, output %q", info, err, b.String())
 		}
 	}
+	for _, info := range []string{`garbage`, `[1, 2]`} {
+		err := Write(&bytes.Buffer{}, ExecCredential, tok, info)
+		if err == nil || !strings.HasPrefix(err.Error(), "KUBERNETES_EXEC_INFO is not an ExecCredential (not ") ||
+			strings.Contains(err.Error(), "invalid character") || strings.Contains(err.Error(), "Go value") {
+			t.Errorf("exec info %q: %v", info, err)
+		}
+	}
 	if _, err := Parse("yaml"); err == nil || !strings.Contains(err.Error(), "raw, header, json, exec-credential") {
 		t.Errorf("Parse(yaml) = %v", err)
 	}

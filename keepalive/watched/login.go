@@ -47,6 +47,18 @@ func (s Source) LoginAction() (argv []string, url string) {
 // scanned ([RunLogin]); either way with src.LoginEnv added to its
 // environment, so an extra store's owner signs in that store's profile.
 func SignIn(ctx context.Context, src Source, log io.Writer, openURL func(string) error) error {
+	return signIn(ctx, src, log, openURL, false)
+}
+
+// SignInAndWait is SignIn that, for a command it runs detached, waits
+// until the command exits (or ctx ends) and returns how it ended: for a
+// person at a terminal who asked for the login, the outcome does not
+// depend on how fast the command fails.
+func SignInAndWait(ctx context.Context, src Source, log io.Writer, openURL func(string) error) error {
+	return signIn(ctx, src, log, openURL, true)
+}
+
+func signIn(ctx context.Context, src Source, log io.Writer, openURL func(string) error, wait bool) error {
 	argv, url := src.LoginAction()
 	if len(argv) == 0 {
 		switch {
@@ -60,7 +72,7 @@ func SignIn(ctx context.Context, src Source, log io.Writer, openURL func(string)
 	if src.LoginTerminal {
 		return RunInTerminal(ctx, argv, src.LoginEnv)
 	}
-	return runLogin(ctx, argv, src.LoginEnv, log, openURL)
+	return runLogin(ctx, argv, src.LoginEnv, log, openURL, wait)
 }
 
 // loginGrace is how long RunLogin waits for a command that fails at once
@@ -105,10 +117,10 @@ var fallbackDelay = time.Second
 // are also appended to the child's PATH: apps started from a desktop
 // session often have a minimal PATH.
 func RunLogin(ctx context.Context, argv []string, log io.Writer, openURL func(string) error) error {
-	return runLogin(ctx, argv, nil, log, openURL)
+	return runLogin(ctx, argv, nil, log, openURL, false)
 }
 
-func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openURL func(string) error) error {
+func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openURL func(string) error, wait bool) error {
 	if len(argv) == 0 {
 		return errors.New("empty login command")
 	}
@@ -117,7 +129,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 	}
 	path, env, err := lookCommand(argv[0], extraEnv)
 	if err != nil {
-		return fmt.Errorf("login command: %w", err)
+		return err
 	}
 	if log == nil {
 		log = io.Discard
@@ -157,7 +169,7 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 		case <-time.After(2 * time.Second):
 		}
 		if werr != nil {
-			fmt.Fprintf(out, "[tokentray] %s: %v\n", argv[0], werr)
+			fmt.Fprintf(out, "[tokentray] %v\n", exitError(argv[0], werr))
 		} else {
 			fmt.Fprintf(out, "[tokentray] %s: finished\n", argv[0])
 		}
@@ -165,20 +177,31 @@ func runLogin(ctx context.Context, argv, extraEnv []string, log io.Writer, openU
 
 	t := time.NewTimer(loginGrace)
 	defer t.Stop()
+	grace := t.C
+	if wait {
+		grace = nil
+	}
 	select {
 	case werr := <-exited:
 		// Let its last words reach the log before reporting.
+		lastWords := loginGrace
+		if wait {
+			lastWords = 2 * time.Second
+		}
 		select {
 		case <-scanned:
-		case <-time.After(loginGrace):
+		case <-time.After(lastWords):
 		}
 		if werr != nil {
-			return fmt.Errorf("%s: %w", argv[0], werr)
+			return exitError(argv[0], werr)
 		}
 		return nil
-	case <-t.C:
+	case <-grace:
 		return nil
 	case <-ctx.Done():
+		if wait {
+			return ctx.Err()
+		}
 		return nil
 	}
 }
@@ -416,8 +439,41 @@ func lookCommand(name string, extra []string) (string, []string, error) {
 			return p, env, nil
 		}
 	}
-	return "", nil, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
+	return "", nil, &notInstalledError{name}
 }
+
+// notInstalledError is a login command that is not installed: "claude is
+// not installed (not on PATH, nor in ~/.local/bin and the like)". It is
+// exec.ErrNotFound.
+type notInstalledError struct{ name string }
+
+func (e *notInstalledError) Error() string {
+	return e.name + " is not installed (not on PATH, nor in ~/.local/bin and the like)"
+}
+func (e *notInstalledError) Unwrap() error { return exec.ErrNotFound }
+
+// exitError says how a login command ended, "aws exited with status 2",
+// keeping the *exec.ExitError for errors.As.
+func exitError(name string, err error) error {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return &exitedError{name: name, err: ee}
+}
+
+type exitedError struct {
+	name string
+	err  *exec.ExitError
+}
+
+func (e *exitedError) Error() string {
+	if c := e.err.ExitCode(); c >= 0 {
+		return fmt.Sprintf("%s exited with status %d", e.name, c)
+	}
+	return e.name + " ended: " + e.err.String() // "signal: killed"
+}
+func (e *exitedError) Unwrap() error { return e.err }
 
 // withEnv returns env with each NAME=value of extra replacing any earlier
 // setting of NAME.

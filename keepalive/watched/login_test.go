@@ -207,16 +207,16 @@ func TestRunLoginFailures(t *testing.T) {
 	log := &keepalivetest.Buffer{}
 	err := RunLogin(context.Background(), []string{"codex", "login"}, log, nil)
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
-		t.Fatalf("err = %v, want exit status 3", err)
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || err.Error() != "codex exited with status 3" {
+		t.Fatalf("err = %v, want exit status 3, in words", err)
 	}
 	if !strings.Contains(log.String(), "unrecognized subcommand") {
 		t.Fatalf("stderr not logged: %q", log.String())
 	}
 
 	err = RunLogin(context.Background(), []string{"tokentray-no-such-owner-cli"}, nil, nil)
-	if !errors.Is(err, exec.ErrNotFound) {
-		t.Fatalf("err = %v, want ErrNotFound", err)
+	if !errors.Is(err, exec.ErrNotFound) || !strings.HasPrefix(err.Error(), "tokentray-no-such-owner-cli is not installed") || strings.Contains(err.Error(), "$PATH") {
+		t.Fatalf("err = %v, want ErrNotFound, in words", err)
 	}
 	if err := RunLogin(context.Background(), nil, nil, nil); err == nil {
 		t.Fatal("empty argv accepted")
@@ -282,5 +282,29 @@ esac`)
 	}
 	if _, _, err := RunCheck(ctx, []string{"tokentray-no-such-owner-cli"}); !errors.Is(err, exec.ErrNotFound) {
 		t.Errorf("missing: err = %v", err)
+	}
+}
+
+// TestSignInAndWaitReportsTheOutcome: for the CLI the owner's login is
+// awaited, so a command that fails late is reported as failed, however
+// long it took (RunLogin alone returns after loginGrace).
+func TestSignInAndWaitReportsTheOutcome(t *testing.T) {
+	defer func(g time.Duration) { loginGrace = g }(loginGrace)
+	loginGrace = time.Millisecond // a command slower than the grace, for sure
+	dir := testfs.TempDir(t)
+	started, release := filepath.Join(dir, "started"), filepath.Join(dir, "release")
+	fakeOwner(t, "aws", "touch '"+started+"'\nwhile [ ! -e '"+release+"' ]; do sleep 0.01; done\necho 'Error when retrieving token from sso' >&2\nexit 2")
+	go func() {
+		keepalivetest.Eventually(t, "the owner's command to start", func() bool { _, err := os.Stat(started); return err == nil })
+		os.WriteFile(release, nil, 0o600) // after loginGrace, typically
+	}()
+	log := &keepalivetest.Buffer{}
+	err := SignInAndWait(context.Background(), Source{Kind: AWSSSO, LoginCommand: []string{"aws", "sso", "login"}}, log, nil)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || err.Error() != "aws exited with status 2" {
+		t.Fatalf("err = %v, want aws's exit status 2", err)
+	}
+	if !strings.Contains(log.String(), "Error when retrieving token") {
+		t.Errorf("the owner's output: %q", log.String())
 	}
 }

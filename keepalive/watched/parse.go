@@ -7,6 +7,7 @@ import (
 	"errors"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
 	"math"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -38,6 +39,25 @@ type Meta struct {
 	Email     string
 	Plan      string
 	AccountID string
+}
+
+// Who names the account for the UI: the e-mail, with the plan when both
+// are known ("ada@example.com (plus)"), the plan alone (Claude's "max"),
+// or the host of an AWS IAM Identity Center start URL; "" when the store
+// says nothing.
+func (m Meta) Who() string {
+	switch {
+	case m.Email != "" && m.Plan != "":
+		return m.Email + " (" + m.Plan + ")"
+	case m.Email != "":
+		return m.Email
+	case m.Plan != "":
+		return m.Plan
+	}
+	if u, err := url.Parse(m.AccountID); err == nil && u.Scheme == "https" && u.Host != "" {
+		return u.Host
+	}
+	return ""
 }
 
 // Mode is the kind of login a store holds.

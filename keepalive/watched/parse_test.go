@@ -321,3 +321,21 @@ func TestMalformedErrorText(t *testing.T) {
 		t.Fatalf("syntax error text = %v", err)
 	}
 }
+
+func TestMetaWho(t *testing.T) {
+	for _, tc := range []struct {
+		m    Meta
+		want string
+	}{
+		{Meta{Plan: "max"}, "max"},
+		{Meta{Email: "ada@example.com"}, "ada@example.com"},
+		{Meta{Email: "ada@example.com", Plan: "plus", AccountID: "0b6c"}, "ada@example.com (plus)"},
+		{Meta{AccountID: "https://d-9067c2d1a4.awsapps.com/start"}, "d-9067c2d1a4.awsapps.com"},
+		{Meta{AccountID: "3f1e0c52-0000-4000-8000-000000000000"}, ""}, // an ID says nothing to a person
+		{Meta{}, ""},
+	} {
+		if got := tc.m.Who(); got != tc.want {
+			t.Errorf("%+v.Who() = %q, want %q", tc.m, got, tc.want)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func RunInTerminal(ctx context.Context, argv, env []string) error {
 	manual := &NoTerminalError{Command: shellLine(append(append([]string(nil), env...), argv...))}
 	path, childEnv, err := lookCommand(argv[0], env)
 	if err != nil {
-		return fmt.Errorf("login command: %w", err)
+		return err
 	}
 	full := append([]string{path}, argv[1:]...)
 	targv, ok := terminalArgv(runtime.GOOS, full, env, exec.LookPath, os.Getenv)
@@ -122,7 +122,7 @@ func RunInTerminal(ctx context.Context, argv, env []string) error {
 	select {
 	case err := <-exited:
 		if err != nil {
-			return fmt.Errorf("%w (the terminal program %s: %v)", manual, filepath.Base(targv[0]), err)
+			return fmt.Errorf("%w (the terminal program: %v)", manual, exitError(filepath.Base(targv[0]), err))
 		}
 	case <-t.C:
 	case <-ctx.Done():

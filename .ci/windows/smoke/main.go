@@ -29,7 +29,7 @@ import (
 const (
 	runKey    = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
 	autoID    = "io.tokentray.tokentray"
-	cmdLimit  = 60 * time.Second
+	cmdLimit  = 30 * time.Second
 	procs     = 6
 	rounds    = 3
 	accountID = "work"
@@ -59,7 +59,20 @@ func main() {
 	passed := 0
 	for _, s := range steps {
 		start := time.Now()
-		if err := s.fn(); err != nil {
+		err := s.fn()
+		if err != nil && onlyStartFreezes(err) {
+			// Wine 8.0 now and then freezes a process it starts before the
+			// program's first instruction (seen about once in 200 starts;
+			// a stack dump armed in the program's init never fired). That
+			// is Wine's, not tokentray's: the step runs once more, from a
+			// fresh issuer and login, and says so. A failure is never
+			// retried.
+			fmt.Printf("    retry smoke %s: a process started under Wine never ran (%v); running the step once more\n",
+				s.name, strings.ReplaceAll(err.Error(), "\n", "; "))
+			start = time.Now()
+			err = s.fn()
+		}
+		if err != nil {
 			fmt.Printf("--- FAIL: smoke %s (%.1fs)\n    %v\n", s.name, time.Since(start).Seconds(), strings.ReplaceAll(err.Error(), "\n", "\n    "))
 			failed = true
 			continue
@@ -73,6 +86,26 @@ func main() {
 	}
 }
 
+// errStartFreeze: a command timed out without writing anything.
+var errStartFreeze = errors.New("timed out without any output")
+
+// onlyStartFreezes reports whether every error joined in err is a
+// command that timed out without any output.
+func onlyStartFreezes(err error) bool {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		if !errors.Is(e, errStartFreeze) {
+			return false
+		}
+	}
+	return len(errs) > 0
+}
+
 // wine runs a command under Wine and returns its stdout and stderr.
 func wine(args ...string) (string, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cmdLimit)
@@ -81,7 +114,9 @@ func wine(args ...string) (string, string, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && out.Len() == 0 && errb.Len() == 0 {
+		err = fmt.Errorf("wine %s: %w after %v", strings.Join(args, " "), errStartFreeze, cmdLimit)
+	} else if ctx.Err() != nil {
 		err = fmt.Errorf("wine %s: timed out after %v", strings.Join(args, " "), cmdLimit)
 	} else if err != nil {
 		err = fmt.Errorf("wine %s: %w\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +82,11 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return Run(cmd.Context(), opts)
+			err := Run(cmd.Context(), opts)
+			if ue := (*cmdutil.UsageError)(nil); errors.As(err, &ue) && ue.Cmd == nil {
+				ue.Cmd = cmd // a flag's value that turned out wrong: point to --help
+			}
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -99,6 +104,7 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	fl.StringVar(&a.Client.Endpoint.TokenURL, "token-url", "", "token endpoint (instead of discovery)")
 	fl.StringVar(&a.Client.ClientID, "client-id", "", "client `ID` of your OAuth client registration (required)")
 	fl.StringVar(&opts.Secret, "client-secret", "", "client secret, for confidential clients (and Google and GitHub)")
+	fl.Var(&clientAuthValue{&a.Client.ClientAuth}, "client-auth", "how the secret is sent: `basic`, post or none (default: basic when discovery offers it, else post)")
 	fl.StringArrayVar(&a.Client.Scopes, "scope", nil, "a scope to request (repeatable; default: the provider's)")
 	fl.StringArrayVar(&a.GitHosts, "git-host", nil, "a host whose git credentials this account serves (repeatable; github and gitlab add theirs)")
 	fl.StringVar(&opts.Body, "token-body", "form", "token request encoding: form or json")
@@ -107,6 +113,7 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	fl.StringVar(&a.SignIn.Redirect.Path, "redirect-path", "", "redirect path (default /callback)")
 	fl.BoolVar(&opts.NoLogin, "no-login", false, "check and write the config without signing in; sign in later with 'tokentray login NAME'")
 	login.AddFlags(cmd, &opts.How)
+	cmd.RegisterFlagCompletionFunc("client-auth", cobra.FixedCompletions([]cobra.Completion{"basic", "post", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return provider.Names(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -132,19 +139,38 @@ func asFlagError(name string, err error) error {
 	case "git_hosts":
 		flag = "git-host"
 	}
-	return fmt.Errorf("--%s: %s", flag, ce.Msg)
+	return &cmdutil.UsageError{Msg: fmt.Sprintf("--%s: %s", flag, ce.Msg)}
 }
 
 func providerHelp() string {
 	var b strings.Builder
 	for _, p := range provider.Presets {
-		b.WriteString("  " + p.Name)
+		line := p.Name
 		for _, q := range p.Params {
-			b.WriteString(" --" + q.Name)
+			line += " --" + q.Name
 		}
-		b.WriteString(" (" + p.Title + "): " + p.Register + "\n")
+		line += " (" + p.Title + "): " + p.Register
+		for i, l := range wrap(line, 92) {
+			b.WriteString(map[bool]string{true: "  ", false: "      "}[i == 0] + l + "\n")
+		}
 	}
 	return b.String() + "Every registration uses a loopback redirect URI; any port is accepted."
+}
+
+// wrap breaks s into lines of at most n runes at spaces.
+func wrap(s string, n int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(s) {
+		if cur != "" && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > n {
+			lines, cur = append(lines, cur), ""
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	return append(lines, cur)
 }
 
 // Run checks the account, signs it in, and writes it.
@@ -167,7 +193,7 @@ func Run(ctx context.Context, opts *Options) error {
 	} else {
 		for k, v := range opts.Params {
 			if *v != "" {
-				return fmt.Errorf("--%s is a provider setting: use it with --provider", k)
+				return &cmdutil.UsageError{Msg: fmt.Sprintf("--%s is a provider setting: use it with --provider", k)}
 			}
 		}
 	}
@@ -216,3 +242,26 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	return nil
 }
+
+// clientAuthValue is --client-auth: the client authentication method
+// (RFC 6749 §2.3.1), checked when given.
+type clientAuthValue struct{ p *oauthflow.ClientAuth }
+
+func (v *clientAuthValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return string(*v.p)
+}
+
+func (v *clientAuthValue) Set(s string) error {
+	switch a := oauthflow.ClientAuth(s); a {
+	case oauthflow.AuthBasic, oauthflow.AuthPost, oauthflow.AuthNone:
+		*v.p = a
+		return nil
+	}
+	return errors.New(v.Hint())
+}
+
+func (v *clientAuthValue) Type() string { return "method" }
+func (v *clientAuthValue) Hint() string { return "want basic, post or none" }

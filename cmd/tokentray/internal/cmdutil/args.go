@@ -67,6 +67,9 @@ func FlagError(cmd *cobra.Command, err error) error {
 
 // valueHint says what a flag takes, in words.
 func valueHint(f *pflag.Flag) string {
+	if h, ok := f.Value.(interface{ Hint() string }); ok {
+		return h.Hint() // a flag of its own type says it
+	}
 	switch f.Value.Type() {
 	case "duration":
 		return "want a duration such as 30s, 5m or 1h30m"

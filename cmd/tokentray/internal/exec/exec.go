@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	osexec "os/exec"
 	"strings"
@@ -116,11 +117,27 @@ func Run(ctx context.Context, opts *Options) error {
 		return nil
 	case errors.As(err, &ee):
 		return cmdutil.SilentError{Code: exitCode(ee)}
-	case errors.Is(err, osexec.ErrNotFound):
-		fmt.Fprintf(f.IO.ErrOut, "tokentray: %s: command not found\n", opts.Command[0])
-		return cmdutil.SilentError{Code: 127}
 	}
-	return fmt.Errorf("cannot run %s: %w", opts.Command[0], err)
+	// It did not start: said, and the status, as a shell would.
+	msg, code := startFailure(err)
+	fmt.Fprintf(f.IO.ErrOut, "tokentray: %s: %s\n", opts.Command[0], msg)
+	return cmdutil.SilentError{Code: code}
+}
+
+// startFailure says why a command did not start, in words, with the exit
+// status a shell uses: 127 for a command that is not there, 126 for one
+// that cannot be run.
+func startFailure(err error) (string, int) {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, osexec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return "command not found", 127
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied", 126
+	case errors.As(err, &pe):
+		return "cannot run it: " + pe.Err.Error(), 126
+	}
+	return "cannot run it: " + err.Error(), 126
 }
 
 // withEnv returns env with name set to value (replacing any earlier one).

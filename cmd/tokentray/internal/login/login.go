@@ -122,7 +122,10 @@ func SignInAccount(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine,
 		ui.Print = nil
 	}
 	if !owned {
+		// The owner's login runs here, for the person at this terminal:
+		// its output is shown, and its outcome awaited.
 		ui.Paste, ui.Invalid = nil, nil
+		ui.Wait, ui.OwnerOutput = true, f.IO.ErrOut
 	}
 	err := e.SignInWith(ctx, name, ui)
 	t.stop()
@@ -131,7 +134,7 @@ func SignInAccount(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine,
 	}
 	st, _ := e.Snapshot().Find(name)
 	if st.Kind.IsWatched() {
-		fmt.Fprintf(f.IO.Out, "%s: started the owner's login; tokentray shows the new login once it is stored.\n", name)
+		fmt.Fprintf(f.IO.Out, "%s: ran the owner's login; tokentray shows the new login once it is stored.\n", name)
 		return nil
 	}
 	fmt.Fprintln(f.IO.Out, SignedIn(name, before.User, st, e.Snapshot().At))

@@ -119,7 +119,10 @@ func TestSignedInLine(t *testing.T) {
 		{"Bob@Example.com", st, "work: signed in as bob@example.com, expires in 1h"},
 		{"alice@example.com", st, "work: signed in as bob@example.com, expires in 1h\n" +
 			"Note: this is a different account than before: work was signed in as alice@example.com."},
-		{"alice@example.com", keepalive.Account{Name: "work"}, "work: signed in, expiry unknown (refreshed every check_interval)"},
+		{"alice@example.com", keepalive.Account{Name: "work", NextRefresh: now.Add(30 * time.Minute)}, "work: signed in, expiry unknown (refreshed every check_interval)"},
+		// Without a refresh token nothing is refreshed (the warning follows).
+		{"", keepalive.Account{Name: "work", State: keepalive.Warning}, "work: signed in, expiry unknown"},
+		{"", keepalive.Account{Name: "work", Expiry: now.Add(time.Minute), ExpirySource: oauthflow.ExpiryFromJWT}, "work: signed in, expires in 1m (from the token itself)"},
 	} {
 		if got := SignedIn("work", tc.prev, tc.st, now); got != tc.want {
 			t.Errorf("SignedIn(%q, %+v) = %q, want %q", tc.prev, tc.st, got, tc.want)

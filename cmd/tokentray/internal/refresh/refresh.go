@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,8 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		Use:   "refresh [--force] [ACCOUNT...]",
 		Short: "Refresh owned accounts now (when due, or always with --force)",
 		Long: "Refresh owned accounts (all when none is named). Without --force an account is refreshed only\n" +
-			"when due; with --force it is refreshed now. Safe beside a running tokentray and other refresh commands.",
+			"when due; with --force it is refreshed now. Safe beside a running tokentray and other refresh\n" +
+			"commands.",
 		ValidArgsFunction: cmdutil.CompleteAccounts(f, false, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Accounts = args
@@ -64,19 +66,33 @@ func Run(ctx context.Context, opts *Options) error {
 		case err != nil:
 			failed++
 			fmt.Fprintf(f.IO.Out, "%s: %s\n", n, describeFailure(n, st, err))
-		case refreshed:
-			fmt.Fprintf(f.IO.Out, "%s: refreshed, %s\n", n, st.ExpiryText(now))
-		case st.NextRefresh.IsZero():
-			fmt.Fprintf(f.IO.Out, "%s: not refreshed (%s; %s)\n", n, st.ExpiryText(now), st.State)
 		default:
-			fmt.Fprintf(f.IO.Out, "%s: not due (%s; next refresh in %s)\n", n,
-				st.ExpiryText(now), keepalive.HumanDuration(st.NextRefresh.Sub(now)))
+			fmt.Fprintf(f.IO.Out, "%s: %s\n", n, describe(st, refreshed, now))
 		}
 	}
 	if failed > 0 {
 		return cmdutil.ErrSilent
 	}
 	return nil
+}
+
+// describe says what a refresh that did not fail did: "refreshed,
+// expires in 1h", "not due, expires in 40m; next refresh in 30m", or "not
+// refreshed, expires in 60s; warning: cannot keep this login alive: ...".
+func describe(st keepalive.Account, refreshed bool, now time.Time) string {
+	switch {
+	case refreshed:
+		return "refreshed, " + st.ExpiryText(now)
+	case st.NextRefresh.IsZero():
+		s := "not refreshed, " + st.ExpiryText(now) + "; " + st.State.String()
+		if r := strings.TrimSpace(st.Reason); r != "" {
+			s += ": " + r
+		}
+		return s
+	case !st.NextRefresh.After(now):
+		return "not due, " + st.ExpiryText(now) + "; next refresh now"
+	}
+	return "not due, " + st.ExpiryText(now) + "; next refresh in " + keepalive.HumanDuration(st.NextRefresh.Sub(now))
 }
 
 func describeFailure(name string, st keepalive.Account, err error) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/keepalive/config"
+	"github.com/tokentray/tokentray/keepalive/store"
 )
 
 // Options are remove's arguments.
@@ -42,6 +43,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if err := config.RemoveAccount(f.Paths.Config, name); err != nil {
 		return err
+	}
+	// The account is gone: so is what was remembered about its login (the
+	// sign-out just recorded). Its lock file stays, as after a logout.
+	if err := store.Open(f.Paths.Data).SaveHealth(name, store.Health{}); err != nil {
+		f.Log.Warn("tokentray: cannot remove the remembered health of the removed account", "account", name, "err", err)
 	}
 	if revokeErr != nil {
 		fmt.Fprintf(f.IO.Out, "%s: removed; revoking the login at the server failed: %v\n", name, revokeErr)

@@ -5,6 +5,7 @@ package root
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -53,6 +54,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 	}
 	cmd.SetVersionTemplate("{{.Version}}\n")
+	// Flag descriptions wrap at 100 columns, like the rest of the help.
+	cmd.SetUsageTemplate(strings.ReplaceAll(cmd.UsageTemplate(), ".FlagUsages ", ".FlagUsagesWrapped 100 "))
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)

@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
+	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/version"
 )
@@ -131,5 +135,28 @@ func TestHelpAndCompletionRefuseUnknownWords(t *testing.T) {
 	}
 	if out, _, code := runRoot(t, "help", "autostart", "enable"); code != 0 || !strings.Contains(out, "tokentray autostart enable") {
 		t.Errorf("help autostart enable: exit %d\n%s", code, out)
+	}
+}
+
+// TestHelpFits: every command's help fits 100 columns, except the
+// example command lines, which a reader copies whole.
+func TestHelpFits(t *testing.T) {
+	var paths [][]string
+	var walk func(prefix []string, c *cobra.Command)
+	walk = func(prefix []string, c *cobra.Command) {
+		paths = append(paths, prefix)
+		for _, sub := range c.Commands() {
+			walk(append(append([]string{}, prefix...), sub.Name()), sub)
+		}
+	}
+	ios, _, _, _ := iostreams.Test()
+	walk(nil, NewCmdRoot(&cmdutil.Factory{IO: ios}))
+	for _, p := range paths {
+		out, _, _ := runRoot(t, append(p, "--help")...)
+		for _, l := range strings.Split(out, "\n") {
+			if utf8.RuneCountInString(l) > 100 && !strings.HasPrefix(strings.TrimSpace(l), "tokentray ") {
+				t.Errorf("tokentray %s --help: a line of %d columns:\n%s", strings.Join(p, " "), utf8.RuneCountInString(l), l)
+			}
+		}
 	}
 }

@@ -30,6 +30,9 @@ type jsonAccount struct {
 	NextStep       *string   `json:"next_step"`
 	Issuer         *string   `json:"issuer"`
 	TokenExpiresAt *jsonTime `json:"token_expires_at"`
+	// ExpirySource: "server" (expires_in), "jwt" (the token's exp
+	// claim), "assumed" (the provider's usual lifetime) or "none".
+	ExpirySource   *string   `json:"token_expiry_source"`
 	LoginEndsAt    *jsonTime `json:"login_ends_at"`
 	NextRefreshAt  *jsonTime `json:"next_refresh_at"`
 	LastRefreshAt  *jsonTime `json:"last_refresh_at"`
@@ -88,6 +91,7 @@ func toJSON(rep Report) jsonReport {
 			NextStep:       stringOrNull(nextStep(a, rep.Files[a.Name])),
 			Issuer:         stringOrNull(rep.Issuers[a.Name]),
 			TokenExpiresAt: timeOrNull(a.Expiry),
+			ExpirySource:   stringOrNull(string(a.ExpirySource)),
 			LoginEndsAt:    timeOrNull(a.Deadline),
 			NextRefreshAt:  timeOrNull(a.NextRefresh),
 			LastRefreshAt:  timeOrNull(a.LastRefresh),

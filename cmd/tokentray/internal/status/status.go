@@ -68,7 +68,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (see README: status --json)")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "\"wide\": also the issuer, next refresh and last error")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "\"wide\": also where the expiry comes from, the issuer, next refresh and last error")
 	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"wide"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/cmdutil"
 	"github.com/tokentray/tokentray/cmd/tokentray/internal/iostreams"
 	"github.com/tokentray/tokentray/keepalive"
+	"github.com/tokentray/tokentray/oauthflow"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -29,8 +30,9 @@ func report() Report {
 		Files:   map[string]string{"mangled": "/var/lib/tokentray/tokens/mangled.json"},
 		Snapshot: keepalive.Snapshot{At: now, Accounts: []keepalive.Account{
 			{Name: "work", Kind: keepalive.Owned, State: keepalive.OK, User: "ada.lovelace@analytical-engines.example.com",
-				Expiry: min(52), NextRefresh: min(42), LastRefresh: min(-8),
+				Expiry: min(52), ExpirySource: oauthflow.ExpiryFromServer, NextRefresh: min(42), LastRefresh: min(-8),
 				FileWarning: "token file /var/lib/tokentray/tokens/work.json is accessible by other users (mode 0644); tokentray sets 0600 when it next writes it"},
+			{Name: "mock", Kind: keepalive.Owned, State: keepalive.OK, Expiry: min(2), ExpirySource: oauthflow.ExpiryFromJWT, NextRefresh: min(1)},
 			{Name: "flaky", Kind: keepalive.Owned, State: keepalive.NeedsSignIn, Reason: "3 refreshes failed in a row",
 				Expiry: min(-3), Attempt: 3, LastError: "server error 503: Service Unavailable"},
 			{Name: "retry", Kind: keepalive.Owned, State: keepalive.Retrying, Expiry: min(7), Attempt: 1, NextTry: min(2),
@@ -39,6 +41,7 @@ func report() Report {
 			{Name: "claude-code", Kind: keepalive.Watched("claude-code"), State: keepalive.Warning, User: "max",
 				Reason: "login ends in 2d 4h", Expiry: min(-60), Deadline: min(2*24*60 + 4*60)},
 			{Name: "opencode-anthropic", Kind: keepalive.Watched("opencode"), State: keepalive.NeedsSignIn, Reason: "no refresh token"},
+			{Name: "codex", Kind: keepalive.Watched("codex"), State: keepalive.OK, Reason: "kept in the OS keyring; expiry unknown"},
 		}},
 	}
 }
@@ -131,6 +134,25 @@ func TestJSONGolden(t *testing.T) {
 func TestUnknownNameFails(t *testing.T) {
 	if _, err := runStatus(t, 80, "nosuch"); err == nil || !strings.Contains(err.Error(), `no account "nosuch"`) {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestTextNotRunningFits: the header of an instance that does not run
+// (with its hints) fits the terminal too.
+func TestTextNotRunningFits(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	ios.SetWidth(80)
+	off := false
+	rep := report()
+	rep.Running, rep.PID, rep.StartAtLogin = false, 0, &off
+	opts := &Options{F: &cmdutil.Factory{IO: ios}, Now: func() time.Time { return now },
+		Gather: func(*Options) (Report, error) { return rep, nil }}
+	Run(opts)
+	golden(t, "notrunning.golden", out.String())
+	for _, l := range strings.Split(out.String(), "\n") {
+		if n := utf8.RuneCountInString(l); n > 80 {
+			t.Errorf("line of %d columns: %q", n, l)
+		}
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // writeText prints the header and the table, fitted to width columns
 // (except in wide mode, which adds columns and does not fit).
 func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
-	instance := "not running; start it with 'tokentray run' or 'tokentray autostart enable'"
+	instance := "not running; start it with 'tokentray run'"
 	if rep.Running {
 		instance = "running"
 		if rep.PID > 0 {
@@ -24,6 +24,9 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 	login := "unknown"
 	if rep.StartAtLogin != nil {
 		login = map[bool]string{true: "enabled", false: "disabled"}[*rep.StartAtLogin]
+		if !*rep.StartAtLogin && !rep.Running {
+			login += " (enable it with 'tokentray autostart enable')"
+		}
 	}
 	fmt.Fprintf(w, "Instance:       %s\n", instance)
 	fmt.Fprintf(w, "Start at login: %s\n", login)
@@ -37,7 +40,7 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 
 	header := []string{"NAME", "SOURCE", "USER", "STATUS", "TOKEN EXPIRES", "LOGIN ENDS"}
 	if wide {
-		header = append(header, "ISSUER", "NEXT REFRESH", "LAST ERROR")
+		header = append(header, "EXPIRY FROM", "ISSUER", "NEXT REFRESH", "LAST ERROR")
 	}
 	rows := [][]string{header}
 	for _, a := range rep.Snapshot.Accounts {
@@ -51,7 +54,7 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 			if a.State == keepalive.Retrying && !a.NextTry.IsZero() {
 				next = fmt.Sprintf("retry %d %s", a.Attempt+1, relative(a.NextTry, now))
 			}
-			row = append(row, dash(rep.Issuers[a.Name]), next, dash(oneLine(withSignInError(a.LastError, a))))
+			row = append(row, dash(string(a.ExpirySource)), dash(rep.Issuers[a.Name]), next, dash(oneLine(withSignInError(a.LastError, a))))
 		}
 		rows = append(rows, row)
 	}
@@ -81,6 +84,12 @@ func writeText(w io.Writer, rep Report, now time.Time, width int, wide bool) {
 				reason = strings.ReplaceAll(reason, " "+f, "")
 			}
 			writeStep(w, step, reason, width)
+		} else if note := oneLine(a.Reason); note != "" {
+			// Nothing to do, but the verdict says more than the status
+			// ("kept in the OS keyring; expiry unknown").
+			for _, l := range wrap(note, max(width-4, 20)) {
+				fmt.Fprintln(w, "    "+l)
+			}
 		}
 		if a.FileWarning != "" {
 			writeWarning(w, a.FileWarning, width)

@@ -99,14 +99,28 @@ func Get(ctx context.Context, f *cmdutil.Factory, name string, minValid time.Dur
 		return keepalive.Token{}, err
 	}
 	if snap, err := svc.Status(ctx); err == nil {
-		if st, _ := snap.Find(name); st.State >= keepalive.Retrying {
-			reason := ""
-			if st.Reason != "" {
-				reason = " (" + strings.TrimSpace(st.Reason) + ")"
-			}
-			fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s is %s%s; the token is still valid, %s\n",
-				name, st.State, reason, keepalive.ExpiresIn(tok.Expiry, time.Now()))
+		if st, _ := snap.Find(name); st.State >= keepalive.Retrying { // not a lasting warning: it would be said at every call
+			fmt.Fprintln(f.IO.ErrOut, "tokentray: warning: "+Warning(st, tok.Expiry, time.Now()))
 		}
 	}
 	return tok, nil
+}
+
+// Warning says why a token handed out is not the whole story: "work needs
+// sign-in (3 refreshes failed in a row); this token still works, expires
+// in 40m".
+func Warning(st keepalive.Account, expiry, now time.Time) string {
+	var what string
+	switch st.State {
+	case keepalive.NeedsSignIn:
+		what = st.Name + " needs sign-in"
+	case keepalive.Warning:
+		what = st.Name + " has a warning"
+	default:
+		what = st.Name + " is " + st.State.String()
+	}
+	if r := strings.TrimSpace(st.Reason); r != "" {
+		what += " (" + r + ")"
+	}
+	return what + "; this token still works, " + keepalive.ExpiresIn(expiry, now)
 }
