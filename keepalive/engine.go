@@ -631,8 +631,19 @@ func (l *loop) release() {
 	l.waiters = nil
 }
 
+// Settled returns once Run's loop has started, has nothing in flight and
+// has published what it did (start-up is over), or when ctx ends first.
+func (e *Engine) Settled(ctx context.Context) {
+	select {
+	case <-e.started:
+	case <-ctx.Done():
+		return
+	}
+	e.settle()
+}
+
 // settle waits until the running loop has nothing in flight and has
-// published everything (tests).
+// published everything.
 func (e *Engine) settle() {
 	e.runMu.Lock()
 	running := e.running

@@ -684,9 +684,17 @@ func nextWake(s state, now time.Time) time.Time {
 		} else {
 			check = true // its file is looked at by the check
 		}
-		// A status that changes with time alone: OK becomes Due.
+		// A status that changes with time alone: OK becomes Due; a login
+		// without a refresh token ends when its access token expires, and
+		// any login when its refresh token does.
 		if a.pub.State == OK && !a.pub.NextRefresh.IsZero() {
 			earlier(a.pub.NextRefresh)
+		}
+		if a.rec.present && a.rec.refreshToken.IsZero() && a.rec.expiry.After(now) {
+			earlier(a.rec.expiry)
+		}
+		if a.rec.present && a.rec.refreshExpiry.After(now) {
+			earlier(a.rec.refreshExpiry)
 		}
 	}
 	if s.wallTimers {

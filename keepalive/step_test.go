@@ -535,9 +535,19 @@ func TestNextWake(t *testing.T) {
 		name    string
 		wall    bool
 		signed  bool // the account has a login (a schedule)
+		rec     *store.Record
 		watched *Account
 		want    time.Time
 	}{
+		{name: "wall timers, no refresh token: its expiry", wall: true,
+			rec: &store.Record{AccessToken: "at", ObtainedAt: t0, Expiry: t0.Add(2 * time.Minute)}, want: t0.Add(2 * time.Minute)},
+		{name: "wall timers, refresh token ends first", wall: true,
+			rec: func() *store.Record {
+				r := rec("rt1", t0, time.Hour)
+				r.RefreshExpiry = t0.Add(20 * time.Minute)
+				return r
+			}(),
+			want: t0.Add(20 * time.Minute)},
 		{name: "monotonic timers: the check", signed: true, want: t0.Add(maxStep)},
 		{name: "wall timers: the refresh", wall: true, signed: true, want: due},
 		{name: "wall timers, no schedule: the slow check", wall: true, want: t0.Add(slowCheck)},
@@ -552,9 +562,12 @@ func TestNextWake(t *testing.T) {
 			m := &machine{t: t, s: newState(DefaultPolicy), now: t0, rnd: 0.5}
 			m.s.wallTimers = tc.wall
 			m.do(evConfig{accounts: []OwnedAccount{{Name: "work", RefreshLead: 10 * time.Minute}}})
-			if tc.signed {
+			switch {
+			case tc.rec != nil:
+				m.do(evLoaded{name: "work", rec: tc.rec})
+			case tc.signed:
 				m.do(evLoaded{name: "work", rec: rec("rt1", t0, time.Hour)})
-			} else {
+			default:
 				m.do(evLoaded{name: "work", err: fs.ErrNotExist})
 			}
 			if tc.watched != nil {

@@ -2,9 +2,10 @@
 // from suspend.
 //
 // Go timers run on the monotonic clock, which stops while a Linux or macOS
-// machine sleeps, so the engine never sleeps longer than a minute and
-// compares wall-clock deadlines after every step. That alone notices a
-// resume within a minute; on Linux this package shortens it to the moment
+// machine sleeps. On Linux the engine sleeps on a wall-clock timerfd,
+// which fires on resume; elsewhere it never sleeps longer than a minute
+// and compares wall-clock deadlines after every step, which notices a
+// resume within a minute. On Linux this package adds the moment
 // systemd-logind announces the resume.
 package resume
 

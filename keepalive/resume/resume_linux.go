@@ -16,7 +16,7 @@ const (
 // Watch calls wake each time systemd-logind's PrepareForSleep(false)
 // signal on the system bus announces a resume, until ctx ends. It uses a
 // private bus connection of its own. Without a system bus it returns an
-// error at once; the engine then relies on its bounded sleeps.
+// error at once; the engine then relies on its wall-clock timer.
 func Watch(ctx context.Context, wake func()) error {
 	conn, err := dbus.SystemBusPrivate()
 	if err != nil {

@@ -121,14 +121,21 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	}
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
-			g.f.Log.Info("tokentray: no resume notifications; a resume is noticed within a minute", "err", err)
+			g.f.Log.Info("tokentray: no resume notifications; the engine's timer notices a resume", "err", err)
 		}
 	})
-	// The start-up garbage (the configuration, every token file read once)
-	// goes back to the system now, in one step, instead of through the
-	// scavenger's many small wakeups while the instance idles.
-	debug.FreeOSMemory()
-	dropStartupPages()
+	// Once start-up is over (the configuration, every token file read
+	// once, the refreshes due at start, the first status file), its
+	// garbage goes back to the system in one step, instead of through the
+	// scavenger's many small wakeups while the instance idles, and so do
+	// the binary's pages only start-up used.
+	wg.Go(func() {
+		e.Settled(ctx)
+		if ctx.Err() == nil {
+			debug.FreeOSMemory()
+			dropStartupPages()
+		}
+	})
 	err := e.Run(ctx)
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {
