@@ -3,7 +3,7 @@ package keepalive
 import (
 	"context"
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"io"
 	"net"
 	"net/http"

@@ -3,7 +3,7 @@ package keepalive
 import (
 	"context"
 	"fmt"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"runtime"

@@ -10,7 +10,7 @@
 #     bcryptprimitives.c here is a stand-in, built with mingw-w64 and put
 #     in the prefix's system32;
 #   - os.RemoveAll fails ("Invalid function"): the tests make their
-#     temporary directories with internal/testfs.TempDir, which falls
+#     temporary directories with keepalive/keepalivetest/testfs.TempDir, which falls
 #     back to a plain delete.
 # A few tests hit other Wine gaps (symlinks, deleting a watched
 # directory): they call testfs.SkipOnWine, switched on by

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"

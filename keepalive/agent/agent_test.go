@@ -3,7 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"runtime"

@@ -2,7 +2,7 @@ package atomicfile
 
 import (
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"

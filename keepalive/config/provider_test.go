@@ -2,7 +2,7 @@ package config
 
 import (
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"strings"

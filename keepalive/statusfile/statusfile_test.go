@@ -3,7 +3,7 @@ package statusfile
 import (
 	"context"
 	"encoding/json"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"log/slog"
 	"os"
 	"path/filepath"

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"

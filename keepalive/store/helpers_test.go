@@ -1,7 +1,7 @@
 package store
 
 import (
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"

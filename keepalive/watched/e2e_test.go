@@ -2,7 +2,7 @@ package watched
 
 import (
 	"bytes"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"

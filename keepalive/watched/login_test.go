@@ -3,7 +3,7 @@ package watched
 import (
 	"context"
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"

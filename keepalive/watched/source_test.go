@@ -2,8 +2,8 @@ package watched
 
 import (
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"runtime"

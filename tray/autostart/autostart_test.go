@@ -3,7 +3,7 @@ package autostart
 import (
 	"encoding/xml"
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"runtime"

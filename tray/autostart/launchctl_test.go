@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 )
 
 const printDisabled = `disabled services = {

@@ -2,7 +2,7 @@ package autostart
 
 import (
 	"errors"
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"runtime"

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/tokentray/tokentray/internal/testfs"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"strings"
