@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 )
 
@@ -26,9 +27,9 @@ type loginRun struct {
 	h      *home
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	lines  chan string // stderr
-	stderr syncBuffer  // everything read from stderr
-	stdout syncBuffer
+	lines  chan string          // stderr
+	stderr keepalivetest.Buffer // everything read from stderr
+	stdout keepalivetest.Buffer
 	exited chan error
 }
 

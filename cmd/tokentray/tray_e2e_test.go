@@ -20,6 +20,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 	"github.com/tokentray/tokentray/oauthflow/oauthtest"
 	"github.com/tokentray/tokentray/tray"
 	"github.com/tokentray/tokentray/tray/dbustest"
@@ -37,7 +38,7 @@ type trayApp struct {
 	menu   dbus.ObjectPath
 	cmd    *exec.Cmd
 	exited chan error
-	out    syncBuffer
+	out    keepalivetest.Buffer
 	opened string // file the fake xdg-open appends its argument to
 	ctx    context.Context
 }

@@ -61,14 +61,14 @@ func TestWriteFileModes(t *testing.T) {
 	if err := WriteFile(fresh, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	assertMode(t, fresh, 0o600)
+	testfs.AssertMode(t, fresh, 0o600)
 
 	// perm is applied exactly, whatever the umask.
 	wide := filepath.Join(dir, "wide")
 	if err := WriteFile(wide, []byte("x"), 0o664); err != nil {
 		t.Fatal(err)
 	}
-	assertMode(t, wide, 0o664)
+	testfs.AssertMode(t, wide, 0o664)
 
 	// An existing file keeps a tighter mode and loses a looser one.
 	for _, c := range []struct{ old, perm, want fs.FileMode }{
@@ -87,32 +87,8 @@ func TestWriteFileModes(t *testing.T) {
 		if err := WriteFile(existing, []byte("new"), c.perm); err != nil {
 			t.Fatal(err)
 		}
-		assertMode(t, existing, c.want)
+		testfs.AssertMode(t, existing, c.want)
 		os.Remove(existing)
-	}
-}
-
-func assertMode(t *testing.T, path string, want fs.FileMode) {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fi.Mode().Perm(); got != want {
-		t.Errorf("%s: mode %v, want %v", filepath.Base(path), got, want)
-	}
-}
-
-// symlinkOrSkip creates a symlink or skips the test where that needs a
-// privilege (Windows without developer mode).
-func symlinkOrSkip(t *testing.T, target, link string) {
-	t.Helper()
-	testfs.SkipOnWine(t, testfs.WineSymlinks)
-	if err := os.Symlink(target, link); err != nil {
-		if runtime.GOOS == "windows" {
-			t.Skipf("cannot create symlinks: %v", err)
-		}
-		t.Fatal(err)
 	}
 }
 
@@ -132,8 +108,8 @@ func TestWriteFileSymlink(t *testing.T) {
 	// A chain: links/a -> links/b (relative) -> real/target.json (absolute).
 	b := filepath.Join(linkDir, "b")
 	a := filepath.Join(linkDir, "a")
-	symlinkOrSkip(t, target, b)
-	symlinkOrSkip(t, "b", a)
+	testfs.Symlink(t, target, b)
+	testfs.Symlink(t, "b", a)
 
 	if err := WriteFile(a, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
@@ -157,7 +133,7 @@ func TestWriteFileSymlink(t *testing.T) {
 	// A dangling link gets its target created.
 	dangling := filepath.Join(linkDir, "dangling")
 	missing := filepath.Join(realDir, "missing.json")
-	symlinkOrSkip(t, missing, dangling)
+	testfs.Symlink(t, missing, dangling)
 	if err := WriteFile(dangling, []byte("created"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +146,7 @@ func TestWriteFileSymlink(t *testing.T) {
 
 	// A loop is an error, not a hang.
 	loop := filepath.Join(linkDir, "loop")
-	symlinkOrSkip(t, "loop", loop)
+	testfs.Symlink(t, "loop", loop)
 	if err := WriteFile(loop, []byte("x"), 0o600); err == nil {
 		t.Error("symlink loop: no error")
 	}

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 )
 
 func TestOpenNeverBlocks(t *testing.T) {
@@ -18,7 +20,7 @@ func TestOpenNeverBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := filepath.Join(dir, "link")
-	symlinkOrSkip(t, "fifo", link)
+	testfs.Symlink(t, "fifo", link)
 	for _, p := range []string{fifo, link, dir, os.DevNull} {
 		done := make(chan error, 1)
 		go func() {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"strings"
 	"syscall"
@@ -77,8 +78,8 @@ func TestModes(t *testing.T) {
 		}
 	}
 	store(t, d, login("rt-2", time.Now().Add(time.Minute)))
-	assertMode(t, d.Path("work"), FileMode)
-	assertMode(t, d.dir, DirMode)
+	testfs.AssertMode(t, d.Path("work"), FileMode)
+	testfs.AssertMode(t, d.dir, DirMode)
 	if rec, _ := d.Load("work"); rec.ModeWarning != "" {
 		t.Errorf("ModeWarning after the write = %q", rec.ModeWarning)
 	}

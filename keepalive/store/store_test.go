@@ -138,9 +138,9 @@ func TestUpdateCreatesAndLoads(t *testing.T) {
 		t.Errorf("Update returned %+v", got)
 	}
 	if runtime.GOOS != "windows" {
-		assertMode(t, root, DirMode)
-		assertMode(t, d.Path("work"), FileMode)
-		assertMode(t, filepath.Join(root, ".work.lock"), FileMode)
+		testfs.AssertMode(t, root, DirMode)
+		testfs.AssertMode(t, d.Path("work"), FileMode)
+		testfs.AssertMode(t, filepath.Join(root, ".work.lock"), FileMode)
 	}
 	if d.Path("work") != filepath.Join(root, "work.json") {
 		t.Errorf("Path = %s", d.Path("work"))
@@ -209,7 +209,7 @@ func TestUpdateSymlinkedFile(t *testing.T) {
 	if err := os.WriteFile(target, []byte(`{"access_token":"old","x":1}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	symlinkOrSkip(t, target, d.Path("linked"))
+	testfs.Symlink(t, target, d.Path("linked"))
 
 	_, err := d.Update(context.Background(), "linked", func(cur *Record) (*Record, error) {
 		if cur == nil || cur.AccessToken.Reveal() != "old" {

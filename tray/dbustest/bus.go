@@ -15,7 +15,6 @@ package dbustest
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +27,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/tokentray/tokentray/keepalive/keepalivetest"
 )
 
 // DaemonName is the program Start runs; it is looked up on PATH.
@@ -50,28 +51,10 @@ type Bus struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the daemon has exited
 
-	stderr lockedBuffer
+	stderr keepalivetest.Buffer
 
 	closeOnce sync.Once
 	closeErr  error
-}
-
-// lockedBuffer collects the daemon's stderr.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // Log returns what the daemon wrote on stderr so far (warnings such as

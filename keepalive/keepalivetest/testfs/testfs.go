@@ -119,3 +119,28 @@ func removeTree(dir string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// AssertMode fails t unless path's permission bits are want.
+func AssertMode(t testing.TB, path string, want fs.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s: mode %v, want %v", filepath.Base(path), got, want)
+	}
+}
+
+// Symlink creates a symbolic link, or skips the test where that needs a
+// privilege (Windows without developer mode) or is one of Wine's gaps.
+func Symlink(t testing.TB, target, link string) {
+	t.Helper()
+	SkipOnWine(t, WineSymlinks)
+	if err := os.Symlink(target, link); err != nil {
+		if runtime.GOOS == "windows" {
+			t.Skipf("cannot create symlinks: %v", err)
+		}
+		t.Fatal(err)
+	}
+}
