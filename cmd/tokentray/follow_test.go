@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,13 +17,6 @@ import (
 // is shown without a restart, one removed disappears, and a file that
 // does not parse leaves the running accounts alone.
 func TestRunFollowsConfig(t *testing.T) {
-	if testfs.UnderWine() {
-		// Known race, not a Wine gap: the instance publishes its status
-		// before config.Follow reads the file it compares against, so a
-		// change in between is never reported. Wine's slow start makes it
-		// fail about half the time; on Linux it is rare.
-		t.Skip("a config change before the instance's watch starts is lost (race; fails often under Wine)")
-	}
 	h := newHome(t, oauthtest.Options{})
 	h.writeConfig(h.ownedAccount("work"))
 	h.signIn("work")

@@ -51,6 +51,9 @@ type Config struct {
 	// Warnings are problems that do not stop tokentray, such as a file
 	// holding a client_secret that other users can read.
 	Warnings []string
+	// Source is the file's contents as read (nil when it did not exist):
+	// what Follow compares later versions against.
+	Source []byte
 }
 
 // Account is one owned account: tokentray is the OAuth client, with the
@@ -230,6 +233,7 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	c.Exists = true
+	c.Source = data
 	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o044 != 0 {
 		for _, a := range c.Accounts {
 			if !a.Client.ClientSecret.IsZero() {

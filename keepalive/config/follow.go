@@ -19,8 +19,11 @@ const followDebounce = 200 * time.Millisecond
 // Follow calls changed each time the file at path changes (created,
 // written, replaced by rename, removed) until ctx ends. The directory is
 // watched, so editors that replace the file are followed too; a change
-// that leaves the content as it was is not reported.
-func Follow(ctx context.Context, path string, changed func()) error {
+// that leaves the content as it was is not reported. loaded is the
+// content the caller is running with (Config.Source): when the file
+// already differs from it once the watch is in place (it changed while
+// the caller started), changed is called at once.
+func Follow(ctx context.Context, path string, loaded []byte, changed func()) error {
 	base := filepath.Base(path)
 	touched := make(chan struct{}, 1)
 	stop, err := dirwatch.Watch(ctx, filepath.Dir(path), followDebounce, func(name string) {
@@ -35,7 +38,11 @@ func Follow(ctx context.Context, path string, changed func()) error {
 		return err
 	}
 	defer stop()
-	last, _ := os.ReadFile(path)
+	last := loaded
+	if data, _ := os.ReadFile(path); !bytes.Equal(data, last) {
+		last = data
+		changed()
+	}
 	if testHookFollowing != nil {
 		testHookFollowing()
 	}

@@ -2,11 +2,12 @@ package config
 
 import (
 	"context"
-	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 )
 
 func TestFollow(t *testing.T) {
@@ -19,7 +20,7 @@ func TestFollow(t *testing.T) {
 	ready := make(chan struct{})
 	testHookFollowing = func() { close(ready) }
 	defer func() { testHookFollowing = nil }()
-	go func() { done <- Follow(ctx, path, func() { changed <- struct{}{} }) }()
+	go func() { done <- Follow(ctx, path, []byte("# v1\n"), func() { changed <- struct{}{} }) }()
 	<-ready
 	expect := func(what string) {
 		t.Helper()
@@ -50,5 +51,28 @@ func TestFollow(t *testing.T) {
 	case <-changed:
 		t.Error("an unchanged file was reported")
 	default:
+	}
+}
+
+// TestFollowSeesAChangeBeforeTheWatch: a change made after the caller
+// loaded the file but before the watch was in place (while the instance
+// started) is reported at once, not lost until the next change.
+func TestFollowSeesAChangeBeforeTheWatch(t *testing.T) {
+	dir := testfs.TempDir(t)
+	path := filepath.Join(dir, "config.toml")
+	loaded := []byte("# v1\n")
+	os.WriteFile(path, []byte("# v2, written while the caller started\n"), 0o600)
+	changed := make(chan struct{}, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Follow(ctx, path, loaded, func() { changed <- struct{}{} }) }()
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a change made before the watch was in place was never reported")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

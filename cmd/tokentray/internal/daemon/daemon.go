@@ -151,7 +151,11 @@ func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
 	if g.f.Demo {
 		return // the demo's accounts are its own
 	}
-	err := config.Follow(ctx, g.f.Paths.Config, func() {
+	var loaded []byte
+	if g.f.Config != nil {
+		loaded = g.f.Config.Source
+	}
+	err := config.Follow(ctx, g.f.Paths.Config, loaded, func() {
 		if err := g.reload(e); err != nil {
 			g.f.Log.Warn("tokentray: the changed configuration is not used", "err", err)
 		}
