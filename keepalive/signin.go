@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"strings"
 	"sync"
 	"time"
 
@@ -113,13 +112,7 @@ func browserProblem(err error) string {
 	if errors.Is(err, exec.ErrNotFound) {
 		return "no browser opener such as xdg-open is installed"
 	}
-	return userText(err)
-}
-
-// userText is an error's message as a user reads it: without the names
-// of Go packages.
-func userText(err error) string {
-	return strings.ReplaceAll(err.Error(), "oauthflow: ", "")
+	return err.Error()
 }
 
 // signIns tracks the open sign-in per owned account: its browser flow or
@@ -240,7 +233,7 @@ func (e *Engine) deviceSignIn(ctx context.Context, a OwnedAccount, slot *openSig
 	da, err := a.Client.StartDevice(ctx, nil)
 	if err != nil {
 		if ctx.Err() == nil && !errors.Is(err, oauthflow.ErrNoDeviceEndpoint) {
-			e.setSignInError(a, userText(err))
+			e.setSignInError(a, err.Error())
 		}
 		return nil, fmt.Errorf("sign-in for %s: %w", name, err)
 	}
@@ -255,7 +248,7 @@ func (e *Engine) deviceSignIn(ctx context.Context, a OwnedAccount, slot *openSig
 			e.setSignInError(a, "")
 		} else {
 			e.log.Warn("keepalive: device sign-in failed", "account", name, "err", err)
-			e.setSignInError(a, userText(err))
+			e.setSignInError(a, err.Error())
 		}
 		return nil, fmt.Errorf("sign-in for %s: %w", name, err)
 	}
@@ -275,7 +268,7 @@ func (e *Engine) browserSignIn(ctx context.Context, a OwnedAccount, slot *openSi
 	flow, err := a.Client.StartSignIn(ctx, a.SignIn)
 	if err != nil {
 		if ctx.Err() == nil {
-			e.setSignInError(a, userText(err))
+			e.setSignInError(a, err.Error())
 		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}
@@ -320,7 +313,7 @@ func (e *Engine) browserSignIn(ctx context.Context, a OwnedAccount, slot *openSi
 			e.setSignInError(a, "") // cancelled: nothing went wrong
 		} else {
 			e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
-			e.setSignInError(a, userText(err))
+			e.setSignInError(a, err.Error())
 		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
 	}

@@ -753,7 +753,7 @@ func signInFailure(s keepalive.Snapshot, name string, err error) string {
 		return clip(acc.SignInError, maxDetail)
 	}
 	msg := strings.TrimPrefix(err.Error(), "sign-in for "+name+": ")
-	return clip(strings.ReplaceAll(msg, "oauthflow: ", ""), maxDetail)
+	return clip(msg, maxDetail)
 }
 
 // deviceNotification shows the code of a device sign-in (RFC 8628 §3.3)

@@ -334,8 +334,7 @@ func (t *terminal) paste(lines <-chan string) func(ctx context.Context) (string,
 }
 
 func (t *terminal) invalid(err error) {
-	msg := strings.ReplaceAll(err.Error(), "oauthflow: ", "")
-	fmt.Fprintf(t.errOut, "Not accepted: %s\nPaste the address again (or just the code):\n", msg)
+	fmt.Fprintf(t.errOut, "Not accepted: %s\nPaste the address again (or just the code):\n", err)
 }
 
 // device shows the code of a device sign-in.
@@ -365,7 +364,7 @@ func (t *terminal) failed(ctx context.Context, err error, how How) error {
 		return fmt.Errorf("%s: no sign-in arrived within %s; run 'tokentray login %s' again (--no-browser to paste the address, --device for a code)",
 			t.name, minutes(oauthflow.DefaultSignInTimeout), t.name)
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), "oauthflow: ", ""))
+	return err
 }
 
 var (
