@@ -60,15 +60,14 @@ func main() {
 	for _, s := range steps {
 		start := time.Now()
 		err := s.fn()
-		if err != nil && onlyStartFreezes(err) {
-			// Wine 8.0 now and then freezes a process it starts before the
-			// program's first instruction (seen about once in 200 starts;
-			// a stack dump armed in the program's init never fired). That
-			// is Wine's, not tokentray's: the step runs once more, from a
-			// fresh issuer and login, and says so. A failure is never
-			// retried.
-			fmt.Printf("    retry smoke %s: a process started under Wine never ran (%v); running the step once more\n",
-				s.name, strings.ReplaceAll(err.Error(), "\n", "; "))
+		for retry := 1; retry <= 2 && err != nil && onlyTimeouts(err); retry++ {
+			// Wine 8.0 now and then freezes a process it starts (about one
+			// start in 200; a stack dump armed in the program's own init
+			// never fired in such a hang). A step whose only errors are
+			// timeouts runs again, from a fresh issuer and login, at most
+			// twice, and says so with what the command printed. A failure
+			// is never retried.
+			fmt.Printf("    retry %d of smoke %s: %s\n", retry, s.name, strings.ReplaceAll(err.Error(), "\n", "; "))
 			start = time.Now()
 			err = s.fn()
 		}
@@ -86,12 +85,19 @@ func main() {
 	}
 }
 
-// errStartFreeze: a command timed out without writing anything.
-var errStartFreeze = errors.New("timed out without any output")
+// errTimedOut: a command did not finish within cmdLimit.
+var errTimedOut = errors.New("timed out")
 
-// onlyStartFreezes reports whether every error joined in err is a
-// command that timed out without any output.
-func onlyStartFreezes(err error) bool {
+func clipText(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "…"
+	}
+	return s
+}
+
+// onlyTimeouts reports whether every error joined in err is a
+// command that timed out.
+func onlyTimeouts(err error) bool {
 	var errs []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
@@ -99,7 +105,7 @@ func onlyStartFreezes(err error) bool {
 		errs = []error{err}
 	}
 	for _, e := range errs {
-		if !errors.Is(e, errStartFreeze) {
+		if !errors.Is(e, errTimedOut) {
 			return false
 		}
 	}
@@ -114,10 +120,11 @@ func wine(args ...string) (string, string, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	if ctx.Err() != nil && out.Len() == 0 && errb.Len() == 0 {
-		err = fmt.Errorf("wine %s: %w after %v", strings.Join(args, " "), errStartFreeze, cmdLimit)
-	} else if ctx.Err() != nil {
-		err = fmt.Errorf("wine %s: timed out after %v", strings.Join(args, " "), cmdLimit)
+	if ctx.Err() != nil {
+		// What it printed, for telling a Wine freeze (nothing, or Wine's
+		// own lines) from a hang of tokentray's.
+		err = fmt.Errorf("wine %s: %w after %v (stdout %q, stderr %q)", strings.Join(args, " "), errTimedOut, cmdLimit,
+			clipText(out.String()), clipText(errb.String()))
 	} else if err != nil {
 		err = fmt.Errorf("wine %s: %w\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}

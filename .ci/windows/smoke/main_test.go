@@ -7,7 +7,7 @@ import (
 )
 
 func TestOnlyStartFreezes(t *testing.T) {
-	freeze := fmt.Errorf("wine x: %w after 30s", errStartFreeze)
+	freeze := fmt.Errorf("wine x: %w after 30s", errTimedOut)
 	other := errors.New("wine x: exit status 1")
 	for _, tc := range []struct {
 		err  error
@@ -19,8 +19,8 @@ func TestOnlyStartFreezes(t *testing.T) {
 		{other, false},
 		{errors.New("issuer after 18 refreshes: reuse"), false},
 	} {
-		if got := onlyStartFreezes(tc.err); got != tc.want {
-			t.Errorf("onlyStartFreezes(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := onlyTimeouts(tc.err); got != tc.want {
+			t.Errorf("onlyTimeouts(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }
