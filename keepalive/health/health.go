@@ -1,7 +1,9 @@
 // Package health is the health every account has, owned or watched: one
-// [State] from OK to Broken. The engine (package keepalive, which re-exports
-// the names) decides it for the accounts tokentray owns; package watched
-// decides it for other tools' logins, which cannot import the engine.
+// [State] from OK to Broken. The engine (package keepalive) decides it for
+// the accounts tokentray owns; package watched decides it for other tools'
+// logins. keepalive re-exports the type and its constants, and everything
+// but package watched (which keepalive imports, so it cannot import
+// keepalive) uses them by those names.
 //
 // The names are part of status.json (schema 1) and of
 // `tokentray status -o json`: they and the order never change.
