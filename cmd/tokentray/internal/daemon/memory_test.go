@@ -36,15 +36,22 @@ func (r recordGC) collect() { r.calls <- "collect" }
 func (r recordGC) idle()    { r.calls <- "idle" }
 func (r recordGC) busy()    { r.calls <- "busy" }
 
-func TestIdleMemory(t *testing.T) {
-	calls := make(chan string, 64)
-	e := &fakeEngine{snaps: make(chan keepalive.Snapshot, 1), settled: make(chan struct{}), calls: calls}
+// startIdleMemory runs idleMemory on a fakeEngine with a 1 ms quiet time
+// until cancel; done is closed when it has returned.
+func startIdleMemory() (e *fakeEngine, calls chan string, cancel func(), done chan struct{}) {
+	calls = make(chan string, 64)
+	e = &fakeEngine{snaps: make(chan keepalive.Snapshot, 1), settled: make(chan struct{}), calls: calls}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done = make(chan struct{})
 	go func() {
 		idleMemory(ctx, e, recordGC{calls}, time.Millisecond, func() { calls <- "first" })
 		close(done)
 	}()
+	return e, calls, cancel, done
+}
+
+func TestIdleMemory(t *testing.T) {
+	e, calls, cancel, done := startIdleMemory()
 	expect := func(want ...string) {
 		t.Helper()
 		for _, w := range want {
@@ -86,14 +93,7 @@ func TestIdleMemory(t *testing.T) {
 }
 
 func TestIdleMemoryEndsWhileSettling(t *testing.T) {
-	calls := make(chan string, 64)
-	e := &fakeEngine{snaps: make(chan keepalive.Snapshot, 1), settled: make(chan struct{}), calls: calls}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		idleMemory(ctx, e, recordGC{calls}, time.Millisecond, func() { calls <- "first" })
-		close(done)
-	}()
+	_, calls, cancel, done := startIdleMemory()
 	if got := <-calls; got != "settling" {
 		t.Fatalf("got %q", got)
 	}
