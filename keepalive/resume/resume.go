@@ -12,4 +12,4 @@ package resume
 import "errors"
 
 // ErrUnsupported is returned by Watch where no resume signal is known.
-var ErrUnsupported = errors.New("resume: no resume notifications on this system")
+var ErrUnsupported = errors.New("no resume notifications on this system")

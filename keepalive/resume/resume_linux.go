@@ -20,14 +20,14 @@ const (
 func Watch(ctx context.Context, wake func()) error {
 	conn, err := dbus.SystemBusPrivate()
 	if err != nil {
-		return fmt.Errorf("resume: system bus: %w", err)
+		return fmt.Errorf("system bus: %w", err)
 	}
 	defer conn.Close()
 	if err := conn.Auth(nil); err != nil {
-		return fmt.Errorf("resume: system bus: %w", err)
+		return fmt.Errorf("system bus: %w", err)
 	}
 	if err := conn.Hello(); err != nil {
-		return fmt.Errorf("resume: system bus: %w", err)
+		return fmt.Errorf("system bus: %w", err)
 	}
 	// Only logind may send it: the bus daemon matches the well-known
 	// sender name against its current owner.
@@ -37,7 +37,7 @@ func Watch(ctx context.Context, wake func()) error {
 		dbus.WithMatchInterface(managerIfce),
 		dbus.WithMatchMember("PrepareForSleep"),
 	); err != nil {
-		return fmt.Errorf("resume: subscribing to logind: %w", err)
+		return fmt.Errorf("subscribing to logind: %w", err)
 	}
 	signals := make(chan *dbus.Signal, 8)
 	conn.Signal(signals)
@@ -47,7 +47,7 @@ func Watch(ctx context.Context, wake func()) error {
 			return nil
 		case sig, ok := <-signals:
 			if !ok {
-				return fmt.Errorf("resume: system bus connection closed")
+				return fmt.Errorf("system bus connection closed")
 			}
 			if sig.Name != managerIfce+".PrepareForSleep" || len(sig.Body) != 1 {
 				continue

@@ -112,7 +112,7 @@ func (d *Dir) SaveHealth(account string, h Health) error {
 		return nil
 	}
 	if err := os.MkdirAll(d.dir, DirMode); err != nil {
-		return fmt.Errorf("store: create directory: %w", err)
+		return fmt.Errorf("create directory: %w", err)
 	}
 	h.At = h.At.UTC()
 	data, err := json.Marshal(h)

@@ -17,7 +17,7 @@ import (
 // (UID). Malformed input is an error, never a panic or a loop: every
 // offset and length is checked, and a container may not contain itself.
 
-var errBplist = errors.New("autostart: malformed binary plist")
+var errBplist = errors.New("malformed binary plist")
 
 const bplistMagic = "bplist00"
 

@@ -62,7 +62,7 @@ const TrayHint = `Choose "Sign In to …" in the tokentray menu to sign in.`
 
 // ErrUnavailable reports that no notification service could be reached;
 // the caller should log it and rely on the tray icon.
-var ErrUnavailable = errors.New("notify: desktop notifications unavailable")
+var ErrUnavailable = errors.New("desktop notifications unavailable")
 
 // Notification is one bubble.
 type Notification struct {

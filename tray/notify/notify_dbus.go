@@ -116,7 +116,7 @@ func newDBus(appName string, conn *dbus.Conn) (*dbusNotifier, error) {
 		dbus.WithMatchInterface(dbusIface),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("notify: subscribing to notification signals: %w", err)
+		return nil, fmt.Errorf("subscribing to notification signals: %w", err)
 	}
 	// Follow the owner of the name: subscribe to its changes first, then
 	// ask for the current owner, so no change is missed.
@@ -128,7 +128,7 @@ func newDBus(appName string, conn *dbus.Conn) (*dbusNotifier, error) {
 		dbus.WithMatchArg(0, dbusName),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("notify: subscribing to %s owner changes: %w", dbusName, err)
+		return nil, fmt.Errorf("subscribing to %s owner changes: %w", dbusName, err)
 	}
 	conn.Signal(d.sigs)
 	owner, err := nameOwner(conn)
@@ -157,7 +157,7 @@ func nameOwner(conn *dbus.Conn) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("notify: asking for the owner of %s: %w", dbusName, err)
+		return "", fmt.Errorf("asking for the owner of %s: %w", dbusName, err)
 	}
 	return owner, nil
 }
@@ -284,7 +284,7 @@ func (d *dbusNotifier) Show(n Notification) error {
 	err := d.server().CallWithContext(ctx, dbusIface+".Notify", 0,
 		d.appName, replaces, "", n.Title, body, actions, hints, expire).Store(&id)
 	if err != nil {
-		return fmt.Errorf("notify: %w", err)
+		return fmt.Errorf("showing the notification: %w", err)
 	}
 	if replaces != 0 && replaces != id {
 		delete(d.byID, replaces)
@@ -327,7 +327,7 @@ func (d *dbusNotifier) Dismiss(key string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("notify: closing notification: %w", err)
+		return fmt.Errorf("closing notification: %w", err)
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func registerApp(appName, icon string) error {
 	// The library keeps the AppUserModelID and the class ID for its COM
 	// activator (it writes the AppUserModelId key too).
 	if err := wintoast.SetAppData(wintoast.AppData{AppID: toastAppID, GUID: toastCLSID, IconPath: icon}); err != nil {
-		return fmt.Errorf("notify: registering toasts: %w", err)
+		return fmt.Errorf("registering toasts: %w", err)
 	}
 	// Its LocalServer32 key is fixed to its default class ID: write ours.
 	exe, err := os.Executable()
@@ -90,7 +90,7 @@ func registerApp(appName, icon string) error {
 		exe, err = filepath.EvalSymlinks(exe)
 	}
 	if err != nil {
-		return fmt.Errorf("notify: registering toasts: %w", err)
+		return fmt.Errorf("registering toasts: %w", err)
 	}
 	if err := setString(`Software\Classes\AppUserModelId\`+toastAppID, "DisplayName", appName); err != nil {
 		return err
@@ -101,11 +101,11 @@ func registerApp(appName, icon string) error {
 func setString(key, name, value string) error {
 	k, _, err := registry.CreateKey(registry.CURRENT_USER, key, registry.SET_VALUE)
 	if err != nil {
-		return fmt.Errorf("notify: registering toasts: HKCU\\%s: %w", key, err)
+		return fmt.Errorf("registering toasts: HKCU\\%s: %w", key, err)
 	}
 	defer k.Close()
 	if err := k.SetStringValue(name, value); err != nil {
-		return fmt.Errorf("notify: registering toasts: HKCU\\%s: %w", key, err)
+		return fmt.Errorf("registering toasts: HKCU\\%s: %w", key, err)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ import (
 )
 
 // ErrUnsupported is returned by New where no such timer exists.
-var ErrUnsupported = errors.New("walltimer: not supported on this system")
+var ErrUnsupported = errors.New("not supported on this system")
 
 // Timer fires on its channel at a wall-clock instant, or early when the
 // wall clock is set. It is disarmed until Reset. Its methods may be called
@@ -87,7 +87,7 @@ func (t *Timer) Close() error {
 	return t.sys.close()
 }
 
-var errClosed = errors.New("walltimer: timer closed")
+var errClosed = errors.New("timer closed")
 
 func (t *Timer) drain() {
 	select {
