@@ -10,59 +10,27 @@ package keepalive
 import (
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/health"
 	"github.com/tokentray/tokentray/oauthflow"
 )
 
-// State is the health of one account. Larger values are worse; the tray
-// shows the worst state of all accounts.
-type State int
+// State is the health of one account, owned or watched (package health
+// holds it so that package watched shares it). Larger values are worse; the
+// tray shows the worst state of all accounts.
+type State = health.State
 
+// The states, from best to worst; see package health.
 const (
-	// OK: signed in, the next refresh is scheduled.
-	OK State = iota
-	// Due: the refresh time has come (or passed, e.g. after a suspend).
-	Due
-	// SignedOut: the user signed out on purpose (logout). Nothing is
-	// wrong; Sign In signs in again.
-	SignedOut
-	// Refreshing: a refresh request is in flight.
-	Refreshing
-	// Warning: a watched login's hard deadline is near.
-	Warning
-	// Offline: the network is unavailable; attempts are not counted.
-	Offline
-	// Retrying: transient failures; Attempt and NextTry say more.
-	Retrying
-	// NeedsSignIn: the user must sign in again (Reason says why).
-	NeedsSignIn
-	// Broken: the credential file is unreadable or malformed. It is left
-	// untouched for the user to inspect.
-	Broken
+	OK          = health.OK
+	Due         = health.Due
+	SignedOut   = health.SignedOut
+	Refreshing  = health.Refreshing
+	Warning     = health.Warning
+	Offline     = health.Offline
+	Retrying    = health.Retrying
+	NeedsSignIn = health.NeedsSignIn
+	Broken      = health.Broken
 )
-
-var stateNames = [...]string{"ok", "due", "signed out", "refreshing", "warning", "offline", "retrying", "needs sign-in", "broken"}
-
-func (s State) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return "unknown"
-}
-
-// MarshalText implements encoding.TextMarshaler for JSON status output.
-func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *State) UnmarshalText(b []byte) error {
-	for i, n := range stateNames {
-		if n == string(b) {
-			*s = State(i)
-			return nil
-		}
-	}
-	*s = Broken
-	return nil
-}
 
 // Kind says who owns an account's credentials.
 type Kind string

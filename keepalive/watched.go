@@ -25,31 +25,21 @@ type watchedAcc struct {
 	detail  string
 }
 
-// watchedStatus maps a watched store's health to an account status.
+// watchedStatus is the account status of a watched store. Its Note (an
+// expired access token the owner refreshes on next use, a login that is not
+// OAuth, one kept in the OS keyring) is information, not a failure: the
+// reason says it and the state stays OK.
 func watchedStatus(src watched.Source, m watched.Meta, st watched.Status) Account {
-	a := Account{
+	return Account{
 		Name:        src.Name,
 		Kind:        Watched(string(src.Kind)),
+		State:       st.State,
 		Expiry:      m.AccessExpiry,
 		Deadline:    st.Deadline,
 		LastRefresh: m.LastRefresh,
 		Reason:      st.Reason,
 		User:        m.Who(),
 	}
-	switch st.State {
-	case watched.Healthy, watched.AccessExpired, watched.NotOAuth, watched.ExpiryUnknown:
-		// Information, not failures: an expired access token (the owner
-		// refreshes it on its next use), a login that is not OAuth, one
-		// kept in the OS keyring.
-		a.State = OK
-	case watched.DeadlineNear:
-		a.State = Warning
-	case watched.NeedsSignIn:
-		a.State = NeedsSignIn
-	default:
-		a.State = Broken
-	}
-	return a
 }
 
 // ConfigureWatched replaces the watched stores (the running instance

@@ -1,8 +1,8 @@
 package config
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"time"
@@ -38,9 +38,12 @@ func Follow(ctx context.Context, path string, loaded []byte, changed func()) err
 		return err
 	}
 	defer stop()
-	last := loaded
-	if data, _ := os.ReadFile(path); !bytes.Equal(data, last) {
-		last = data
+	// Only a digest of the content is kept: an idle instance does not
+	// hold a second copy of the file.
+	last := sha256.Sum256(loaded)
+	data, _ := os.ReadFile(path)
+	if sum := sha256.Sum256(data); sum != last {
+		last = sum
 		changed()
 	}
 	if testHookFollowing != nil {
@@ -52,10 +55,11 @@ func Follow(ctx context.Context, path string, loaded []byte, changed func()) err
 			return nil
 		case <-touched:
 			data, _ := os.ReadFile(path)
-			if bytes.Equal(data, last) {
+			sum := sha256.Sum256(data)
+			if sum == last {
 				continue
 			}
-			last = data
+			last = sum
 			changed()
 		}
 	}

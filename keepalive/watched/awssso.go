@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokentray/tokentray/keepalive/health"
 	"github.com/tokentray/tokentray/keepalive/internal/human"
 )
 
@@ -267,18 +268,18 @@ func awsHealth(m Meta, now time.Time, _ time.Duration) Status {
 	st := Status{}
 	switch {
 	case left <= 0 && refreshable:
-		st.State, st.Reason = AccessExpired, "access token expired at "+stamp(m.AccessExpiry)+"; the AWS CLI refreshes it on next use"
+		st.State, st.Note, st.Reason = health.OK, AccessExpired, "access token expired at "+stamp(m.AccessExpiry)+"; the AWS CLI refreshes it on next use"
 	case left <= 0 && m.HasRefreshToken:
-		st.State, st.Reason = NeedsSignIn, "the session's client registration expired at "+stamp(m.LoginDeadline)+"; sign in again"
+		st.State, st.Reason = health.NeedsSignIn, "the session's client registration expired at "+stamp(m.LoginDeadline)+"; sign in again"
 	case left <= 0:
-		st.State, st.Reason = NeedsSignIn, "session expired at "+stamp(m.AccessExpiry)+"; sign in again"
+		st.State, st.Reason = health.NeedsSignIn, "session expired at "+stamp(m.AccessExpiry)+"; sign in again"
 	case refreshable:
-		st.State, st.Reason = Healthy, "signed in; the AWS CLI refreshes the session until "+stamp(m.LoginDeadline)
+		st.State, st.Reason = health.OK, "signed in; the AWS CLI refreshes the session until "+stamp(m.LoginDeadline)
 	case left < awsRefreshWindow:
-		st.State, st.Deadline = DeadlineNear, m.AccessExpiry
+		st.State, st.Deadline = health.Warning, m.AccessExpiry
 		st.Reason = "session ends in " + human.Duration(left) + " (" + stamp(m.AccessExpiry) + "); sign in again before then"
 	default:
-		st.State, st.Deadline = Healthy, m.AccessExpiry
+		st.State, st.Deadline = health.OK, m.AccessExpiry
 		st.Reason = "signed in; session valid until " + stamp(m.AccessExpiry)
 	}
 	return st

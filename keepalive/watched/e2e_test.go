@@ -2,6 +2,7 @@ package watched
 
 import (
 	"bytes"
+	"github.com/tokentray/tokentray/keepalive/health"
 	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"io/fs"
 	"os"
@@ -71,10 +72,11 @@ func TestEndToEndReadOnly(t *testing.T) {
 	copyFixture(t, Codex, "healthy.json", filepath.Join(home, ".codex", "auth.json"))
 	copyFixture(t, Gemini, "access-expired.json", filepath.Join(home, ".gemini", "oauth_creds.json"))
 	copyFixture(t, Opencode, "extra-fields.json", filepath.Join(home, ".local", "share", "opencode", "auth.json"))
-	want := map[string]State{
-		"claude-code": Healthy, "codex": Healthy, "gemini": AccessExpired,
-		"opencode-anthropic": Healthy, "opencode-github-copilot": Healthy,
-		"azure": NeedsSignIn, // no cache yet: the placeholder
+	healthy := verdict{state: health.OK}
+	want := map[string]verdict{
+		"claude-code": healthy, "codex": healthy, "gemini": {health.OK, AccessExpired},
+		"opencode-anthropic": healthy, "opencode-github-copilot": healthy,
+		"azure": {state: health.NeedsSignIn}, // no cache yet: the placeholder
 	}
 
 	// One extra account per fixture.
@@ -96,14 +98,14 @@ func TestEndToEndReadOnly(t *testing.T) {
 		}
 		if tc.kind == Opencode {
 			switch {
-			case tc.state == Broken && tc.errField == "" || tc.provider == "": // no OAuth entry: placeholder
-			case tc.state == NotOAuth: // an API-key entry is not a source
+			case tc.state == health.Broken && tc.errField == "" || tc.provider == "": // no OAuth entry: placeholder
+			case tc.note == NotOAuth: // an API-key entry is not a source
 				continue
 			default:
 				name = key + "-" + tc.provider
 			}
 		}
-		want[name] = tc.state
+		want[name] = verdict{tc.state, tc.note}
 	}
 	// AWS IAM Identity Center: the config and two token caches in the
 	// default places, plus a client registration file.
@@ -112,18 +114,18 @@ func TestEndToEndReadOnly(t *testing.T) {
 	copyFixture(t, AWSSSO, "healthy.json", filepath.Join(cache, "e274eeff768c6396088ec6eb091f4bf4d47ab1e0.json"))
 	copyFixture(t, AWSSSO, "legacy-ending.json", filepath.Join(cache, "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json"))
 	copyFixture(t, AWSSSO, "registration.json", filepath.Join(cache, "5a2f0d7f2b52bdbb5a5ae8a2b0b3bb7d4e0e4a11.json"))
-	want["aws-sso-work"], want["aws-sso-legacy"] = Healthy, DeadlineNear
+	want["aws-sso-work"], want["aws-sso-legacy"] = healthy, verdict{state: health.Warning}
 	// gcloud: one account in the default configuration directory.
 	copyFixture(t, GCloud, "healthy.json", filepath.Join(home, ".config", "gcloud", "legacy_credentials", "dev@example.com", "adc.json"))
-	want["gcloud-dev-example.com"] = Healthy
+	want["gcloud-dev-example.com"] = healthy
 	// Keyring and encrypted storage, detected from the tools' settings.
 	copyFixture(t, Codex, "config-keyring.toml", filepath.Join(home, "accounts", "codex", "keyring", "config.toml"))
 	copyFixture(t, Codex, "healthy.json", filepath.Join(home, "accounts", "codex", "keyring", "auth.json"))
 	ovs = append(ovs, Override{Key: "codex-keyring", Kind: Codex, Path: filepath.Join(home, "accounts", "codex", "keyring", "auth.json")})
-	want["codex-keyring"] = ExpiryUnknown
+	want["codex-keyring"] = verdict{health.OK, ExpiryUnknown}
 	copyFixture(t, Gemini, "gemini-credentials.json", filepath.Join(home, "accounts", "gemini", "encrypted", ".gemini", "gemini-credentials.json"))
 	ovs = append(ovs, Override{Key: "gemini-encrypted", Kind: Gemini, Path: filepath.Join(home, "accounts", "gemini", "encrypted", ".gemini", "oauth_creds.json")})
-	want["gemini-encrypted"] = ExpiryUnknown
+	want["gemini-encrypted"] = verdict{health.OK, ExpiryUnknown}
 
 	// A directory where a store should be, and a symlinked store.
 	dirStore := filepath.Join(home, "accounts", "gemini", "dir", "oauth_creds.json")
@@ -131,7 +133,7 @@ func TestEndToEndReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ovs = append(ovs, Override{Key: "gemini-dir", Kind: Gemini, Path: dirStore})
-	want["gemini-dir"] = Broken
+	want["gemini-dir"] = verdict{state: health.Broken}
 	real := filepath.Join(home, "dotfiles", "codex-auth.json")
 	copyFixture(t, Codex, "healthy.json", real)
 	link := filepath.Join(home, "accounts", "codex", "link", "auth.json")
@@ -140,7 +142,7 @@ func TestEndToEndReadOnly(t *testing.T) {
 	}
 	if err := os.Symlink(real, link); err == nil && !testfs.UnderWine() { // Wine: symbolic links are a stub
 		ovs = append(ovs, Override{Key: "codex-link", Kind: Codex, Path: link})
-		want["codex-link"] = Healthy
+		want["codex-link"] = healthy
 	}
 
 	before := snapshot(t, home)
@@ -161,9 +163,9 @@ func TestEndToEndReadOnly(t *testing.T) {
 		for _, s := range srcs {
 			m, err := Read(s)
 			st := EvaluateSource(s, m, err, fixtureNow)
-			w, ok := want[s.Name]
-			if !ok || st.State != w {
-				t.Errorf("%s: %v (%s), want %v", s.Name, st.State, st.Reason, w)
+			w, found := want[s.Name]
+			if got := verdictOf(st); !found || got != w {
+				t.Errorf("%s: %v (%s), want %v", s.Name, got, st.Reason, w)
 			}
 			if strings.Contains(st.Reason, "FIXTURE0") {
 				t.Errorf("%s: reason leaks a token: %s", s.Name, st.Reason)
@@ -178,7 +180,7 @@ func TestEndToEndReadOnly(t *testing.T) {
 	replaceAtomically(t, codexPath, readFixture(t, Codex, "access-expired.json"))
 	expectChange(t, ch, "codex")
 	expectQuiet(t, ch)
-	want["codex"] = AccessExpired
+	want["codex"] = verdict{health.OK, AccessExpired}
 	check()
 
 	after := snapshot(t, home)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/health"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -65,7 +66,8 @@ type fixtureCase struct {
 	kind     Kind
 	file     string
 	provider string // opencode
-	state    State
+	state    health.State
+	note     Note
 	errField string // for Broken: the field named by the atomicfile.MalformedError ("" = document)
 	problem  string // for Broken: substring of the problem
 	meta     Meta   // for parsed fixtures: the expected Meta
@@ -93,88 +95,88 @@ func fixtureCases() []fixtureCase {
 	}
 	n := fixtureNow
 	return []fixtureCase{
-		{kind: ClaudeCode, file: "healthy.json", state: Healthy, meta: claude(n.Add(6*h), farFuture, true)},
-		{kind: ClaudeCode, file: "access-expired.json", state: AccessExpired, meta: claude(n.Add(-8*h), farFuture, true)},
-		{kind: ClaudeCode, file: "deadline-near.json", state: DeadlineNear, meta: claude(n.Add(6*h), n.Add(36*h), true)},
-		{kind: ClaudeCode, file: "deadline-passed.json", state: NeedsSignIn, meta: claude(n.Add(-48*h), n.Add(-24*h), true)},
-		{kind: ClaudeCode, file: "no-refresh.json", state: NeedsSignIn, meta: claude(n.Add(6*h), farFuture, false)},
-		{kind: ClaudeCode, file: "extra-fields.json", state: Healthy, meta: claude(n.Add(6*h), farFuture, true)},
-		{kind: ClaudeCode, file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: ClaudeCode, file: "wrong-types.json", state: Broken, errField: "claudeAiOauth.expiresAt", problem: "got a string"},
-		{kind: ClaudeCode, file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: ClaudeCode, file: "healthy.json", state: health.OK, meta: claude(n.Add(6*h), farFuture, true)},
+		{kind: ClaudeCode, file: "access-expired.json", state: health.OK, note: AccessExpired, meta: claude(n.Add(-8*h), farFuture, true)},
+		{kind: ClaudeCode, file: "deadline-near.json", state: health.Warning, meta: claude(n.Add(6*h), n.Add(36*h), true)},
+		{kind: ClaudeCode, file: "deadline-passed.json", state: health.NeedsSignIn, meta: claude(n.Add(-48*h), n.Add(-24*h), true)},
+		{kind: ClaudeCode, file: "no-refresh.json", state: health.NeedsSignIn, meta: claude(n.Add(6*h), farFuture, false)},
+		{kind: ClaudeCode, file: "extra-fields.json", state: health.OK, meta: claude(n.Add(6*h), farFuture, true)},
+		{kind: ClaudeCode, file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: ClaudeCode, file: "wrong-types.json", state: health.Broken, errField: "claudeAiOauth.expiresAt", problem: "got a string"},
+		{kind: ClaudeCode, file: "empty.json", state: health.Broken, problem: "empty file"},
 
-		{kind: Codex, file: "healthy.json", state: Healthy, meta: codex(n.Add(5*24*h), true)},
-		{kind: Codex, file: "access-expired.json", state: AccessExpired, meta: codex(n.Add(-24*h), true)},
-		{kind: Codex, file: "no-refresh.json", state: NeedsSignIn, meta: codex(n.Add(5*24*h), false)},
-		{kind: Codex, file: "extra-fields.json", state: Healthy, meta: codex(n.Add(5*24*h), true)},
-		{kind: Codex, file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: Codex, file: "wrong-types.json", state: Broken, errField: "tokens.refresh_token", problem: "got a number"},
-		{kind: Codex, file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: Codex, file: "healthy.json", state: health.OK, meta: codex(n.Add(5*24*h), true)},
+		{kind: Codex, file: "access-expired.json", state: health.OK, note: AccessExpired, meta: codex(n.Add(-24*h), true)},
+		{kind: Codex, file: "no-refresh.json", state: health.NeedsSignIn, meta: codex(n.Add(5*24*h), false)},
+		{kind: Codex, file: "extra-fields.json", state: health.OK, meta: codex(n.Add(5*24*h), true)},
+		{kind: Codex, file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: Codex, file: "wrong-types.json", state: health.Broken, errField: "tokens.refresh_token", problem: "got a number"},
+		{kind: Codex, file: "empty.json", state: health.Broken, problem: "empty file"},
 
-		{kind: Gemini, file: "healthy.json", state: Healthy, meta: gemini(n.Add(h), true)},
-		{kind: Gemini, file: "access-expired.json", state: AccessExpired, meta: gemini(n.Add(-2*h), true)},
-		{kind: Gemini, file: "no-refresh.json", state: NeedsSignIn, meta: gemini(n.Add(h), false)},
-		{kind: Gemini, file: "extra-fields.json", state: Healthy, meta: gemini(n.Add(h), true)},
-		{kind: Gemini, file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: Gemini, file: "wrong-types.json", state: Broken, errField: "expiry_date", problem: "got a string"},
-		{kind: Gemini, file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: Gemini, file: "healthy.json", state: health.OK, meta: gemini(n.Add(h), true)},
+		{kind: Gemini, file: "access-expired.json", state: health.OK, note: AccessExpired, meta: gemini(n.Add(-2*h), true)},
+		{kind: Gemini, file: "no-refresh.json", state: health.NeedsSignIn, meta: gemini(n.Add(h), false)},
+		{kind: Gemini, file: "extra-fields.json", state: health.OK, meta: gemini(n.Add(h), true)},
+		{kind: Gemini, file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: Gemini, file: "wrong-types.json", state: health.Broken, errField: "expiry_date", problem: "got a string"},
+		{kind: Gemini, file: "empty.json", state: health.Broken, problem: "empty file"},
 
-		{kind: Opencode, provider: "anthropic", file: "healthy.json", state: Healthy, meta: oc(n.Add(6*h), true)},
-		{kind: Opencode, provider: "anthropic", file: "access-expired.json", state: AccessExpired, meta: oc(n.Add(-h), true)},
-		{kind: Opencode, provider: "anthropic", file: "no-refresh.json", state: NeedsSignIn, meta: oc(n.Add(6*h), false)},
-		{kind: Opencode, provider: "anthropic", file: "extra-fields.json", state: Healthy, meta: oc(n.Add(6*h), true)},
-		{kind: Opencode, provider: "github-copilot", file: "extra-fields.json", state: Healthy, meta: oc(n.Add(h), true)},
-		{kind: Opencode, provider: "anthropic", file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: Opencode, provider: "anthropic", file: "wrong-types.json", state: Healthy, meta: oc(n.Add(6*h), true)},
-		{kind: Opencode, provider: "openai", file: "wrong-types.json", state: Broken, errField: "expires", problem: "got a string"},
-		{kind: Opencode, provider: "anthropic", file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: Opencode, provider: "anthropic", file: "healthy.json", state: health.OK, meta: oc(n.Add(6*h), true)},
+		{kind: Opencode, provider: "anthropic", file: "access-expired.json", state: health.OK, note: AccessExpired, meta: oc(n.Add(-h), true)},
+		{kind: Opencode, provider: "anthropic", file: "no-refresh.json", state: health.NeedsSignIn, meta: oc(n.Add(6*h), false)},
+		{kind: Opencode, provider: "anthropic", file: "extra-fields.json", state: health.OK, meta: oc(n.Add(6*h), true)},
+		{kind: Opencode, provider: "github-copilot", file: "extra-fields.json", state: health.OK, meta: oc(n.Add(h), true)},
+		{kind: Opencode, provider: "anthropic", file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: Opencode, provider: "anthropic", file: "wrong-types.json", state: health.OK, meta: oc(n.Add(6*h), true)},
+		{kind: Opencode, provider: "openai", file: "wrong-types.json", state: health.Broken, errField: "expires", problem: "got a string"},
+		{kind: Opencode, provider: "anthropic", file: "empty.json", state: health.Broken, problem: "empty file"},
 		// An API-key entry is not an OAuth login.
-		{kind: Opencode, provider: "openrouter", file: "healthy.json", state: NotOAuth, meta: notOAuth("API key")},
+		{kind: Opencode, provider: "openrouter", file: "healthy.json", state: health.OK, note: NotOAuth, meta: notOAuth("API key")},
 		// A store of API-key and well-known entries only: not OAuth logins.
-		{kind: Opencode, file: "api-only.json", state: NotOAuth, meta: notOAuth("well-known provider token")},
+		{kind: Opencode, file: "api-only.json", state: health.OK, note: NotOAuth, meta: notOAuth("well-known provider token")},
 
 		// Claude Code after a Console login or a logout: only mcpOAuth.
-		{kind: ClaudeCode, file: "mcp-only.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: ClaudeCode, file: "mcp-only.json", state: health.NeedsSignIn, meta: Meta{Mode: SignedOut}},
 		// Codex API-key (`codex login --with-api-key`, and the older form
 		// without auth_mode), agent-identity and signed-out stores.
-		{kind: Codex, file: "api-key.json", state: NotOAuth, meta: notOAuth("API key")},
-		{kind: Codex, file: "api-key-legacy.json", state: NotOAuth, meta: notOAuth("API key")},
-		{kind: Codex, file: "agent-identity.json", state: NotOAuth, meta: notOAuth("agent identity")},
-		{kind: Codex, file: "signed-out.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: Codex, file: "api-key.json", state: health.OK, note: NotOAuth, meta: notOAuth("API key")},
+		{kind: Codex, file: "api-key-legacy.json", state: health.OK, note: NotOAuth, meta: notOAuth("API key")},
+		{kind: Codex, file: "agent-identity.json", state: health.OK, note: NotOAuth, meta: notOAuth("agent identity")},
+		{kind: Codex, file: "signed-out.json", state: health.NeedsSignIn, meta: Meta{Mode: SignedOut}},
 
 		// AWS IAM Identity Center token cache files.
-		{kind: AWSSSO, file: "healthy.json", state: Healthy, meta: aws(n.Add(h), n.Add(80*24*h), true, awsURL)},
-		{kind: AWSSSO, file: "utc-suffix.json", state: Healthy, meta: aws(n.Add(h), n.Add(80*24*h), true, awsURL)},
-		{kind: AWSSSO, file: "access-expired.json", state: AccessExpired, meta: aws(n.Add(-2*h), n.Add(80*24*h), true, awsURL)},
-		{kind: AWSSSO, file: "registration-expired.json", state: NeedsSignIn, meta: aws(n.Add(-2*h), n.Add(-24*h), true, awsURL)},
-		{kind: AWSSSO, file: "legacy-valid.json", state: Healthy, meta: aws(n.Add(2*h), n.Add(80*24*h), false, awsLegacyURL)},
-		{kind: AWSSSO, file: "legacy-ending.json", state: DeadlineNear, meta: aws(n.Add(10*time.Minute), n.Add(80*24*h), false, awsLegacyURL)},
-		{kind: AWSSSO, file: "legacy-expired.json", state: NeedsSignIn, meta: aws(n.Add(-h), n.Add(80*24*h), false, awsLegacyURL)},
-		{kind: AWSSSO, file: "registration.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
-		{kind: AWSSSO, file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: AWSSSO, file: "wrong-types.json", state: Broken, errField: "expiresAt", problem: "got a number"},
-		{kind: AWSSSO, file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: AWSSSO, file: "healthy.json", state: health.OK, meta: aws(n.Add(h), n.Add(80*24*h), true, awsURL)},
+		{kind: AWSSSO, file: "utc-suffix.json", state: health.OK, meta: aws(n.Add(h), n.Add(80*24*h), true, awsURL)},
+		{kind: AWSSSO, file: "access-expired.json", state: health.OK, note: AccessExpired, meta: aws(n.Add(-2*h), n.Add(80*24*h), true, awsURL)},
+		{kind: AWSSSO, file: "registration-expired.json", state: health.NeedsSignIn, meta: aws(n.Add(-2*h), n.Add(-24*h), true, awsURL)},
+		{kind: AWSSSO, file: "legacy-valid.json", state: health.OK, meta: aws(n.Add(2*h), n.Add(80*24*h), false, awsLegacyURL)},
+		{kind: AWSSSO, file: "legacy-ending.json", state: health.Warning, meta: aws(n.Add(10*time.Minute), n.Add(80*24*h), false, awsLegacyURL)},
+		{kind: AWSSSO, file: "legacy-expired.json", state: health.NeedsSignIn, meta: aws(n.Add(-h), n.Add(80*24*h), false, awsLegacyURL)},
+		{kind: AWSSSO, file: "registration.json", state: health.NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: AWSSSO, file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: AWSSSO, file: "wrong-types.json", state: health.Broken, errField: "expiresAt", problem: "got a number"},
+		{kind: AWSSSO, file: "empty.json", state: health.Broken, problem: "empty file"},
 
 		// Azure CLI MSAL token caches.
-		{kind: Azure, provider: azAlice, file: "healthy.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
-		{kind: Azure, provider: azAlice, file: "access-expired.json", state: AccessExpired, meta: az(n.Add(-2*h), n.Add(89*24*h), true, "alice@example.com")},
-		{kind: Azure, provider: azAlice, file: "idle-near.json", state: DeadlineNear, meta: az(n.Add(h), n.Add(2*24*h), true, "alice@example.com")},
-		{kind: Azure, provider: azAlice, file: "idle-passed.json", state: NeedsSignIn, meta: az(n.Add(h), n.Add(-24*h), true, "alice@example.com")},
-		{kind: Azure, provider: azAlice, file: "no-refresh.json", state: NeedsSignIn, meta: az(n.Add(h), time.Time{}, false, "alice@example.com")},
-		{kind: Azure, provider: azAlice, file: "two-accounts.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
-		{kind: Azure, provider: azBob, file: "two-accounts.json", state: Healthy, meta: az(n.Add(h), n.Add(89*24*h), true, "bob@contoso.com")},
-		{kind: Azure, file: "signed-out.json", state: NeedsSignIn, meta: Meta{Mode: SignedOut}},
-		{kind: Azure, file: "wrong-types.json", state: Broken, errField: "AccessToken.expires_on", problem: "got an object"},
-		{kind: Azure, file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: Azure, file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: Azure, provider: azAlice, file: "healthy.json", state: health.OK, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "access-expired.json", state: health.OK, note: AccessExpired, meta: az(n.Add(-2*h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "idle-near.json", state: health.Warning, meta: az(n.Add(h), n.Add(2*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "idle-passed.json", state: health.NeedsSignIn, meta: az(n.Add(h), n.Add(-24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "no-refresh.json", state: health.NeedsSignIn, meta: az(n.Add(h), time.Time{}, false, "alice@example.com")},
+		{kind: Azure, provider: azAlice, file: "two-accounts.json", state: health.OK, meta: az(n.Add(h), n.Add(89*24*h), true, "alice@example.com")},
+		{kind: Azure, provider: azBob, file: "two-accounts.json", state: health.OK, meta: az(n.Add(h), n.Add(89*24*h), true, "bob@contoso.com")},
+		{kind: Azure, file: "signed-out.json", state: health.NeedsSignIn, meta: Meta{Mode: SignedOut}},
+		{kind: Azure, file: "wrong-types.json", state: health.Broken, errField: "AccessToken.expires_on", problem: "got an object"},
+		{kind: Azure, file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: Azure, file: "empty.json", state: health.Broken, problem: "empty file"},
 
 		// gcloud's per-account application default credentials.
-		{kind: GCloud, file: "healthy.json", state: Healthy, meta: Meta{HasRefreshToken: true}},
-		{kind: GCloud, file: "no-refresh.json", state: NeedsSignIn, meta: Meta{}},
-		{kind: GCloud, file: "service-account.json", state: NotOAuth, meta: notOAuth("service account key")},
-		{kind: GCloud, file: "wrong-types.json", state: Broken, errField: "refresh_token", problem: "got a number"},
-		{kind: GCloud, file: "malformed.json", state: Broken, problem: "invalid JSON"},
-		{kind: GCloud, file: "empty.json", state: Broken, problem: "empty file"},
+		{kind: GCloud, file: "healthy.json", state: health.OK, meta: Meta{HasRefreshToken: true}},
+		{kind: GCloud, file: "no-refresh.json", state: health.NeedsSignIn, meta: Meta{}},
+		{kind: GCloud, file: "service-account.json", state: health.OK, note: NotOAuth, meta: notOAuth("service account key")},
+		{kind: GCloud, file: "wrong-types.json", state: health.Broken, errField: "refresh_token", problem: "got a number"},
+		{kind: GCloud, file: "malformed.json", state: health.Broken, problem: "invalid JSON"},
+		{kind: GCloud, file: "empty.json", state: health.Broken, problem: "empty file"},
 	}
 }
 
@@ -187,8 +189,8 @@ func TestParseFixtures(t *testing.T) {
 			}
 			m, err := Parse(tc.kind, tc.provider, data)
 			st := EvaluateSource(Source{Kind: tc.kind}, m, err, fixtureNow)
-			if st.State != tc.state {
-				t.Fatalf("state = %v (%s), want %v", st.State, st.Reason, tc.state)
+			if st.State != tc.state || st.Note != tc.note {
+				t.Fatalf("state = %v %q (%s), want %v %q", st.State, st.Note, st.Reason, tc.state, tc.note)
 			}
 			if err != nil {
 				assertNoLeak(t, "error", err.Error(), data)
@@ -196,7 +198,7 @@ func TestParseFixtures(t *testing.T) {
 			}
 			assertNoLeak(t, "meta", fmt.Sprintf("%+v", m), data)
 			switch {
-			case tc.state == Broken:
+			case tc.state == health.Broken:
 				var me *atomicfile.MalformedError
 				if !errors.As(err, &me) {
 					t.Fatalf("err = %v, want *atomicfile.MalformedError", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/health"
 	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
@@ -80,8 +81,8 @@ func TestDiscoverAndReadDarwinKeychain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := Evaluate(m, nil, fixtureNow, 0); st.State != DeadlineNear {
-		t.Fatalf("state = %v", st.State)
+	if st := Evaluate(m, nil, fixtureNow, 0); verdictOf(st) != (verdict{state: health.Warning}) {
+		t.Fatalf("state = %v", verdictOf(st))
 	}
 	got := calls()
 	want := []string{
@@ -130,7 +131,7 @@ func TestReadKeychainFallbacks(t *testing.T) {
 	copyFixture(t, ClaudeCode, "access-expired.json", file)
 	for _, svc := range []string{"absent", "denied"} {
 		m, err := Read(src(svc))
-		if err != nil || Evaluate(m, nil, fixtureNow, 0).State != AccessExpired {
+		if err != nil || verdictOf(Evaluate(m, nil, fixtureNow, 0)) != (verdict{health.OK, AccessExpired}) {
 			t.Fatalf("%s with file: %+v %v", svc, m, err)
 		}
 	}
@@ -141,7 +142,7 @@ func TestReadFileCases(t *testing.T) {
 
 	t.Run("missing", func(t *testing.T) {
 		_, err := Read(Source{Kind: Gemini, Path: filepath.Join(dir, "nope.json")})
-		if !errors.Is(err, ErrNotFound) || Evaluate(Meta{}, err, fixtureNow, 0).State != NeedsSignIn {
+		if !errors.Is(err, ErrNotFound) || verdictOf(Evaluate(Meta{}, err, fixtureNow, 0)) != (verdict{state: health.NeedsSignIn}) {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -156,8 +157,8 @@ func TestReadFileCases(t *testing.T) {
 		if !errors.As(err, &me) || me.Path != p || !strings.Contains(err.Error(), "is a directory") {
 			t.Fatalf("err = %v", err)
 		}
-		if st := Evaluate(Meta{}, err, fixtureNow, 0); st.State != Broken {
-			t.Fatalf("state = %v", st.State)
+		if st := Evaluate(Meta{}, err, fixtureNow, 0); verdictOf(st) != (verdict{state: health.Broken}) {
+			t.Fatalf("state = %v", verdictOf(st))
 		}
 	})
 

@@ -5,6 +5,7 @@ package watched
 import (
 	"errors"
 	"github.com/tokentray/tokentray/keepalive/atomicfile"
+	"github.com/tokentray/tokentray/keepalive/health"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,7 @@ func TestReadUnreadableIsBroken(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Read(Source{Kind: Codex, Path: p})
-	if err == nil || errors.Is(err, ErrNotFound) || Evaluate(Meta{}, err, time.Now(), 0).State != Broken {
+	if err == nil || errors.Is(err, ErrNotFound) || verdictOf(Evaluate(Meta{}, err, time.Now(), 0)) != (verdict{state: health.Broken}) {
 		t.Fatalf("err = %v", err)
 	}
 }

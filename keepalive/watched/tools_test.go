@@ -3,6 +3,7 @@ package watched
 import (
 	"context"
 	"errors"
+	"github.com/tokentray/tokentray/keepalive/health"
 	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
@@ -57,7 +58,7 @@ func TestToolSettings(t *testing.T) {
 		home, gh := testfs.TempDir(t), testfs.TempDir(t)
 		copyFixture(t, Gemini, "healthy.json", filepath.Join(gh, ".gemini", "oauth_creds.json"))
 		s := byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"GEMINI_CLI_HOME": gh}}), "gemini")
-		if !s.Exists || s.Path != filepath.Join(gh, ".gemini", "oauth_creds.json") || probeState(t, s).State != Healthy {
+		if !s.Exists || s.Path != filepath.Join(gh, ".gemini", "oauth_creds.json") || verdictOf(probeState(t, s)) != (verdict{state: health.OK}) {
 			t.Fatalf("%+v %v", s, probeState(t, s))
 		}
 	})
@@ -65,28 +66,28 @@ func TestToolSettings(t *testing.T) {
 		home := testfs.TempDir(t)
 		copyFixture(t, Gemini, "gemini-credentials.json", filepath.Join(home, ".gemini", "gemini-credentials.json"))
 		s := byName(t, Discover(Env{GOOS: "linux", Home: home}), "gemini")
-		if st := probeState(t, s); !s.Exists || st.State != ExpiryUnknown || st.Reason != "kept in the OS keyring; expiry unknown" {
+		if st := probeState(t, s); !s.Exists || verdictOf(st) != (verdict{health.OK, ExpiryUnknown}) || st.Reason != "kept in the OS keyring; expiry unknown" {
 			t.Fatalf("%+v %+v", s, st)
 		}
 		// Forced by the tool's own variable, even with a stale plain file.
 		copyFixture(t, Gemini, "healthy.json", filepath.Join(home, ".gemini", "oauth_creds.json"))
 		s = byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"GEMINI_FORCE_ENCRYPTED_FILE_STORAGE": "true"}}), "gemini")
-		if st := probeState(t, s); st.State != ExpiryUnknown {
+		if st := probeState(t, s); verdictOf(st) != (verdict{health.OK, ExpiryUnknown}) {
 			t.Fatalf("forced: %+v", st)
 		}
 	})
 	t.Run("codex keyring", func(t *testing.T) {
 		for _, tc := range []struct {
 			config, auth string
-			want         State
+			want         verdict
 			exists       bool
 		}{
-			{"config-keyring.toml", "", ExpiryUnknown, true},
-			{"config-keyring.toml", "access-expired.json", ExpiryUnknown, true}, // the keyring wins
-			{"config-auto.toml", "", ExpiryUnknown, true},
-			{"config-auto.toml", "healthy.json", Healthy, true}, // auto falls back to the file
-			{"", "healthy.json", Healthy, true},
-			{"", "", NeedsSignIn, false},
+			{"config-keyring.toml", "", verdict{health.OK, ExpiryUnknown}, true},
+			{"config-keyring.toml", "access-expired.json", verdict{health.OK, ExpiryUnknown}, true}, // the keyring wins
+			{"config-auto.toml", "", verdict{health.OK, ExpiryUnknown}, true},
+			{"config-auto.toml", "healthy.json", verdict{state: health.OK}, true}, // auto falls back to the file
+			{"", "healthy.json", verdict{state: health.OK}, true},
+			{"", "", verdict{state: health.NeedsSignIn}, false},
 		} {
 			home := testfs.TempDir(t)
 			if tc.config != "" {
@@ -96,8 +97,8 @@ func TestToolSettings(t *testing.T) {
 				copyFixture(t, Codex, tc.auth, filepath.Join(home, ".codex", "auth.json"))
 			}
 			s := byName(t, Discover(Env{GOOS: "linux", Home: home}), "codex")
-			if st := probeState(t, s); st.State != tc.want || s.Exists != tc.exists {
-				t.Errorf("%s+%s: %v (%s) exists %v", tc.config, tc.auth, st.State, st.Reason, s.Exists)
+			if st := probeState(t, s); verdictOf(st) != tc.want || s.Exists != tc.exists {
+				t.Errorf("%s+%s: %v (%s) exists %v", tc.config, tc.auth, verdictOf(st), st.Reason, s.Exists)
 			}
 		}
 	})
@@ -106,7 +107,7 @@ func TestToolSettings(t *testing.T) {
 		copyFixture(t, ClaudeCode, "healthy.json", filepath.Join(dir, ".credentials.json"))
 		env := Env{GOOS: "linux", Home: home, ClaudeConfigDir: filepath.Join(home, "cfg"), Vars: map[string]string{"CLAUDE_SECURESTORAGE_CONFIG_DIR": dir}}
 		s := byName(t, Discover(env), "claude-code")
-		if s.Path != filepath.Join(dir, ".credentials.json") || !s.Exists || probeState(t, s).State != Healthy {
+		if s.Path != filepath.Join(dir, ".credentials.json") || !s.Exists || verdictOf(probeState(t, s)) != (verdict{state: health.OK}) {
 			t.Fatalf("%+v", s)
 		}
 		env.GOOS, env.User = "darwin", "o'brien"
@@ -128,7 +129,7 @@ func TestToolSettings(t *testing.T) {
 		home := testfs.TempDir(t)
 		copyFixture(t, ClaudeCode, "mcp-only.json", filepath.Join(home, ".claude", ".credentials.json"))
 		s := byName(t, Discover(Env{GOOS: "linux", Home: home}), "claude-code")
-		if st := probeState(t, s); s.Exists || st.State != NeedsSignIn || st.Reason != "not signed in" {
+		if st := probeState(t, s); s.Exists || verdictOf(st) != (verdict{state: health.NeedsSignIn}) || st.Reason != "not signed in" {
 			t.Fatalf("exists %v, %+v", s.Exists, st)
 		}
 	})
@@ -189,10 +190,10 @@ func TestAWSDiscoverAndSignIn(t *testing.T) {
 	if !work.Exists || legacy.Exists {
 		t.Fatalf("exists: work %v legacy %v", work.Exists, legacy.Exists)
 	}
-	if st := probeState(t, work); st.State != AccessExpired {
+	if st := probeState(t, work); verdictOf(st) != (verdict{health.OK, AccessExpired}) {
 		t.Fatalf("work: %+v", st)
 	}
-	if st := probeState(t, legacy); st.State != NeedsSignIn {
+	if st := probeState(t, legacy); verdictOf(st) != (verdict{state: health.NeedsSignIn}) {
 		t.Fatalf("legacy: %+v", st)
 	}
 	args := fakeOwner(t, "aws", `echo "$AWS_CONFIG_FILE" > "$0.env"; echo 'Attempting to automatically open the SSO authorization page in your default browser.'`)
@@ -401,7 +402,7 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("read %d blocked while the prompt is open", i)
 		}
-		if st := EvaluateSource(src, r.m, r.err, fixtureNow); !errors.Is(r.err, ErrKeychainPending) || st.State != ExpiryUnknown {
+		if st := EvaluateSource(src, r.m, r.err, fixtureNow); !errors.Is(r.err, ErrKeychainPending) || verdictOf(st) != (verdict{health.OK, ExpiryUnknown}) {
 			t.Fatalf("read %d while the prompt is open: %v %+v", i, r.err, st)
 		}
 	}
@@ -414,7 +415,7 @@ func TestKeychainPromptNotKilled(t *testing.T) {
 		st = EvaluateSource(src, m, err, fixtureNow)
 		return !errors.Is(err, ErrKeychainPending)
 	})
-	if st.State != Healthy {
+	if verdictOf(st) != (verdict{state: health.OK}) {
 		t.Fatalf("after the answer: %+v", st)
 	}
 	if n := strings.Count(readTrim(t, starts), "x"); n != 1 {
@@ -462,7 +463,7 @@ func TestAzureDiscover(t *testing.T) {
 	for name, user := range map[string]string{"azure-alice-example.com": "alice@example.com", "azure-bob-contoso.com": "bob@contoso.com"} {
 		s := byName(t, srcs, name)
 		m, err := Read(s)
-		if st := EvaluateSource(s, m, err, fixtureNow); !s.Exists || st.State != Healthy || m.Email != user {
+		if st := EvaluateSource(s, m, err, fixtureNow); !s.Exists || verdictOf(st) != (verdict{state: health.OK}) || m.Email != user {
 			t.Errorf("%s: %+v %+v", name, m, st)
 		}
 		if argv, _ := s.LoginAction(); strings.Join(argv, " ") != "az login" {
@@ -474,12 +475,12 @@ func TestAzureDiscover(t *testing.T) {
 	copyFixture(t, Azure, "config-encrypted", filepath.Join(dir, "config"))
 	writeFile(t, filepath.Join(dir, "msal_token_cache.bin"), []byte("\x01\x00\x00\x00\xd0\x8c\x9d\xdf"))
 	s := byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AZURE_CONFIG_DIR": dir}}), "azure")
-	if st := probeState(t, s); !s.Exists || st.State != ExpiryUnknown {
+	if st := probeState(t, s); !s.Exists || verdictOf(st) != (verdict{health.OK, ExpiryUnknown}) {
 		t.Fatalf("encrypted: %+v %+v", s, st)
 	}
 	// The variable wins over the file; Windows encrypts by default.
 	s = byName(t, Discover(Env{GOOS: "linux", Home: home, Vars: map[string]string{"AZURE_CONFIG_DIR": dir, "AZURE_CORE_ENCRYPT_TOKEN_CACHE": "false"}}), "azure-alice-example.com")
-	if st := probeState(t, s); st.State != Healthy {
+	if st := probeState(t, s); verdictOf(st) != (verdict{state: health.OK}) {
 		t.Fatalf("encryption off: %+v", st)
 	}
 	if !azureEncrypted(Env{GOOS: "windows"}, filepath.Join(home, "none")) || azureEncrypted(Env{GOOS: "darwin"}, filepath.Join(home, "none")) {

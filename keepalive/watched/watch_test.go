@@ -2,6 +2,7 @@ package watched
 
 import (
 	"context"
+	"github.com/tokentray/tokentray/keepalive/health"
 	"github.com/tokentray/tokentray/keepalive/keepalivetest/testfs"
 	"os"
 	"path/filepath"
@@ -156,7 +157,7 @@ func TestWatchSettingsChange(t *testing.T) {
 	ch := startWatch(t, []Source{src})
 	replaceAtomically(t, src.Settings, readFixture(t, Codex, "config-keyring.toml"))
 	expectChange(t, ch, "codex")
-	if st := probeState(t, src); st.State != ExpiryUnknown {
+	if st := probeState(t, src); verdictOf(st) != (verdict{health.OK, ExpiryUnknown}) {
 		t.Fatalf("after the switch: %+v", st)
 	}
 }

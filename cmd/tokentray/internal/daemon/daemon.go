@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +26,10 @@ import (
 	"github.com/tokentray/tokentray/tray"
 )
 
-type instance struct{ f *cmdutil.Factory }
+type instance struct {
+	f      *cmdutil.Factory
+	loaded []byte // the configuration file the instance started with
+}
 
 // Run runs the engine with its user interface until ctx ends (or the
 // user picks Quit in the tray). Used by run and demo. It must be called on
@@ -37,7 +39,13 @@ type instance struct{ f *cmdutil.Factory }
 // Linux and the BSDs that means no reachable D-Bus session bus (a server,
 // an SSH session), where it logs why and runs headless instead.
 func Run(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, headless bool) error {
-	g := &instance{f}
+	g := &instance{f: f}
+	// From here on the instance follows config.toml (followConfig,
+	// reload), so the configuration it was started with is not kept.
+	if f.Config != nil {
+		g.loaded = f.Config.Source
+		f.Config = nil
+	}
 	if !headless {
 		if err := tray.Available(); err != nil {
 			g.f.Log.Info("tokentray: no desktop session bus; running headless", "err", err)
@@ -124,18 +132,9 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 			g.f.Log.Info("tokentray: no resume notifications; the engine's timer notices a resume", "err", err)
 		}
 	})
-	// Once start-up is over (the configuration, every token file read
-	// once, the refreshes due at start, the first status file), its
-	// garbage goes back to the system in one step, instead of through the
-	// scavenger's many small wakeups while the instance idles, and so do
-	// the binary's pages only start-up used.
-	wg.Go(func() {
-		e.Settled(ctx)
-		if ctx.Err() == nil {
-			debug.FreeOSMemory()
-			dropStartupPages()
-		}
-	})
+	// Once start-up is over, the binary's pages only start-up used go
+	// back to the system too; see memory.go for the rest.
+	wg.Go(func() { idleMemory(ctx, e, newRuntimeGC(), settleQuiet, dropStartupPages) })
 	err := e.Run(ctx)
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {
@@ -151,10 +150,8 @@ func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
 	if g.f.Demo {
 		return // the demo's accounts are its own
 	}
-	var loaded []byte
-	if g.f.Config != nil {
-		loaded = g.f.Config.Source
-	}
+	loaded := g.loaded
+	g.loaded = nil
 	err := config.Follow(ctx, g.f.Paths.Config, loaded, func() {
 		if err := g.reload(e); err != nil {
 			g.f.Log.Warn("tokentray: the changed configuration is not used", "err", err)
