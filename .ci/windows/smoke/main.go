@@ -110,18 +110,19 @@ func main() {
 // retried.
 var errTimedOut = errors.New("timed out")
 
-// errWineExit: a command that Wine 8.0 failed to end. Seen in every hang
-// of this smoke so far (30 of 30, about one `refresh --force` in 200, and
-// never in a loop of a Go hello-world): the process is inside
-// ExitProcess, its other threads already ended by Wine's server, and
-// blocked for ever in Wine's ntdll.so: NtTerminateProcess's server call
-// returns into a pending SIGUSR1 (Wine's way of delivering a system APC),
-// whose handler runs an I/O completion that takes Wine's virtual-memory
-// mutex, which a thread ended a moment before still holds (SIGQUIT, which
-// the server ends threads with, is not blocked while it is held). The
-// output is complete by then and the issuer has served the refresh. It
-// shows in two ways:
-//   - the process does not end and has one thread left (a Go program has
+// errWineExit: a command that Wine 8.0 failed to end after it called
+// ExitProcess: its output is complete and its work done. Every hang of
+// this smoke seen so far is one (about one `refresh --force` in 100 to
+// 250; a 15-line Go program whose goroutine reads a directory while main
+// returns hangs the same way, one start in 70). Wine's server ends the
+// other threads with SIGQUIT, which Wine does not block while a thread
+// holds its virtual-memory mutex, so a thread in the middle of an I/O
+// control (os.ReadDir's GetVolumeInformationByHandle asks Wine's mount
+// manager; in tokentray, the log rotation's clean-up goroutine reads the
+// log folder) dies holding it; the completion of that request then reaches
+// the exiting thread as an APC (SIGUSR1), whose handler waits for the
+// mutex for ever. It shows in two ways:
+//   - the process does not end and has one live thread (a Go program has
 //     several from before its first package init until ExitProcess ends
 //     them, so one thread is never tokentray's code running);
 //   - it ends by a SIGKILL the smoke did not send: Wine's server kills a
@@ -179,7 +180,7 @@ func run(limit time.Duration, name string, args ...string) (string, string, erro
 	switch {
 	case ctx.Err() != nil && threads.Load() == 1:
 		wineExits.Add(1)
-		err = fmt.Errorf("%s: %w: did not end within %v, one thread left (%s)", line, errWineExit, limit, printed)
+		err = fmt.Errorf("%s: %w: did not end within %v, one live thread (%s)", line, errWineExit, limit, printed)
 	case ctx.Err() != nil:
 		timeouts.Add(1)
 		err = fmt.Errorf("%s: %w after %v with %d threads running (%s)", line, errTimedOut, limit, threads.Load(), printed)
@@ -192,26 +193,31 @@ func run(limit time.Duration, name string, args ...string) (string, string, erro
 	return out.String(), errb.String(), err
 }
 
-// liveThreads is how many threads process pid has, from /proc; 0 when it
-// has ended (or is a zombie), -1 when unknown.
-func liveThreads(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+// liveThreads is how many threads of process pid are alive (not zombies:
+// when the thread that calls ExitProcess is not the main one, the main
+// thread can be a zombie while the process lives), from /proc; -1 when
+// unknown.
+func liveThreads(pid int) int { return liveThreadsIn("/proc", pid) }
+
+func liveThreadsIn(proc string, pid int) int {
+	dir := filepath.Join(proc, strconv.Itoa(pid), "task")
+	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		return -1
 	}
-	n := -1
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		v = strings.TrimSpace(v)
-		switch k {
-		case "State":
-			if strings.HasPrefix(v, "Z") || strings.HasPrefix(v, "X") {
-				return 0
-			}
-		case "Threads":
-			if i, err := strconv.Atoi(v); err == nil {
-				n = i
-			}
+	n := 0
+	for _, t := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, t.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// pid (comm) state ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) {
+			return -1
+		}
+		if st := b[i+2]; st != 'Z' && st != 'X' {
+			n++
 		}
 	}
 	return n

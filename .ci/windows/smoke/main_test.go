@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +39,7 @@ func TestRunClassifies(t *testing.T) {
 	}{
 		// sleep has one thread, as a Windows program has once Wine has
 		// ended its other threads.
-		{"one thread left", time.Second, []string{"sh", "-c", "echo done; exec sleep 60"}, true, false, "one thread left"},
+		{"one live thread", time.Second, []string{"sh", "-c", "echo done; exec sleep 60"}, true, false, "one live thread"},
 		// Wine's server ends a process that outlived its last thread with SIGKILL.
 		{"killed", time.Minute, []string{"sh", "-c", "echo done; kill -9 $$"}, true, false, "SIGKILL"},
 		// The Go runtime runs several threads: the program itself hangs.
@@ -62,8 +64,38 @@ func TestRunClassifies(t *testing.T) {
 	}
 }
 
+// Threads as /proc shows them: a main thread that ended while the
+// thread in ExitProcess lives on is a zombie, and does not count.
+func TestLiveThreads(t *testing.T) {
+	proc := t.TempDir()
+	task := func(pid, tid int, comm string, state byte) {
+		dir := filepath.Join(proc, strconv.Itoa(pid), "task", strconv.Itoa(tid))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		stat := fmt.Sprintf("%d (%s) %c 1 2 3 4 5\n", tid, comm, state)
+		if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task(10, 10, "tokentray.exe", 'S')
+	task(20, 20, "tokentray.exe", 'Z')
+	task(20, 21, "tokentray.exe", 'S')
+	task(30, 30, "a) Z (b", 'R') // comm with a space and parentheses
+	task(30, 31, "a) Z (b", 'S')
+	task(30, 32, "a) Z (b", 'D')
+	for _, tc := range []struct{ pid, want int }{{10, 1}, {20, 1}, {30, 3}, {40, -1}} {
+		if got := liveThreadsIn(proc, tc.pid); got != tc.want {
+			t.Errorf("liveThreadsIn(pid %d) = %d, want %d", tc.pid, got, tc.want)
+		}
+	}
+	if got := liveThreads(os.Getpid()); got < 2 {
+		t.Errorf("liveThreads(this test) = %d, want at least 2 (the Go runtime's)", got)
+	}
+}
+
 func TestOnlyWineExits(t *testing.T) {
-	stuck := fmt.Errorf("wine x: %w: did not end within 30s, one thread left", errWineExit)
+	stuck := fmt.Errorf("wine x: %w: did not end within 30s, one live thread", errWineExit)
 	hang := fmt.Errorf("wine x: %w after 30s with 9 threads running", errTimedOut)
 	other := errors.New("wine x: exit status 1")
 	for _, tc := range []struct {
