@@ -353,7 +353,7 @@ func (e *Engine) do(f effect) event {
 		return e.load(f.name)
 	case effSaveHealth:
 		if err := e.store.SaveHealth(f.name, f.health); err != nil {
-			e.log.Warn("keepalive: cannot remember the account's health", "account", f.name, "err", err)
+			e.log.Warn("cannot remember the account's health", "account", f.name, "err", err)
 		}
 	case effLog:
 		e.log.Log(context.Background(), f.level, f.msg, f.attrs...)
@@ -365,7 +365,7 @@ func (e *Engine) load(name string) event {
 	rec, err := e.store.Load(name)
 	h, herr := e.store.LoadHealth(name)
 	if herr != nil {
-		e.log.Warn("keepalive: cannot read the account's remembered health", "account", name, "err", herr)
+		e.log.Warn("cannot read the account's remembered health", "account", name, "err", herr)
 	}
 	return evLoaded{name: name, rec: rec, err: err, health: h}
 }
@@ -376,7 +376,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.runMu.Lock()
 	if e.running {
 		e.runMu.Unlock()
-		return errors.New("keepalive: the engine is already running")
+		return errors.New("the engine is already running")
 	}
 	e.running = true
 	e.loopDone = make(chan struct{})
@@ -391,7 +391,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	wctx, stopWatchers := context.WithCancel(ctx)
 	if e.watch {
 		if stop, err := e.watchStore(wctx); err != nil {
-			e.log.Warn("keepalive: cannot watch the token directory; changes by other processes are noticed at the next check", "err", err)
+			e.log.Warn("cannot watch the token directory; changes by other processes are noticed at the next check", "err", err)
 		} else {
 			defer stop()
 		}
@@ -799,7 +799,7 @@ func (e *Engine) refresh(ctx context.Context, name string, force bool, sch sched
 		// The write failed after the server answered: keep the new tokens
 		// and write them first next time.
 		e.unsaved.put(name, unsaved{rec: next, from: res.used})
-		e.log.Error("keepalive: cannot store refreshed tokens; will retry the write", "account", name, "err", err)
+		e.log.Error("cannot store refreshed tokens; will retry the write", "account", name, "err", err)
 	}
 	if rec == nil {
 		rec = latest

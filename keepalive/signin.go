@@ -180,7 +180,7 @@ func (e *Engine) signInOwned(ctx context.Context, a OwnedAccount, ui SignInUI) e
 		case err == nil:
 			return e.storeSignIn(ctx, a, tok)
 		case method == MethodDeviceIfOffered && errors.Is(err, oauthflow.ErrNoDeviceEndpoint):
-			e.log.Info("keepalive: the server offers no device sign-in; using the browser", "account", name)
+			e.log.Info("the server offers no device sign-in; using the browser", "account", name)
 		default:
 			return err
 		}
@@ -196,7 +196,7 @@ func (e *Engine) showAgain(name string, open *openSignIn, ui SignInUI) error {
 	e.signIns.mu.Unlock()
 	switch {
 	case flow != nil:
-		e.log.Info("keepalive: sign-in already open; showing it again", "account", name)
+		e.log.Info("sign-in already open; showing it again", "account", name)
 		if err := ui.show(flow); err != nil {
 			if ui.Unopened == nil {
 				return err
@@ -204,7 +204,7 @@ func (e *Engine) showAgain(name string, open *openSignIn, ui SignInUI) error {
 			ui.Unopened(flow.URL(), err)
 		}
 	case da != nil:
-		e.log.Info("keepalive: device sign-in already waiting; showing its code again", "account", name)
+		e.log.Info("device sign-in already waiting; showing its code again", "account", name)
 		e.showDevice(da, ui)
 	}
 	return ErrSignInInProgress // (or still starting: discovery, listener)
@@ -222,7 +222,7 @@ func (e *Engine) showDevice(da *oauthflow.DeviceAuthorization, ui SignInUI) {
 		page = da.VerificationURI
 	}
 	if err := ui.Open(page); err != nil {
-		e.log.Warn("keepalive: cannot open the verification page", "err", err)
+		e.log.Warn("cannot open the verification page", "err", err)
 	}
 }
 
@@ -240,14 +240,14 @@ func (e *Engine) deviceSignIn(ctx context.Context, a OwnedAccount, slot *openSig
 	e.signIns.mu.Lock()
 	slot.device = da
 	e.signIns.mu.Unlock()
-	e.log.Info("keepalive: device sign-in started", "account", name, "verification_uri", da.VerificationURI)
+	e.log.Info("device sign-in started", "account", name, "verification_uri", da.VerificationURI)
 	e.showDevice(da, ui)
 	tok, err := a.Client.PollDevice(ctx, da)
 	if err != nil {
 		if ctx.Err() != nil {
 			e.setSignInError(a, "")
 		} else {
-			e.log.Warn("keepalive: device sign-in failed", "account", name, "err", err)
+			e.log.Warn("device sign-in failed", "account", name, "err", err)
 			e.setSignInError(a, err.Error())
 		}
 		return nil, fmt.Errorf("sign-in for %s: %w", name, err)
@@ -276,9 +276,9 @@ func (e *Engine) browserSignIn(ctx context.Context, a OwnedAccount, slot *openSi
 	slot.flow = flow
 	e.signIns.mu.Unlock()
 
-	e.log.Info("keepalive: sign-in started", "account", name)
+	e.log.Info("sign-in started", "account", name)
 	if err := ui.show(flow); err != nil {
-		e.log.Warn("keepalive: cannot open the browser", "account", name, "err", err)
+		e.log.Warn("cannot open the browser", "account", name, "err", err)
 		msg := "no browser could be opened (" + browserProblem(err) + ")"
 		if ui.Paste == nil && ui.Unopened == nil {
 			e.setSignInError(a, msg)
@@ -312,7 +312,7 @@ func (e *Engine) browserSignIn(ctx context.Context, a OwnedAccount, slot *openSi
 		if ctx.Err() != nil {
 			e.setSignInError(a, "") // cancelled: nothing went wrong
 		} else {
-			e.log.Warn("keepalive: sign-in failed", "account", name, "err", err)
+			e.log.Warn("sign-in failed", "account", name, "err", err)
 			e.setSignInError(a, err.Error())
 		}
 		return fmt.Errorf("sign-in for %s: %w", name, err)
@@ -345,17 +345,17 @@ func (e *Engine) storeSignIn(ctx context.Context, a OwnedAccount, tok *oauthflow
 	if err != nil {
 		return fmt.Errorf("storing the new login of %s: %w", name, err)
 	}
-	e.log.Info("keepalive: signed in", "account", name, "as", tok.Identity().String(), "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
+	e.log.Info("signed in", "account", name, "as", tok.Identity().String(), "expires_in", HumanDuration(rec.Expiry.Sub(e.clock.Now())))
 	return nil
 }
 
 func (e *Engine) signInWatched(ctx context.Context, w *watchedAcc, ui SignInUI) error {
 	argv, url := w.src.LoginAction()
 	if len(argv) == 0 {
-		e.log.Info("keepalive: no login command; opening the tool's page", "account", w.src.Name, "url", url)
+		e.log.Info("no login command; opening the tool's page", "account", w.src.Name, "url", url)
 		return ui.Open(url)
 	}
-	e.log.Info("keepalive: running the owner's login command", "account", w.src.Name, "command", argv[0])
+	e.log.Info("running the owner's login command", "account", w.src.Name, "command", argv[0])
 	out := e.logWriter
 	if ui.OwnerOutput != nil {
 		out = ui.OwnerOutput
@@ -388,7 +388,7 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 		return revokeErr, err
 	}
 	if revokeErr != nil {
-		e.log.Warn("keepalive: revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
+		e.log.Warn("revocation failed; deleting the local login anyway", "account", name, "err", revokeErr)
 	}
 	e.deliver(evSigningOut{name: name})
 	if err := e.store.Delete(ctx, name); err != nil {
@@ -396,6 +396,6 @@ func (e *Engine) SignOut(ctx context.Context, name string) (revokeErr error, err
 		return revokeErr, err
 	}
 	e.deliver(evSignedOut{name: name})
-	e.log.Info("keepalive: signed out", "account", name)
+	e.log.Info("signed out", "account", name)
 	return revokeErr, nil
 }

@@ -315,7 +315,7 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 	if err != nil {
 		var me *atomicfile.MalformedError
 		if errors.As(err, &me) && !errors.As(a.loadErr, &me) {
-			out = append(out, effLog{slog.LevelError, "keepalive: token file is malformed; left untouched", []any{"account", a.cfg.Name, "err", err}})
+			out = append(out, effLog{slog.LevelError, "token file is malformed; left untouched", []any{"account", a.cfg.Name, "err", err}})
 		}
 		a.rec, a.loadErr = recInfo{}, err
 		a.signedOut = errors.Is(err, fs.ErrNotExist) && h.SignedOut
@@ -326,14 +326,14 @@ func (a *acct) adopt(rec *store.Record, err error, h store.Health, now time.Time
 		a.jitter = time.Duration(rnd * float64(refreshJitter))
 	}
 	if info.modeWarning != "" && info.modeWarning != a.rec.modeWarning {
-		out = append(out, effLog{slog.LevelWarn, "keepalive: " + info.modeWarning, []any{"account", a.cfg.Name}})
+		out = append(out, effLog{slog.LevelWarn, info.modeWarning, []any{"account", a.cfg.Name}})
 	}
 	// Someone else obtained new tokens (a rotated refresh token, or a
 	// later obtained_at where the server does not rotate).
 	newer := info.refreshToken != a.failedWith || (a.rec.present && info.obtainedAt.After(a.rec.obtainedAt))
 	a.rec, a.loadErr, a.signedOut = info, nil, false
 	if (a.failures > 0 || a.dead || a.offline) && newer {
-		out = append(out, effLog{slog.LevelInfo, "keepalive: a new login was stored; failure episode over", []any{"account", a.cfg.Name}})
+		out = append(out, effLog{slog.LevelInfo, "a new login was stored; failure episode over", []any{"account", a.cfg.Name}})
 		a.endEpisode()
 	}
 	if h.About(info.refreshToken) && (h.At.IsZero() || !info.obtainedAt.After(h.At)) { // not about older tokens of this login
@@ -385,7 +385,7 @@ func (a *acct) finish(res refreshResult, p Policy, now time.Time, rnd float64) [
 			out = append(out, effSaveHealth{name: a.cfg.Name})
 		}
 		if res.refreshed {
-			out = append(out, effLog{slog.LevelInfo, "keepalive: refreshed", []any{"account", a.cfg.Name, "expires_in", HumanDuration(res.rec.Expiry.Sub(now))}})
+			out = append(out, effLog{slog.LevelInfo, "refreshed", []any{"account", a.cfg.Name, "expires_in", HumanDuration(res.rec.Expiry.Sub(now))}})
 		}
 		return out
 	case res.used.IsZero() && errors.Is(err, context.Canceled), res.used.IsZero() && errors.Is(err, context.DeadlineExceeded):
@@ -428,7 +428,7 @@ func (a *acct) cannotWrite(res refreshResult, p Policy, now time.Time, rnd float
 	a.lastErr = res.err.Error()
 	d := p.Backoff(a.writeFails, rnd)
 	a.nextTry = now.Add(d)
-	return append(out, effLog{slog.LevelWarn, "keepalive: cannot write the token file; will retry", []any{"account", a.cfg.Name, "retry_in", HumanDuration(d), "err", res.err}})
+	return append(out, effLog{slog.LevelWarn, "cannot write the token file; will retry", []any{"account", a.cfg.Name, "retry_in", HumanDuration(d), "err", res.err}})
 }
 
 // writeReason says in the words of status why the token file cannot be
@@ -459,7 +459,7 @@ func (a *acct) fail(res refreshResult, p Policy, now time.Time, rnd float64) []e
 		out := a.adopt(res.latest, nil, a.health, now, rnd)
 		a.endEpisode()
 		a.nextTry = now
-		return append(out, effLog{slog.LevelInfo, "keepalive: refresh token was rotated elsewhere; using the new one", []any{"account", a.cfg.Name}})
+		return append(out, effLog{slog.LevelInfo, "refresh token was rotated elsewhere; using the new one", []any{"account", a.cfg.Name}})
 	}
 	a.failedWith = used
 	a.lastErr = err.Error()
@@ -480,12 +480,12 @@ func (a *acct) fail(res refreshResult, p Policy, now time.Time, rnd float64) []e
 		a.failures = failures + 1
 		a.dead, a.offline, a.nextTry = true, false, time.Time{}
 		a.deadReason = terminalReason(err)
-		out = append(out, effLog{slog.LevelWarn, "keepalive: refresh rejected; sign-in needed", []any{"account", name, "err", err}})
+		out = append(out, effLog{slog.LevelWarn, "refresh rejected; sign-in needed", []any{"account", name, "err", err}})
 		out = append(out, remember())
 	case !d.Count:
 		a.offline = true
 		a.nextTry = now.Add(d.Delay)
-		out = append(out, effLog{slog.LevelInfo, "keepalive: offline; will retry", []any{"account", name, "retry_in", HumanDuration(d.Delay), "err", err}})
+		out = append(out, effLog{slog.LevelInfo, "offline; will retry", []any{"account", name, "retry_in", HumanDuration(d.Delay), "err", err}})
 	default:
 		a.failures = failures + 1
 		a.offline = false
@@ -494,7 +494,7 @@ func (a *acct) fail(res refreshResult, p Policy, now time.Time, rnd float64) []e
 		if a.failures >= failuresToAlert {
 			lvl = slog.LevelWarn
 		}
-		out = append(out, effLog{lvl, "keepalive: refresh failed; will retry", []any{"account", name, "attempt", a.failures, "retry_in", HumanDuration(d.Delay), "err", err}})
+		out = append(out, effLog{lvl, "refresh failed; will retry", []any{"account", name, "attempt", a.failures, "retry_in", HumanDuration(d.Delay), "err", err}})
 		out = append(out, remember())
 	}
 	kept := out[:0]

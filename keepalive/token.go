@@ -71,7 +71,7 @@ func (e *Engine) Reject(ctx context.Context, name string, access oauthflow.Secre
 		return false, err
 	}
 	if marked {
-		e.log.Info("keepalive: access token rejected by a consumer; refreshing", "account", name)
+		e.log.Info("access token rejected by a consumer; refreshing", "account", name)
 	}
 	// The engine reads the file again: an expired token is due at once.
 	e.deliver(evFileChanged{name: name})

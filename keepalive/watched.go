@@ -109,7 +109,7 @@ func (e *Engine) probeOne(ctx context.Context, w *watchedAcc) Account {
 			if err != nil {
 				// The command could not run or timed out: that says
 				// nothing about the login, so keep the last verdict.
-				e.log.Warn("keepalive: check command failed", "account", w.src.Name, "err", err)
+				e.log.Warn("check command failed", "account", w.src.Name, "err", err)
 			} else {
 				w.checkOK, w.detail = ok, detail
 			}
@@ -159,6 +159,6 @@ func (e *Engine) watchWatched(ctx context.Context, srcs []watched.Source) {
 		e.send(envelope{ev: evWatchedChanged{name: src.Name}})
 	})
 	if err != nil && ctx.Err() == nil {
-		e.log.Warn("keepalive: cannot watch other tools' stores; checking every minute", "err", err)
+		e.log.Warn("cannot watch other tools' stores; checking every minute", "err", err)
 	}
 }

@@ -24,6 +24,6 @@ func (e *Engine) watchStore(ctx context.Context) (func(), error) {
 			e.reload(name)
 		}
 	}, func(err error) {
-		e.log.Warn("keepalive: watching the token directory", "err", err)
+		e.log.Warn("watching the token directory", "err", err)
 	})
 }

@@ -350,7 +350,7 @@ func (a *app) run(ctx context.Context) {
 				continue
 			}
 			if c.kind == actQuit {
-				a.log.Info("tray: quit from the menu")
+				a.log.Info("quit from the menu")
 				return
 			}
 			a.handle(ctx, c)
@@ -384,7 +384,7 @@ func (a *app) notifyLoop(ctx context.Context) {
 			if errors.Is(err, notify.ErrUnavailable) {
 				lvl = slog.LevelInfo
 			}
-			a.log.Log(context.Background(), lvl, "tray: notification failed", "account", n.Notification.Key, "op", n.Kind.String(), "err", err)
+			a.log.Log(context.Background(), lvl, "notification failed", "account", n.Notification.Key, "op", n.Kind.String(), "err", err)
 		}
 	}
 	for {
@@ -581,7 +581,7 @@ func (a *app) handle(ctx context.Context, c click) {
 	switch c.kind {
 	case actRefreshAll, actRefresh:
 		if err := a.opts.Engine.RefreshNow(c.account); err != nil {
-			a.log.Warn("tray: refresh", "account", c.account, "err", err)
+			a.log.Warn("refresh", "account", c.account, "err", err)
 		}
 	case actSignIn:
 		a.signIn(ctx, c.account)
@@ -600,13 +600,13 @@ func (a *app) handle(ctx context.Context, c click) {
 		}
 		if f != nil {
 			if err := f(); err != nil {
-				a.log.Warn("tray: cannot open the config", "err", err)
+				a.log.Warn("cannot open the config", "err", err)
 			}
 		}
 	case actOpenLog:
 		if a.opts.LogFile != "" {
 			if err := a.opts.OpenFile(a.opts.LogFile); err != nil {
-				a.log.Warn("tray: cannot open the log", "path", a.opts.LogFile, "err", err)
+				a.log.Warn("cannot open the log", "path", a.opts.LogFile, "err", err)
 			}
 		}
 	}
@@ -627,7 +627,7 @@ func (a *app) action(ctx context.Context, act notify.Action) {
 	case actionOpenPage:
 		if page := a.pages[act.Key]; page != "" {
 			if err := a.opts.OpenURL(page); err != nil {
-				a.log.Warn("tray: cannot open the verification page", "account", act.Key, "err", err)
+				a.log.Warn("cannot open the verification page", "account", act.Key, "err", err)
 			}
 		}
 	case notify.ActionDefault:
@@ -645,7 +645,7 @@ func (a *app) action(ctx context.Context, act notify.Action) {
 // in a notification ("Open this link to sign in") and offered by the
 // account's "Copy sign-in link" until the sign-in ends.
 func (a *app) signIn(ctx context.Context, name string) {
-	a.log.Info("tray: sign-in requested", "account", name)
+	a.log.Info("sign-in requested", "account", name)
 	tell := func(ev signInEvent) {
 		select {
 		case a.signEvts <- ev:
@@ -654,7 +654,7 @@ func (a *app) signIn(ctx context.Context, name string) {
 	}
 	ui := keepalive.SignInUI{
 		Unopened: func(url string, err error) {
-			a.log.Warn("tray: no browser could be opened; showing the sign-in link", "account", name, "err", err)
+			a.log.Warn("no browser could be opened; showing the sign-in link", "account", name, "err", err)
 			tell(signInEvent{account: name, link: url})
 		},
 		Device: func(da *keepalive.DeviceAuthorization) { tell(signInEvent{account: name, device: da}) },
@@ -664,12 +664,12 @@ func (a *app) signIn(ctx context.Context, name string) {
 		switch {
 		case err == nil:
 		case errors.Is(err, keepalive.ErrSignInInProgress):
-			a.log.Info("tray: sign-in already in progress", "account", name)
+			a.log.Info("sign-in already in progress", "account", name)
 			return // the open sign-in reports its own end
 		case ctx.Err() != nil:
 			return
 		default:
-			a.log.Warn("tray: sign-in failed", "account", name, "err", err)
+			a.log.Warn("sign-in failed", "account", name, "err", err)
 		}
 		tell(signInEvent{account: name, done: true, err: err})
 	})
@@ -686,14 +686,14 @@ func (a *app) hostChanged(present bool) {
 	switch {
 	case !present && first:
 		a.noHost, a.hostNotice = true, true
-		a.log.Warn("tray: no system tray found; " + noHostHelp)
+		a.log.Warn("no system tray found; " + noHostHelp)
 		a.notices <- Notice{Kind: Show, Notification: notify.Notification{Key: noHostKey, Title: noHostTitle, Body: noHostBody}}
 	case !present && !a.noHost:
 		a.noHost = true
-		a.log.Info("tray: the system tray went away; the icon comes back with it")
+		a.log.Info("the system tray went away; the icon comes back with it")
 	case present && a.noHost:
 		a.noHost = false
-		a.log.Info("tray: a system tray appeared; showing the icon")
+		a.log.Info("a system tray appeared; showing the icon")
 		if a.hostNotice {
 			a.hostNotice = false
 			a.notices <- Notice{Kind: Dismiss, Notification: notify.Notification{Key: noHostKey}}
@@ -796,7 +796,7 @@ func linkNotification(name, link string, canCopy bool) notify.Notification {
 func (a *app) copyLink(name string) {
 	link := a.links[name]
 	if link == "" {
-		a.log.Info("tray: no sign-in link waiting", "account", name)
+		a.log.Info("no sign-in link waiting", "account", name)
 		return
 	}
 	err := ErrNoClipboard
@@ -806,11 +806,11 @@ func (a *app) copyLink(name string) {
 	n := notify.Notification{Key: name, Buttons: []notify.Button{{ID: actionCopyLink, Label: "Copy link"}}}
 	switch {
 	case err == nil:
-		a.log.Info("tray: sign-in link copied", "account", name)
+		a.log.Info("sign-in link copied", "account", name)
 		n.Title = "Sign-in link of " + name + " copied"
 		n.Body = "Paste it into the address bar of a browser on this computer:\n" + link
 	default:
-		a.log.Warn("tray: cannot copy the sign-in link", "account", name, "err", err)
+		a.log.Warn("cannot copy the sign-in link", "account", name, "err", err)
 		n.Title = "Sign-in link of " + name
 		n.Body = link + "\n\nCopy the link from here (" + err.Error() + ")."
 		n.Buttons = nil
@@ -824,7 +824,7 @@ func (a *app) loginStatus() bool {
 	}
 	on, err := a.opts.StartAtLogin.Status()
 	if err != nil {
-		a.log.Warn("tray: cannot read the start-at-login registration", "err", err)
+		a.log.Warn("cannot read the start-at-login registration", "err", err)
 	}
 	return on
 }
@@ -843,9 +843,9 @@ func (a *app) toggleStartAtLogin() {
 		err = st.Enable()
 	}
 	if err != nil {
-		a.log.Warn("tray: start at login", "err", err)
+		a.log.Warn("start at login", "err", err)
 	}
 	on := a.loginStatus()
-	a.log.Info("tray: start at login", "enabled", on)
+	a.log.Info("start at login", "enabled", on)
 	a.menu.login.check(on)
 }

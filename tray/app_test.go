@@ -643,13 +643,13 @@ func TestAppSignInErrorsAreLogged(t *testing.T) {
 		press(t, h.sh.find(t, "Sign In", ""))
 		keepalivetest.Eventually(t, "sign-in", func() bool { _, s := h.eng.calls(); return len(s) == n+1 })
 		// The result is logged after SignIn returns.
-		keepalivetest.Eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), "tray: sign-in") >= 2*(n+1) })
+		keepalivetest.Eventually(t, "log line", func() bool { return strings.Count(h.logs.String(), `msg="sign-in`) >= 2*(n+1) })
 		return h.logs.String()
 	}
 	if out := signIn(keepalive.ErrSignInInProgress); strings.Contains(out, "level=WARN") || !strings.Contains(out, "already in progress") {
 		t.Errorf("in progress:\n%s", out)
 	}
-	if out := signIn(errors.New("cannot open the browser")); !strings.Contains(out, `level=WARN msg="tray: sign-in failed" account=work err="cannot open the browser"`) {
+	if out := signIn(errors.New("cannot open the browser")); !strings.Contains(out, `level=WARN msg="sign-in failed" account=work err="cannot open the browser"`) {
 		t.Errorf("failure not logged:\n%s", out)
 	}
 	// ... and said in a notification that offers Sign In again.

@@ -48,7 +48,7 @@ func Run(ctx context.Context, opts Options) error {
 	a := newApp(opts, systrayShell{})
 	hosts := make(chan bool, 1)
 	if err := watchHost(ctx, hosts); err != nil {
-		a.log.Info("tray: cannot follow the system tray host", "err", err)
+		a.log.Info("cannot follow the system tray host", "err", err)
 	} else {
 		a.hosts = hosts
 	}
@@ -90,7 +90,7 @@ func Run(ctx context.Context, opts Options) error {
 type libraryLog struct{ l *slog.Logger }
 
 func (w libraryLog) Write(p []byte) (int, error) {
-	w.l.Info("tray: system tray library", "msg", strings.TrimSpace(string(p)))
+	w.l.Info("system tray library", "msg", strings.TrimSpace(string(p)))
 	return len(p), nil
 }
 

@@ -66,7 +66,8 @@ func TestCommandFigures(t *testing.T) {
 }
 
 // BenchmarkIdleRSS reports the resident memory of a running headless
-// tokentray with ten owned accounts, once it has settled.
+// tokentray with ten owned accounts, once it has settled (not woken for
+// 5 s).
 func BenchmarkIdleRSS(b *testing.B) {
 	h := benchHome(b, 10)
 	for b.Loop() {
@@ -86,7 +87,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 				b.Fatalf("never started:\n%s", out.String())
 			}
 		}
-		time.Sleep(500 * time.Millisecond)
+		settle(b, cmd.Process.Pid)
 		b.ReportMetric(float64(rssKiB(b, cmd.Process.Pid)), "rss-KiB")
 		cmd.Process.Kill()
 		cmd.Wait()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +60,11 @@ func TestRunFollowsConfig(t *testing.T) {
 	keepalivetest.Eventually(t, "the added watched store", shows("mine"))
 	h.writeConfig(h.ownedAccount("home"))
 	keepalivetest.Eventually(t, "the removed watched store to go", func() bool { return shows("home")() && !shows("mine")() })
+
+	// The log (the tray's Open log) is for people too: no package names
+	// in its messages.
+	data, _ := os.ReadFile(logFile)
+	if m := regexp.MustCompile(`msg="?(keepalive|tokentray|tray|oauthflow|watched|config|store): `).Find(data); m != nil {
+		t.Errorf("a log message starts with a package name (%s):\n%s", m, data)
+	}
 }

@@ -78,15 +78,7 @@ func TestIdleFigures(t *testing.T) {
 	// memory given back) once a process has not woken for 5 s, however
 	// long a loaded machine takes to get there.
 	for _, pid := range pids {
-		before := switches(t, pid)
-		for quiet, deadline := 0, time.Now().Add(2*time.Minute); quiet < 5 && time.Now().Before(deadline); {
-			time.Sleep(time.Second)
-			if n := switches(t, pid); n != before {
-				before, quiet = n, 0
-			} else {
-				quiet++
-			}
-		}
+		settle(t, pid)
 	}
 	type figure struct{ rssKiB, pssKiB, anonKiB, wakeups float64 }
 	before := make([]int, len(pids))
@@ -130,8 +122,22 @@ func verdict(ok bool) string {
 	return "(NOT met)"
 }
 
+// settle returns once the process pid has not woken for 5 s (start-up is
+// over), or after 2 minutes.
+func settle(t testing.TB, pid int) {
+	before := switches(t, pid)
+	for quiet, deadline := 0, time.Now().Add(2*time.Minute); quiet < 5 && time.Now().Before(deadline); {
+		time.Sleep(time.Second)
+		if n := switches(t, pid); n != before {
+			before, quiet = n, 0
+		} else {
+			quiet++
+		}
+	}
+}
+
 // switches sums the voluntary context switches of every thread of pid.
-func switches(t *testing.T, pid int) int {
+func switches(t testing.TB, pid int) int {
 	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
 	if err != nil || len(tasks) == 0 {
 		t.Fatalf("no tasks of %d: %v", pid, err)
@@ -155,7 +161,7 @@ func switches(t *testing.T, pid int) int {
 }
 
 // procField reads a "Key: N kB" figure of a /proc file.
-func procField(t *testing.T, file string, key string) int {
+func procField(t testing.TB, file string, key string) int {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func())
 			return
 		}
 		if err := atomicfile.WriteFile(path, pending, 0o600); err != nil {
-			log.Warn("tokentray: cannot write status file", "err", err)
+			log.Warn("cannot write status file", "err", err)
 		} else {
 			written = sha256.Sum256(pending)
 			if testHookWritten != nil {
@@ -63,7 +63,7 @@ func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func())
 		case s := <-snaps:
 			for _, a := range s.Accounts {
 				if old, ok := prev[a.Name]; !ok || old != a.State {
-					log.Info("keepalive: health", "account", a.Name, "state", a.State.String(), "reason", a.Reason)
+					log.Info("health", "account", a.Name, "state", a.State.String(), "reason", a.Reason)
 				}
 				prev[a.Name] = a.State
 			}
@@ -71,7 +71,7 @@ func Publish(ctx context.Context, sub func() (<-chan keepalive.Snapshot, func())
 			s.At = time.Time{}
 			data, err := json.Marshal(s)
 			if err != nil {
-				log.Warn("tokentray: cannot encode status", "err", err)
+				log.Warn("cannot encode status", "err", err)
 				continue
 			}
 			pending = append(data, '\n')

@@ -228,7 +228,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if signedIn {
 			// Do not leave a login behind for an account that is not there.
 			if rerr := os.Remove(store.Open(f.Paths.Data).Path(a.Name)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-				f.Log.Warn("tokentray: cannot remove the token file of the account that was not added", "account", a.Name, "err", rerr)
+				f.Log.Warn("cannot remove the token file of the account that was not added", "account", a.Name, "err", rerr)
 			}
 		}
 		return err

@@ -68,7 +68,7 @@ func (f *Factory) Setup() error {
 	f.Config = cfg
 	f.Log = f.OpenLog()
 	for _, w := range cfg.Warnings {
-		f.Log.Warn("tokentray: " + w)
+		f.Log.Warn(w)
 		fmt.Fprintln(f.IO.ErrOut, "tokentray: warning: "+w)
 	}
 	return nil
@@ -143,7 +143,7 @@ func (f *Factory) WatchedSourcesOf(cfg *config.Config) []watched.Source {
 	srcs, err := watched.Apply(env, watched.Discover(env), ovs)
 	if err != nil {
 		// A mistake in the user's file: say it on the terminal too (once).
-		f.Log.Warn("tokentray: "+f.Paths.Config+": [watch] settings", "err", err)
+		f.Log.Warn(""+f.Paths.Config+": [watch] settings", "err", err)
 		if !f.warnedWatch {
 			f.warnedWatch = true
 			fmt.Fprintf(f.IO.ErrOut, "tokentray: warning: %s: %v\n", f.Paths.Config, err)

@@ -48,7 +48,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, headless 
 	}
 	if !headless {
 		if err := tray.Available(); err != nil {
-			g.f.Log.Info("tokentray: no desktop session bus; running headless", "err", err)
+			g.f.Log.Info("no desktop session bus; running headless", "err", err)
 			headless = true
 		}
 	}
@@ -56,7 +56,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, e *keepalive.Engine, headless 
 		return g.runHeadless(ctx, e)
 	}
 	if tray.DetachOwnConsole() { // Windows, started at login: no console window
-		g.f.Log.Info("tokentray: detached from its own console window")
+		g.f.Log.Info("detached from its own console window")
 	}
 	return g.runTray(ctx, e)
 }
@@ -83,21 +83,21 @@ func (g *instance) runTray(ctx context.Context, e *keepalive.Engine) error {
 	if g.f.Demo {
 		// The demo touches nothing of the user's: no login registration.
 	} else if entry, warning, err := g.f.AutostartEntry(); err != nil {
-		g.f.Log.Warn("tokentray: start at login unavailable", "err", err)
+		g.f.Log.Warn("start at login unavailable", "err", err)
 	} else {
 		if warning != "" {
-			g.f.Log.Warn("tokentray: start at login: " + warning)
+			g.f.Log.Warn("start at login: " + warning)
 		}
 		opts.StartAtLogin = tray.AutostartEntry(entry)
 	}
-	g.f.Log.Info("tokentray: tray started")
+	g.f.Log.Info("tray started")
 	err := tray.Run(ctx, opts)
 	cancel()
 	if eerr := <-engineErr; err == nil {
 		err = eerr
 	}
 	if err == nil {
-		g.f.Log.Info("tokentray: stopped")
+		g.f.Log.Info("stopped")
 	}
 	return err
 }
@@ -106,7 +106,7 @@ func (g *instance) runTray(ctx context.Context, e *keepalive.Engine) error {
 func (g *instance) runHeadless(ctx context.Context, e *keepalive.Engine) error {
 	err := g.runEngine(ctx, e)
 	if err == nil {
-		g.f.Log.Info("tokentray: stopped")
+		g.f.Log.Info("stopped")
 	}
 	return err
 }
@@ -118,18 +118,18 @@ func (g *instance) runEngine(ctx context.Context, e *keepalive.Engine) error {
 	wg.Go(func() { statusfile.Publish(ctx, e.Subscribe, g.f.StatusFile(), g.f.Log) })
 	wg.Go(func() { g.followConfig(ctx, e) })
 	if ln, err := agent.Listen(g.f.AgentAddress()); err != nil {
-		g.f.Log.Warn("tokentray: cannot serve the other commands; they use the token files", "err", err)
+		g.f.Log.Warn("cannot serve the other commands; they use the token files", "err", err)
 	} else {
 		srv := &agent.Server{Service: agent.Local{Engine: e}, Reload: func() error { return g.reload(e) }, Log: g.f.Log}
 		wg.Go(func() {
 			if err := srv.Serve(ctx, ln); err != nil {
-				g.f.Log.Warn("tokentray: agent stopped", "err", err)
+				g.f.Log.Warn("agent stopped", "err", err)
 			}
 		})
 	}
 	wg.Go(func() {
 		if err := resume.Watch(ctx, e.Wake); err != nil {
-			g.f.Log.Info("tokentray: no resume notifications; the engine's timer notices a resume", "err", err)
+			g.f.Log.Info("no resume notifications; the engine's timer notices a resume", "err", err)
 		}
 	})
 	// Once start-up is over, the binary's pages only start-up used go
@@ -154,11 +154,11 @@ func (g *instance) followConfig(ctx context.Context, e *keepalive.Engine) {
 	g.loaded = nil
 	err := config.Follow(ctx, g.f.Paths.Config, loaded, func() {
 		if err := g.reload(e); err != nil {
-			g.f.Log.Warn("tokentray: the changed configuration is not used", "err", err)
+			g.f.Log.Warn("the changed configuration is not used", "err", err)
 		}
 	})
 	if err != nil {
-		g.f.Log.Info("tokentray: cannot follow the configuration file; restart to apply changes", "err", err)
+		g.f.Log.Info("cannot follow the configuration file; restart to apply changes", "err", err)
 	}
 }
 
@@ -174,7 +174,7 @@ func (g *instance) reload(e *keepalive.Engine) error {
 	}
 	e.Configure(cfg.Owned())
 	e.ConfigureWatched(g.f.WatchedSourcesOf(cfg))
-	g.f.Log.Info("tokentray: configuration reloaded", "accounts", len(cfg.Accounts))
+	g.f.Log.Info("configuration reloaded", "accounts", len(cfg.Accounts))
 	return nil
 }
 
@@ -202,7 +202,7 @@ func Lock(f *cmdutil.Factory) (func(), error) {
 	}
 	pidFile := pidPath(f)
 	if err := atomicfile.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		f.Log.Warn("tokentray: cannot record the process id", "err", err)
+		f.Log.Warn("cannot record the process id", "err", err)
 	}
 	return func() {
 		os.Remove(pidFile)

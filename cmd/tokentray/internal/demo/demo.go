@@ -83,7 +83,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if !headless {
 		if err := tray.Available(); err != nil {
 			// No desktop to click in: play the user, exactly like --headless.
-			g.Log.Info("tokentray: no desktop session bus; the demo runs headless", "err", err)
+			g.Log.Info("no desktop session bus; the demo runs headless", "err", err)
 			fmt.Fprintln(g.IO.Out, "tokentray demo: no desktop session (no D-Bus session bus), so no tray icon and no notifications;")
 			fmt.Fprintln(g.IO.Out, "  the demo runs headless and signs flaky in by itself.")
 			headless = true

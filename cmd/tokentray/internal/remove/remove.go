@@ -47,7 +47,7 @@ func Run(ctx context.Context, opts *Options) error {
 	// The account is gone: so is what was remembered about its login (the
 	// sign-out just recorded). Its lock file stays, as after a logout.
 	if err := store.Open(f.Paths.Data).SaveHealth(name, store.Health{}); err != nil {
-		f.Log.Warn("tokentray: cannot remove the remembered health of the removed account", "account", name, "err", err)
+		f.Log.Warn("cannot remove the remembered health of the removed account", "account", name, "err", err)
 	}
 	if revokeErr != nil {
 		fmt.Fprintf(f.IO.Out, "%s: removed; revoking the login at the server failed: %v\n", name, revokeErr)

@@ -61,7 +61,7 @@ func Run(ctx context.Context, opts *Options) error {
 	} else {
 		fmt.Fprintf(f.IO.ErrOut, "tokentray is running (%s); log: %s. %s.\n", countAccounts(n), f.Paths.LogFile(), stop)
 	}
-	f.Log.Info("tokentray: started", "version", f.Version, "accounts", len(f.Config.Accounts), "config", f.Paths.Config)
+	f.Log.Info("started", "version", f.Version, "accounts", len(f.Config.Accounts), "config", f.Paths.Config)
 	return daemon.Run(ctx, f, e, opts.Headless)
 }
 
