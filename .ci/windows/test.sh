@@ -81,9 +81,11 @@ for p in $pkgs; do
 	log="$work/$(echo "$short" | tr / _).log"
 	rc=0
 	(cd "$dir" && timeout 200 wine "$bin" -test.v -test.timeout=150s >"$log" 2>&1) || rc=$?
-	# Wine 8.0 now and then hangs a process it starts before the program
-	# runs (one thread, waiting on a futex): a package that timed out is
-	# run once more, and says so. A failure is never retried.
+	# Wine 8.0 now and then fails to end a process that calls ExitProcess
+	# (one thread left, blocked in Wine's ntdll.so; see errWineExit in
+	# smoke/main.go), a test binary or a tokentray.exe a test waits for: a
+	# package that timed out is run once more, and says so. A failure is
+	# never retried.
 	if grep -q '^panic: test timed out' "$log" || [ "$rc" -eq 124 ]; then
 		echo "retry $short: timed out, running once more (running tests were:"
 		grep -A3 '^running tests:' "$log" | tail -n +2 | sed 's/^/      /'

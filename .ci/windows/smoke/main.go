@@ -6,6 +6,10 @@
 // `wine tokentray.exe ...` commands, each bounded by a timeout.
 //
 // Usage: go run ./.ci/windows/smoke -exe tokentray.exe -profile $WINEPREFIX/drive_c/users/$USER
+//
+// To measure how often Wine's exit deadlock (see errWineExit) hits, run one
+// step many times: -run refresh -count 50 (6 x 3 starts each); the last
+// line counts the commands and how they ended.
 package main
 
 import (
@@ -18,8 +22,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tokentray/tokentray/keepalive/store"
@@ -38,8 +45,13 @@ const (
 var (
 	exe     = flag.String("exe", "", "tokentray.exe (a Unix path)")
 	profile = flag.String("profile", "", "the Wine user's profile directory (a Unix path)")
+	only    = flag.String("run", "", "run only the steps whose name contains this")
+	count   = flag.Int("count", 1, "run each step this many times")
 	failed  bool
 )
+
+// What the commands under Wine did, for the last line.
+var started, wineExits, timeouts atomic.Int64
 
 func main() {
 	flag.Parse()
@@ -56,37 +68,66 @@ func main() {
 		{"autostart enable/reg query/disable", autostart},
 		{fmt.Sprintf("%d concurrent refresh --force x %d rounds, zero reuse", procs, rounds), concurrentRefresh},
 	}
-	passed := 0
+	passed, ran := 0, 0
 	for _, s := range steps {
-		start := time.Now()
-		err := s.fn()
-		for retry := 1; retry <= 2 && err != nil && onlyTimeouts(err); retry++ {
-			// Wine 8.0 now and then freezes a process it starts (about one
-			// start in 200; a stack dump armed in the program's own init
-			// never fired in such a hang). A step whose only errors are
-			// timeouts runs again, from a fresh issuer and login, at most
-			// twice, and says so with what the command printed. A failure
-			// is never retried.
-			fmt.Printf("    retry %d of smoke %s: %s\n", retry, s.name, strings.ReplaceAll(err.Error(), "\n", "; "))
-			start = time.Now()
-			err = s.fn()
-		}
-		if err != nil {
-			fmt.Printf("--- FAIL: smoke %s (%.1fs)\n    %v\n", s.name, time.Since(start).Seconds(), strings.ReplaceAll(err.Error(), "\n", "\n    "))
-			failed = true
+		if !strings.Contains(s.name, *only) {
 			continue
 		}
-		passed++
-		fmt.Printf("--- PASS: smoke %s (%.1fs)\n", s.name, time.Since(start).Seconds())
+		for range *count {
+			ran++
+			start := time.Now()
+			err := s.fn()
+			for retry := 1; retry <= 2 && err != nil && onlyWineExits(err); retry++ {
+				// Every command of the step that went wrong was stuck in
+				// Wine's own process exit (errWineExit), after tokentray
+				// had done its work: the step runs again, from a fresh
+				// issuer and login, at most twice, and says so with what
+				// the commands printed. A failure, or a command that timed
+				// out inside the program, is never retried.
+				fmt.Printf("    retry %d of smoke %s: %s\n", retry, s.name, strings.ReplaceAll(err.Error(), "\n", "; "))
+				start = time.Now()
+				err = s.fn()
+			}
+			if err != nil {
+				fmt.Printf("--- FAIL: smoke %s (%.1fs)\n    %v\n", s.name, time.Since(start).Seconds(), strings.ReplaceAll(err.Error(), "\n", "\n    "))
+				failed = true
+				continue
+			}
+			passed++
+			fmt.Printf("--- PASS: smoke %s (%.1fs)\n", s.name, time.Since(start).Seconds())
+		}
 	}
-	if failed {
-		fmt.Printf("smoke: %d passed, %d failed\n", passed, len(steps)-passed)
+	fmt.Printf("smoke: %d commands under Wine: %d stuck in Wine's process exit, %d other timeouts\n",
+		started.Load(), wineExits.Load(), timeouts.Load())
+	if failed || ran == 0 {
+		fmt.Printf("smoke: %d passed, %d failed\n", passed, ran-passed)
 		os.Exit(1)
 	}
 }
 
-// errTimedOut: a command did not finish within cmdLimit.
+// errTimedOut: a command did not end within cmdLimit while the program
+// was running (more than one thread): a hang of the program's own, never
+// retried.
 var errTimedOut = errors.New("timed out")
+
+// errWineExit: a command that Wine 8.0 failed to end after it called
+// ExitProcess: its output is complete and its work done. Every hang of
+// this smoke seen so far is one (about one `refresh --force` in 100 to
+// 250; a 15-line Go program whose goroutine reads a directory while main
+// returns hangs the same way, one start in 70). Wine's server ends the
+// other threads with SIGQUIT, which Wine does not block while a thread
+// holds its virtual-memory mutex, so a thread in the middle of an I/O
+// control (os.ReadDir's GetVolumeInformationByHandle asks Wine's mount
+// manager; in tokentray, the log rotation's clean-up goroutine reads the
+// log folder) dies holding it; the completion of that request then reaches
+// the exiting thread as an APC (SIGUSR1), whose handler waits for the
+// mutex for ever. It shows in two ways:
+//   - the process does not end and has one live thread (a Go program has
+//     several from before its first package init until ExitProcess ends
+//     them, so one thread is never tokentray's code running);
+//   - it ends by a SIGKILL the smoke did not send: Wine's server kills a
+//     process that still runs half a second after its last thread ended.
+var errWineExit = errors.New("stuck in Wine's process exit")
 
 func clipText(s string) string {
 	if len(s) > 400 {
@@ -95,9 +136,9 @@ func clipText(s string) string {
 	return s
 }
 
-// onlyTimeouts reports whether every error joined in err is a
-// command that timed out.
-func onlyTimeouts(err error) bool {
+// onlyWineExits reports whether every error joined in err is a command
+// stuck in Wine's process exit.
+func onlyWineExits(err error) bool {
 	var errs []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
@@ -105,7 +146,7 @@ func onlyTimeouts(err error) bool {
 		errs = []error{err}
 	}
 	for _, e := range errs {
-		if !errors.Is(e, errTimedOut) {
+		if !errors.Is(e, errWineExit) {
 			return false
 		}
 	}
@@ -114,21 +155,82 @@ func onlyTimeouts(err error) bool {
 
 // wine runs a command under Wine and returns its stdout and stderr.
 func wine(args ...string) (string, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cmdLimit)
+	return run(cmdLimit, "wine", args...)
+}
+
+// run runs a command for at most limit. `wine` execs the Windows program
+// in its own process, so the process's threads on the Linux side are the
+// program's.
+func run(limit time.Duration, name string, args ...string) (string, string, error) {
+	started.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "wine", args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	var threads atomic.Int64 // at the timeout, before the kill
+	cmd.Cancel = func() error {
+		threads.Store(int64(liveThreads(cmd.Process.Pid)))
+		return cmd.Process.Kill()
+	}
 	err := cmd.Run()
-	if ctx.Err() != nil {
-		// What it printed, for telling a Wine freeze (nothing, or Wine's
-		// own lines) from a hang of tokentray's.
-		err = fmt.Errorf("wine %s: %w after %v (stdout %q, stderr %q)", strings.Join(args, " "), errTimedOut, cmdLimit,
-			clipText(out.String()), clipText(errb.String()))
-	} else if err != nil {
-		err = fmt.Errorf("wine %s: %w\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	// What it printed, for the log.
+	printed := fmt.Sprintf("stdout %q, stderr %q", clipText(out.String()), clipText(errb.String()))
+	line := name + " " + strings.Join(args, " ")
+	switch {
+	case ctx.Err() != nil && threads.Load() == 1:
+		wineExits.Add(1)
+		err = fmt.Errorf("%s: %w: did not end within %v, one live thread (%s)", line, errWineExit, limit, printed)
+	case ctx.Err() != nil:
+		timeouts.Add(1)
+		err = fmt.Errorf("%s: %w after %v with %d threads running (%s)", line, errTimedOut, limit, threads.Load(), printed)
+	case killed(err):
+		wineExits.Add(1)
+		err = fmt.Errorf("%s: %w: ended by SIGKILL from Wine's server (%s)", line, errWineExit, printed)
+	case err != nil:
+		err = fmt.Errorf("%s: %w\n%s%s", line, err, out.String(), errb.String())
 	}
 	return out.String(), errb.String(), err
+}
+
+// liveThreads is how many threads of process pid are alive (not zombies:
+// when the thread that calls ExitProcess is not the main one, the main
+// thread can be a zombie while the process lives), from /proc; -1 when
+// unknown.
+func liveThreads(pid int) int { return liveThreadsIn("/proc", pid) }
+
+func liveThreadsIn(proc string, pid int) int {
+	dir := filepath.Join(proc, strconv.Itoa(pid), "task")
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, t := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, t.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// pid (comm) state ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) {
+			return -1
+		}
+		if st := b[i+2]; st != 'Z' && st != 'X' {
+			n++
+		}
+	}
+	return n
+}
+
+// killed reports whether err is a process ended by SIGKILL.
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
 func tokentray(args ...string) (string, string, error) {
