@@ -13,8 +13,9 @@
 // Files are written journal-then-rename (see journal.go) with mode 0600 in
 // a directory with mode 0700; looser modes are tightened when Update writes
 // and reported by Load meanwhile (Record.ModeWarning). The cross-process
-// lock is a separate file, "<dir>/.<account>.lock", that is never renamed
-// or removed. New tokens that cannot be written where they belong (a full
+// lock is a separate file, "<dir>/.<account>.lock", that is never renamed;
+// only Forget removes it, while holding it, and a lock counts only on the
+// file in place. New tokens that cannot be written where they belong (a full
 // disk) are kept in a journal or a rescue directory, and the next Load or
 // Update finds them: once the server has rotated a refresh token, the new
 // one is never only in the memory of a process that may exit.
@@ -30,6 +31,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -286,8 +288,7 @@ func encode(r *Record) ([]byte, error) {
 // A symlinked file has its target removed and the link kept, like
 // Update writes through it. Leftover journals and rescued copies of the
 // account are removed too. Deleting an absent account is not an
-// error. The lock file is left in place: removing it would let two
-// processes hold "the" lock on different files.
+// error. The lock file and the remembered health stay (see Forget).
 func (d *Dir) Delete(ctx context.Context, account string) error {
 	if err := ValidName(account); err != nil {
 		return err
@@ -297,7 +298,38 @@ func (d *Dir) Delete(ctx context.Context, account string) error {
 		return err
 	}
 	defer unlock()
+	return d.deleteLocked(account)
+}
 
+// Forget removes all the store keeps of account (the account is removed
+// from the configuration): what Delete removes, the remembered health and
+// the lock file. The lock file is removed while it is held, so a process
+// that opened it before and gets the lock afterwards sees that it locks a
+// file no longer in place and takes the new one (lock checks this).
+// Windows cannot remove a file that is open: there the lock file goes
+// after it is released, unless another process has it open by then.
+func (d *Dir) Forget(ctx context.Context, account string) error {
+	if err := ValidName(account); err != nil {
+		return err
+	}
+	unlock, err := d.lock(ctx, account)
+	if err != nil {
+		return err
+	}
+	err = d.deleteLocked(account)
+	if herr := d.SaveHealth(account, Health{}); err == nil {
+		err = herr
+	}
+	lockPath := d.lockPath(account)
+	removed := os.Remove(lockPath) == nil
+	unlock()
+	if !removed && runtime.GOOS == "windows" {
+		_ = os.Remove(lockPath) // fails while another process has it open: it stays
+	}
+	return err
+}
+
+func (d *Dir) deleteLocked(account string) error {
 	target, err := atomicfile.Resolve(d.Path(account))
 	if err != nil {
 		return err
@@ -346,17 +378,58 @@ func (d *Dir) lock(ctx context.Context, account string) (unlock func(), err erro
 		return nil, fmt.Errorf("waiting for lock of %q: %w", account, ctx.Err())
 	}
 
-	fl := flock.New(path, flock.SetPermissions(FileMode))
-	ok, err := fl.TryLockContext(ctx, lockRetry)
-	if !ok || err != nil {
-		<-gate
-		if err == nil {
-			err = errors.New("lock not acquired")
+	for range maxLockFiles {
+		fl := flock.New(path, flock.SetPermissions(FileMode))
+		ok, err := fl.TryLockContext(ctx, lockRetry)
+		if !ok || err != nil {
+			<-gate
+			if err == nil {
+				err = errors.New("lock not acquired")
+			}
+			return nil, fmt.Errorf("waiting for lock of %q: %w", account, err)
 		}
-		return nil, fmt.Errorf("waiting for lock of %q: %w", account, err)
+		if testHookLocked != nil {
+			testHookLocked()
+		}
+		// Forget removes lock files: a lock on a file that is no longer
+		// at path (opened before it was removed) excludes nobody, so
+		// take the one in place instead.
+		same, err := lockedInPlace(fl, path)
+		if err == nil && same {
+			return func() {
+				_ = fl.Unlock() // also closes the descriptor
+				<-gate
+			}, nil
+		}
+		_ = fl.Unlock()
+		if err != nil {
+			<-gate
+			return nil, fmt.Errorf("lock of %q: %w", account, err)
+		}
 	}
-	return func() {
-		_ = fl.Unlock() // also closes the descriptor
-		<-gate
-	}, nil
+	<-gate
+	return nil, fmt.Errorf("lock of %q: the lock file keeps being replaced", account)
+}
+
+// testHookLocked, when set, is called each time lock has locked a file,
+// before it checks the file is still in place.
+var testHookLocked func()
+
+// maxLockFiles bounds how many replaced lock files lock tries in a row.
+const maxLockFiles = 100
+
+// lockedInPlace reports whether the locked file fl is the one at path.
+func lockedInPlace(fl *flock.Flock, path string) (bool, error) {
+	held, err := fl.Stat()
+	if err != nil {
+		return false, err
+	}
+	cur, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(held, cur), nil
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -449,6 +450,22 @@ func TestConcurrentUpdates(t *testing.T) {
 }
 
 func TestCrossProcessUpdates(t *testing.T) {
+	dir := testfs.TempDir(t)
+	const procs, each = 4, 25
+	startIncrementers(t, dir, procs, each)()
+	r, err := Open(dir).Load("shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counter(t, r); got != procs*each {
+		t.Errorf("counter = %d, want %d: the file lock did not serialise the processes", got, procs*each)
+	}
+}
+
+// startIncrementers starts procs processes that each add one to the
+// counter of account "shared" in dir each times; wait waits for them.
+func startIncrementers(t *testing.T, dir string, procs, each int) (wait func()) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
@@ -456,8 +473,6 @@ func TestCrossProcessUpdates(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	dir := testfs.TempDir(t)
-	const procs, each = 4, 25
 	cmds := make([]*exec.Cmd, procs)
 	outs := make([]*bytes.Buffer, procs)
 	for i := range cmds {
@@ -470,17 +485,81 @@ func TestCrossProcessUpdates(t *testing.T) {
 		}
 		cmds[i] = cmd
 	}
-	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("helper %d: %v\n%s", i, err, outs[i])
+	return func() {
+		for i, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("helper %d: %v\n%s", i, err, outs[i])
+			}
 		}
 	}
-	r, err := Open(dir).Load("shared")
+}
+
+// TestLockOnARemovedFile: a process that opened the lock file before
+// Forget removed it, and got its lock after, holds a lock that excludes
+// nobody; lock must take the file in place instead.
+func TestLockOnARemovedFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows cannot remove a held lock file (Forget removes it once released)")
+	}
+	d := Open(testfs.TempDir(t))
+	path := d.lockPath("acct")
+	calls := 0
+	testHookLocked = func() {
+		calls++
+		if calls == 1 {
+			// Forget, between this process's open and its lock.
+			if err := os.Remove(path); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { testHookLocked = nil })
+	unlock, err := d.lock(context.Background(), "acct")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := counter(t, r); got != procs*each {
-		t.Errorf("counter = %d, want %d: the file lock did not serialise the processes", got, procs*each)
+	defer unlock()
+	if calls != 2 {
+		t.Errorf("locked %d files, want 2 (the removed one, then the one in place)", calls)
+	}
+	// The lock held is the one at path: another process cannot take it.
+	fl := flock.New(path)
+	if ok, err := fl.TryLock(); err != nil || ok {
+		fl.Unlock()
+		t.Errorf("the file in place is not locked (TryLock %v, %v)", ok, err)
+	}
+}
+
+func TestForget(t *testing.T) {
+	dir := testfs.TempDir(t)
+	d := Open(dir)
+	ctx := context.Background()
+	if _, err := d.Update(ctx, "acct", incrementBy(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SaveHealth("acct", Health{Rejected: "invalid_grant", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Update(ctx, "other", incrementBy(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Forget(ctx, "acct"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{".other.lock", "other.json"}; !slices.Equal(left, want) {
+		t.Errorf("after Forget: %q, want %q", left, want)
+	}
+	if err := d.Forget(ctx, "acct"); err != nil {
+		t.Errorf("Forget of an absent account: %v", err)
+	}
+	// The account can be used again.
+	if _, err := d.Update(ctx, "acct", incrementBy(0)); err != nil {
+		t.Fatal(err)
 	}
 }
 

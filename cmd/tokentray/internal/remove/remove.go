@@ -44,10 +44,10 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := config.RemoveAccount(f.Paths.Config, name); err != nil {
 		return err
 	}
-	// The account is gone: so is what was remembered about its login (the
-	// sign-out just recorded). Its lock file stays, as after a logout.
-	if err := store.Open(f.Paths.Data).SaveHealth(name, store.Health{}); err != nil {
-		f.Log.Warn("cannot remove the remembered health of the removed account", "account", name, "err", err)
+	// The account is gone: so is all the store kept of it (what was
+	// remembered about its login, the sign-out just recorded, its lock).
+	if err := store.Open(f.Paths.Data).Forget(ctx, name); err != nil {
+		f.Log.Warn("cannot remove the files of the removed account", "account", name, "err", err)
 	}
 	if revokeErr != nil {
 		fmt.Fprintf(f.IO.Out, "%s: removed; revoking the login at the server failed: %v\n", name, revokeErr)
