@@ -34,6 +34,9 @@ type Timer struct {
 	at     time.Time // the armed instant; zero: disarmed
 	closed bool
 	sys    sysTimer
+	// testHookFired, when set, is called (under mu) each time a firing
+	// has been delivered to c.
+	testHookFired func()
 }
 
 // C is the channel the timer fires on: the wall-clock time of the firing.
@@ -112,5 +115,8 @@ func (t *Timer) fire(clockSet bool) {
 	select {
 	case t.c <- now.Round(0):
 	default:
+	}
+	if t.testHookFired != nil {
+		t.testHookFired()
 	}
 }

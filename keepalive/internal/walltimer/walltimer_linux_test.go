@@ -63,6 +63,21 @@ func TestPassedDeadlineFiresAtOnce(t *testing.T) {
 	await(t, tm, at)
 }
 
+// awaitFiring returns a channel that receives once per firing delivered
+// to tm's C (by the goroutine reading the descriptor).
+func awaitFiring(tm *Timer) <-chan struct{} {
+	fired := make(chan struct{}, 1)
+	tm.mu.Lock()
+	tm.testHookFired = func() {
+		select {
+		case fired <- struct{}{}:
+		default: // one not yet received stands for this one too
+		}
+	}
+	tm.mu.Unlock()
+	return fired
+}
+
 func TestStop(t *testing.T) {
 	tm := newTimer(t)
 	if tm.Stop() {
@@ -77,11 +92,9 @@ func TestStop(t *testing.T) {
 	quiet(t, tm, 400*time.Millisecond)
 
 	// A firing not yet received is dropped by Stop.
-	at := time.Now().Add(-time.Second)
-	tm.Reset(at)
-	for len(tm.c) == 0 {
-		time.Sleep(5 * time.Millisecond) // the reader goroutine delivers
-	}
+	fired := awaitFiring(tm)
+	tm.Reset(time.Now().Add(-time.Second))
+	<-fired
 	if tm.Stop() {
 		t.Error("Stop after the firing reported an arming")
 	}
@@ -99,10 +112,9 @@ func TestResetReplacesTheArming(t *testing.T) {
 	tm.Reset(at)
 	await(t, tm, at)
 	// Reset after a firing that was not received drops it.
+	fired := awaitFiring(tm)
 	tm.Reset(time.Now().Add(-time.Second))
-	for len(tm.c) == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	<-fired
 	tm.Reset(time.Now().Add(time.Hour))
 	quiet(t, tm, 100*time.Millisecond)
 }
