@@ -407,7 +407,8 @@ func TestSignInCancelAndClose(t *testing.T) {
 	})
 
 	t.Run("cancel during exchange", func(t *testing.T) {
-		iss.Inject(oauthtest.Fault{Kind: oauthtest.Slow, Delay: 10 * time.Second})
+		reached := make(chan struct{}, 1)
+		iss.Inject(oauthtest.Fault{Kind: oauthtest.Slow, Delay: 10 * time.Second, Reached: reached})
 		f := startFlow(t, signInClient(iss), oauthflow.SignInOptions{})
 		addr := listenerAddr(t, f)
 		b := &oauthtest.Browser{}
@@ -415,9 +416,7 @@ func TestSignInCancelAndClose(t *testing.T) {
 		go func() { opened <- b.Open(f.URL()) }()
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
-			for iss.Stats().Requests == 0 {
-				time.Sleep(10 * time.Millisecond)
-			}
+			<-reached // the code exchange is under way
 			cancel()
 		}()
 		start := time.Now()

@@ -64,6 +64,10 @@ type Fault struct {
 	RetryAfter string
 	// Delay is how long Slow waits.
 	Delay time.Duration
+	// Reached, when not nil, is sent to (without blocking: give it room)
+	// each time a token request meets the fault, so a test can await the
+	// request instead of polling Stats.
+	Reached chan<- struct{}
 }
 
 // Inject queues f: the next f.Count token requests (after those claimed by
@@ -109,6 +113,12 @@ func (i *Issuer) takeFaultLocked() (Fault, bool) {
 // serveFault answers r according to f. It reports whether the request
 // should still be handled normally (Slow).
 func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	if f.Reached != nil {
+		select {
+		case f.Reached <- struct{}{}:
+		default:
+		}
+	}
 	switch f.Kind {
 	case ServerError:
 		if f.RetryAfter != "" {

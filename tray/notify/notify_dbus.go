@@ -85,6 +85,9 @@ type dbusNotifier struct {
 	mu    sync.Mutex
 	byKey map[string]uint32 // Notification.Key -> id of its open bubble
 	byID  map[uint32]bubble // for ids this notifier got back
+	// testHookForgot, when set, is called (under mu) each time a
+	// NotificationClosed signal has been handled.
+	testHookForgot func()
 }
 
 // bubble is what the notifier remembers of a bubble it showed.
@@ -228,6 +231,9 @@ func (d *dbusNotifier) forget(id uint32) {
 		if d.byKey[b.key] == id {
 			delete(d.byKey, b.key)
 		}
+	}
+	if d.testHookForgot != nil {
+		d.testHookForgot()
 	}
 }
 

@@ -179,22 +179,30 @@ func TestClosedByUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := waitCalls(t, s, 1)[0].ID
+	d := n.(*dbusNotifier)
+	forgot := make(chan struct{}, 1)
+	d.mu.Lock()
+	d.testHookForgot = func() {
+		select {
+		case forgot <- struct{}{}:
+		default:
+		}
+	}
+	d.mu.Unlock()
 	if err := s.EmitClosed(id, dbustest.ReasonDismissed); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		d := n.(*dbusNotifier)
-		d.mu.Lock()
-		_, open := d.byKey["alice"]
-		d.mu.Unlock()
-		if !open {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("NotificationClosed not processed")
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-forgot:
+	case <-time.After(10 * time.Second):
+		t.Fatal("NotificationClosed not processed")
+	}
+	d.mu.Lock()
+	_, open := d.byKey["alice"]
+	d.testHookForgot = nil
+	d.mu.Unlock()
+	if open {
+		t.Fatal("the closed bubble is still remembered")
 	}
 	if err := s.EmitAction(id, ActionSignIn); err != nil {
 		t.Fatal(err)
