@@ -91,9 +91,9 @@ for p in $pkgs; do
 		echo "note $short: all tests passed, then the process did not end (Wine's exit deadlock); killed after 200 s"
 		rc=0
 	elif grep -q '^panic: test timed out' "$log" || [ "$rc" -eq 124 ]; then
-		if grep -q '^running tests:' "$log"; then
+		if grep -q '^[[:space:]]*running tests:' "$log"; then
 			echo "retry $short: timed out, running once more (running tests were:"
-			grep -A3 '^running tests:' "$log" | tail -n +2 | sed 's/^/      /'
+			grep -A3 '^[[:space:]]*running tests:' "$log" | tail -n +2 | sed 's/^/      /'
 		else
 			echo "retry $short: the process did not end within 200 s, running once more (its log ended with:"
 			tail -n 3 "$log" | sed 's/^/      /'

@@ -33,6 +33,10 @@ type Factory struct {
 
 	// Demo: tokentray demo; never touch the user's own registrations.
 	Demo bool
+	// Instance: this process is the background instance (run, demo). It
+	// keeps the log's old copies down to two; a short command does not
+	// list the log folder on its way out (see OpenLog).
+	Instance bool
 
 	Paths  config.Paths
 	Config *config.Config
@@ -76,11 +80,17 @@ func (f *Factory) Setup() error {
 
 // OpenLog opens the log file (rotated at 5 MB). Log records reach the
 // terminal only with --verbose: a command reports to people in sentences,
-// not records.
+// not records. Only the instance removes old copies beyond the last two:
+// removing them lists the log folder in the background each time the log
+// is opened, work a command on a script's hot path (token, git-credential)
+// need not do, and that under Wine can keep a process from ending.
 func (f *Factory) OpenLog() *slog.Logger {
 	var handlers []slog.Handler
 	if err := os.MkdirAll(f.Paths.State, 0o700); err == nil {
-		lj := &lumberjack.Logger{Filename: f.Paths.LogFile(), MaxSize: 5, MaxBackups: 2}
+		lj := &lumberjack.Logger{Filename: f.Paths.LogFile(), MaxSize: 5}
+		if f.Instance {
+			lj.MaxBackups = 2
+		}
 		f.close = append(f.close, func() { lj.Close() })
 		handlers = append(handlers, slog.NewTextHandler(lj, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}

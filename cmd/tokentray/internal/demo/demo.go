@@ -77,6 +77,7 @@ func Run(ctx context.Context, opts *Options) error {
 		Runtime: filepath.Join(dir, "run"),
 	}
 	g.Demo = true
+	g.Instance = true
 	g.Log = g.OpenLog()
 	defer g.Close()
 	headless := opts.Headless

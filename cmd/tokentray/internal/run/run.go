@@ -38,6 +38,7 @@ func NewCmdRun(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 // Run starts the instance and returns when it stops.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	f.Instance = true
 	if err := f.Setup(); err != nil {
 		return err
 	}
