@@ -88,25 +88,10 @@ func BenchmarkIdleRSS(b *testing.B) {
 			}
 		}
 		settle(b, cmd.Process.Pid)
-		b.ReportMetric(float64(rssKiB(b, cmd.Process.Pid)), "rss-KiB")
+		b.ReportMetric(float64(procField(b, "/proc/"+strconv.Itoa(cmd.Process.Pid)+"/status", "VmRSS:")), "rss-KiB")
 		cmd.Process.Kill()
 		cmd.Wait()
 	}
-}
-
-func rssKiB(b *testing.B, pid int) int {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return n
-		}
-	}
-	b.Fatal("no VmRSS")
-	return 0
 }
 
 func benchHome(b *testing.B, n int) *home {
